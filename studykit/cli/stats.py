@@ -1,0 +1,7 @@
+"""`studykit stats`."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    del app

@@ -1,0 +1,68 @@
+"""What a lab run reports while it runs and when it ends. Plain dataclasses, no torch.
+
+The training loop emits `Progress` events to a callback; the CLI renders them as a rich progress
+bar and live table, the TUI as a progress bar and a live curve. Both get the same `LabResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One training step of one method (or one phase of a lab that does not train)."""
+
+    method: str  # e.g. "prompt-tuning"
+    step: int  # 1-based
+    total_steps: int
+    loss: float
+    metrics: dict[str, float] = field(default_factory=dict)  # e.g. {"exact_match": 0.75}
+    elapsed: float = 0.0  # seconds since this method started
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement the lab checked on this run; `holds` is computed, never written by hand."""
+
+    text: str
+    holds: bool
+
+
+@dataclass
+class MethodResult:
+    trainable_params: int
+    trainable_pct: float
+    exact_match_before: float
+    exact_match_after: float
+    steps: int
+    seconds: float
+    ms_per_step: float
+    peak_rss_mb: float
+    steps_to_target: int | None = None
+    seconds_to_target: float | None = None
+    curve: list[dict[str, float]] = field(default_factory=list)  # [{"step", "loss", ...}]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LabResult:
+    lab: str
+    seed: int
+    model: str
+    params: dict[str, Any] = field(default_factory=dict)
+    methods: dict[str, MethodResult] = field(default_factory=dict)
+    base_checksum_before: str = ""
+    base_checksum_after: str = ""
+    claims: list[Claim] = field(default_factory=list)
+    tables: dict[str, Any] = field(default_factory=dict)  # lab-specific figures
+    wall_seconds: float = 0.0
+    interrupted: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+ProgressCallback = Callable[[Progress], None]
+StopCheck = Callable[[], bool]
