@@ -2,7 +2,7 @@
 
 A deck file holds deck metadata, a topic graph (`learn_before` prerequisites) and a list of cards.
 Every card has a stable `id` (progress is keyed by it), a `kind` that selects its shape, a `topic`,
-an `explanation` and optionally `refs` and a `lab` link. The seven kinds are a discriminated union on
+an `explanation`, optional `refs` and a `lab` link. The seven kinds are a discriminated union on
 `kind`, so `studykit deck schema` can export a JSON Schema that editors use to check decks.
 
 Checks within one card (an answer letter within the choices) live here as validators, so every

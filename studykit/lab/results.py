@@ -6,8 +6,9 @@ bar and live table, the TUI as a progress bar and a live curve. Both get the sam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)
