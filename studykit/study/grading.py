@@ -1,0 +1,270 @@
+"""Show a card and grade the learner's answer. Pure functions: no store, no clock, no UI.
+
+`present` picks a display order for the parts of a card that must not give the answer away (the
+choices of an mcq or multi card, the right-hand items of a matching card, the steps of an order
+card). Answers always come back in *original* indexes, so grading never depends on the shuffle.
+
+`grade` returns a `Verdict` for the six auto-graded kinds; flashcards are self-rated.
+`suggest_rating` turns a verdict and the answer time into the fsrs rating the learner may accept
+or override.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from fsrs import Rating
+
+from studykit.deck.model import (
+    Card,
+    Flashcard,
+    Matching,
+    MultipleChoice,
+    MultipleSelect,
+    Order,
+    ShortAnswer,
+    TrueFalse,
+)
+
+# What a learner can answer, by card kind (indexes are the card's original indexes):
+#   mcq: int | multi: frozenset[int] | true_false: bool | matching: {left: right}
+#   order: tuple of step indexes in the learner's order | short: the typed text
+#   None: no answer given ("I don't know"), graded wrong for every kind.
+Answer = None | int | frozenset[int] | bool | dict[int, int] | tuple[int, ...] | str
+
+
+class NotGradable(ValueError):
+    """Raised for a flashcard (self-rated) or an answer of the wrong shape for the card."""
+
+
+@dataclass(frozen=True)
+class Presented:
+    """One showing of a card: the display order is shuffled per review.
+
+    `order[position]` is the original index shown at that display position: of the choices
+    (mcq, multi), of the right-hand items (matching) or of the steps (order). Empty for the
+    kinds with nothing to shuffle (flashcard, true_false, short).
+    """
+
+    card: Card
+    order: tuple[int, ...]
+
+    def position_of(self, original: int) -> int:
+        """Display position of an original index (e.g. to highlight the correct choice)."""
+        return self.order.index(original)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    correct: bool
+    score: float  # 0..1 (partial credit for multi, matching, order)
+    feedback: list[str]  # e.g. the picked choice's `why`
+    expected: str  # the right answer, readable
+    kind: str = ""  # the card kind, so suggest_rating can use per-kind time thresholds
+
+
+def _shuffled(n: int, rng: random.Random, *, avoid_identity: bool) -> tuple[int, ...]:
+    order = list(range(n))
+    rng.shuffle(order)
+    # An order or matching card shown already solved teaches nothing: rotate it out of place.
+    if avoid_identity and n > 1 and order == list(range(n)):
+        order = order[1:] + order[:1]
+    return tuple(order)
+
+
+def present(card: Card, rng: random.Random) -> Presented:
+    """Choose this showing's display order (choices, right items or steps) with `rng`."""
+    match card:
+        case MultipleChoice() | MultipleSelect():
+            return Presented(card, _shuffled(len(card.choices), rng, avoid_identity=False))
+        case Matching():
+            return Presented(card, _shuffled(len(card.pairs), rng, avoid_identity=True))
+        case Order():
+            return Presented(card, _shuffled(len(card.steps), rng, avoid_identity=True))
+        case _:
+            return Presented(card, ())
+
+
+def normalize_text(text: str) -> str:
+    """Fold case, Unicode forms and whitespace runs: ' Prefix  Tuning' == 'prefix tuning'."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def grade(card: Card, answer: Answer) -> Verdict:
+    """Grade `answer` (original indexes, see `Answer`) for an auto-graded card.
+
+    Raises NotGradable for a flashcard or an answer whose shape does not fit the card.
+    """
+    match card:
+        case Flashcard():
+            raise NotGradable(f"card {card.id} is a flashcard: the learner rates it themselves")
+        case MultipleChoice():
+            return _grade_mcq(card, answer)
+        case MultipleSelect():
+            return _grade_multi(card, answer)
+        case TrueFalse():
+            return _grade_true_false(card, answer)
+        case Matching():
+            return _grade_matching(card, answer)
+        case Order():
+            return _grade_order(card, answer)
+        case ShortAnswer():
+            return _grade_short(card, answer)
+    raise NotGradable(f"unknown card kind {getattr(card, 'kind', card)!r}")
+
+
+def _wrong_shape(card: Card, expected_shape: str, answer: Answer) -> NotGradable:
+    return NotGradable(f"card {card.id} ({card.kind}) expects {expected_shape}, got {answer!r}")
+
+
+def _check_index(card: Card, index: object, size: int) -> int:
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
+        raise _wrong_shape(card, f"an index in 0..{size - 1}", index)  # type: ignore[arg-type]
+    return index
+
+
+def _grade_mcq(card: MultipleChoice, answer: Answer) -> Verdict:
+    right = card.choices[card.correct_index]
+    expected = right.text
+    if answer is None:
+        return Verdict(False, 0.0, [], expected, card.kind)
+    picked = _check_index(card, answer, len(card.choices))
+    feedback = [card.choices[picked].why] if card.choices[picked].why else []
+    correct = picked == card.correct_index
+    if not correct and right.why:
+        feedback.append(f"{right.text}: {right.why}")
+    return Verdict(correct, 1.0 if correct else 0.0, feedback, expected, card.kind)
+
+
+def _grade_multi(card: MultipleSelect, answer: Answer) -> Verdict:
+    right = set(card.correct_indexes)
+    expected = "; ".join(card.choices[i].text for i in sorted(right))
+    if answer is None:
+        return Verdict(False, 0.0, [], expected, card.kind)
+    if not isinstance(answer, (set, frozenset)):
+        raise _wrong_shape(card, "a set of choice indexes", answer)
+    picked = {_check_index(card, i, len(card.choices)) for i in answer}
+    hits, false_picks = len(picked & right), len(picked - right)
+    # Partial credit: each right pick earns a share, each wrong pick cancels one; never below 0.
+    score = max(0.0, (hits - false_picks) / len(right))
+    feedback = []
+    for i, choice in enumerate(card.choices):
+        if i in picked and choice.why:
+            feedback.append(f"{choice.text}: {choice.why}")
+        elif i in right - picked:
+            feedback.append(f"Missed: {choice.text}" + (f": {choice.why}" if choice.why else ""))
+    return Verdict(picked == right, score, feedback, expected, card.kind)
+
+
+def _grade_true_false(card: TrueFalse, answer: Answer) -> Verdict:
+    expected = "True" if card.answer else "False"
+    if answer is None:
+        return Verdict(False, 0.0, [], expected, card.kind)
+    if not isinstance(answer, bool):
+        raise _wrong_shape(card, "True or False", answer)
+    why = card.why_true if answer else card.why_false
+    correct = answer == card.answer
+    return Verdict(correct, 1.0 if correct else 0.0, [why] if why else [], expected, card.kind)
+
+
+def _grade_matching(card: Matching, answer: Answer) -> Verdict:
+    expected = "; ".join(f"{p.left} → {p.right}" for p in card.pairs)
+    if answer is None:
+        return Verdict(False, 0.0, [], expected, card.kind)
+    if not isinstance(answer, dict):
+        raise _wrong_shape(card, "a {left index: right index} mapping", answer)
+    n = len(card.pairs)
+    feedback = []
+    right_count = 0
+    for left in range(n):
+        picked = answer.get(left)
+        if picked is not None:
+            _check_index(card, picked, n)
+        if picked == left:
+            right_count += 1
+            continue
+        pair = card.pairs[left]
+        given = card.pairs[picked].right if picked is not None else "nothing"
+        feedback.append(f"{pair.left} → {pair.right} (you matched {given})")
+    score = right_count / n
+    return Verdict(right_count == n, score, feedback, expected, card.kind)
+
+
+def _longest_increasing_run(values: list[int]) -> int:
+    """Length of the longest strictly increasing subsequence (patience sorting, O(n log n))."""
+    tails: list[int] = []
+    for v in values:
+        i = bisect_left(tails, v)
+        tails[i : i + 1] = [v]
+    return len(tails)
+
+
+def _grade_order(card: Order, answer: Answer) -> Verdict:
+    n = len(card.steps)
+    expected = "  ".join(f"{i + 1}. {step}" for i, step in enumerate(card.steps))
+    if answer is None:
+        return Verdict(False, 0.0, [], expected, card.kind)
+    if not isinstance(answer, (tuple, list)) or sorted(answer) != list(range(n)):
+        raise _wrong_shape(
+            card, f"every step index 0..{n - 1} once, in the learner's order", answer
+        )
+    given = list(answer)
+    # Partial credit: how many steps already stand in the right relative order. Moving one step
+    # out of place keeps (n-2)/(n-1); a fully reversed order scores 0.
+    score = (_longest_increasing_run(given) - 1) / (n - 1)
+    feedback = [
+        f"Step {pos + 1} should be: {card.steps[pos]}"
+        for pos, step in enumerate(given)
+        if step != pos
+    ]
+    return Verdict(given == list(range(n)), score, feedback, expected, card.kind)
+
+
+def _grade_short(card: ShortAnswer, answer: Answer) -> Verdict:
+    expected = card.answers[0]
+    others = card.answers[1:]
+    if answer is None:
+        return Verdict(False, 0.0, _also_accepted(others), expected, card.kind)
+    if not isinstance(answer, str):
+        raise _wrong_shape(card, "the typed text", answer)
+    typed = normalize_text(answer)
+    correct = bool(typed) and any(typed == normalize_text(a) for a in card.answers)
+    feedback = [] if correct else _also_accepted(others)
+    return Verdict(correct, 1.0 if correct else 0.0, feedback, expected, card.kind)
+
+
+def _also_accepted(others: list[str]) -> list[str]:
+    return ["Also accepted: " + ", ".join(others)] if others else []
+
+
+# Answer-time thresholds for suggest_rating, in ms, per kind: (fast, slow). A right answer faster
+# than `fast` suggests Easy, slower than `slow` suggests Hard, otherwise Good. Reading four choices
+# takes longer than reading a true/false statement; arranging five steps longer still.
+TIME_THRESHOLDS_MS: dict[str, tuple[int, int]] = {
+    "true_false": (4_000, 15_000),
+    "mcq": (6_000, 25_000),
+    "multi": (10_000, 40_000),
+    "short": (8_000, 30_000),
+    "matching": (15_000, 60_000),
+    "order": (15_000, 60_000),
+}
+DEFAULT_THRESHOLDS_MS = (8_000, 30_000)
+
+
+def suggest_rating(verdict: Verdict, duration_ms: int) -> Rating:
+    """wrong → Again; right and fast → Easy; right but slow → Hard; right → Good.
+
+    "Right" means fully correct; partial credit alone still suggests Again, because the card
+    was not recalled. The learner can override the suggestion before the rating is stored.
+    """
+    if not verdict.correct:
+        return Rating.Again
+    fast, slow = TIME_THRESHOLDS_MS.get(verdict.kind, DEFAULT_THRESHOLDS_MS)
+    if duration_ms < fast:
+        return Rating.Easy
+    if duration_ms > slow:
+        return Rating.Hard
+    return Rating.Good

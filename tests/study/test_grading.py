@@ -1,0 +1,139 @@
+"""Grading of every card kind, the shuffled presentation, and the suggested rating."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from fsrs import Rating
+from study_helpers import make_deck
+
+from studykit.study.grading import NotGradable, Verdict, grade, present, suggest_rating
+
+CARDS = {c.id.removeprefix("basics-"): c for c in make_deck().cards}
+
+
+def test_flashcard_is_not_graded():
+    with pytest.raises(NotGradable, match="flashcard"):
+        grade(CARDS["fc"], None)
+
+
+def test_mcq_right_pick_gives_its_why():
+    v = grade(CARDS["mcq"], 1)
+    assert (v.correct, v.score) == (True, 1.0)
+    assert v.feedback == ["Only the prompt embeddings train."]
+    assert v.expected == "Prompt tuning"
+
+
+def test_mcq_wrong_pick_gives_its_why_and_the_right_one():
+    v = grade(CARDS["mcq"], 0)
+    assert (v.correct, v.score) == (False, 0.0)
+    assert v.feedback[0] == "That updates every weight."
+    assert "Prompt tuning" in v.feedback[1]
+
+
+def test_mcq_rejects_an_index_outside_the_choices():
+    with pytest.raises(NotGradable, match="index in 0..3"):
+        grade(CARDS["mcq"], 4)
+
+
+def test_multi_exact_set_is_correct():
+    v = grade(CARDS["multi"], frozenset({0, 1}))
+    assert (v.correct, v.score) == (True, 1.0)
+
+
+def test_multi_partial_credit_and_wrong_picks_cancel():
+    assert grade(CARDS["multi"], frozenset({0})).score == 0.5
+    half_wrong = grade(CARDS["multi"], frozenset({0, 2}))
+    assert (half_wrong.correct, half_wrong.score) == (False, 0.0)
+    assert "Full fine-tuning: It updates all weights." in half_wrong.feedback
+    assert any(line.startswith("Missed: Prefix tuning") for line in half_wrong.feedback)
+    assert grade(CARDS["multi"], frozenset({0, 1, 3})).score == 0.5
+
+
+def test_true_false_uses_the_matching_why():
+    right = grade(CARDS["tf"], True)
+    wrong = grade(CARDS["tf"], False)
+    assert right.correct and right.feedback == ["Yes: a per-layer key/value prefix."]
+    assert not wrong.correct and wrong.feedback == ["It does touch every layer."]
+    with pytest.raises(NotGradable):
+        grade(CARDS["tf"], 1)
+
+
+def test_matching_partial_credit():
+    assert grade(CARDS["match"], {0: 0, 1: 1, 2: 2}).correct
+    swapped = grade(CARDS["match"], {0: 0, 1: 2, 2: 1})
+    assert not swapped.correct
+    assert swapped.score == pytest.approx(1 / 3)
+    assert len(swapped.feedback) == 2
+    assert grade(CARDS["match"], {0: 0}).score == pytest.approx(1 / 3)
+
+
+def test_order_partial_credit_counts_steps_in_relative_order():
+    assert grade(CARDS["order"], (0, 1, 2, 3)).score == 1.0
+    one_moved = grade(CARDS["order"], (1, 2, 3, 0))
+    assert not one_moved.correct
+    assert one_moved.score == pytest.approx(2 / 3)
+    assert grade(CARDS["order"], (3, 2, 1, 0)).score == 0.0
+    with pytest.raises(NotGradable, match="every step index"):
+        grade(CARDS["order"], (0, 1, 1, 3))
+
+
+def test_short_ignores_case_and_whitespace_and_accepts_alternatives():
+    assert grade(CARDS["short"], "  BackPropagation ").correct
+    assert grade(CARDS["short"], "back\tprop").correct is False
+    assert grade(CARDS["short"], "BACKPROP").correct
+    wrong = grade(CARDS["short"], "gradient descent")
+    assert not wrong.correct and wrong.expected == "backpropagation"
+    assert wrong.feedback == ["Also accepted: backprop"]
+    assert not grade(CARDS["short"], "   ").correct
+
+
+@pytest.mark.parametrize("kind", ["mcq", "multi", "tf", "match", "order", "short"])
+def test_no_answer_is_wrong_for_every_kind(kind):
+    v = grade(CARDS[kind], None)
+    assert (v.correct, v.score) == (False, 0.0)
+    assert v.expected
+
+
+def test_present_shuffles_choices_and_is_reproducible_with_a_seed():
+    mcq = CARDS["mcq"]
+    orders = {present(mcq, random.Random(seed)).order for seed in range(30)}
+    assert all(sorted(o) == [0, 1, 2, 3] for o in orders)
+    # The right choice (index 1) is not pinned to one display position.
+    assert len({o.index(1) for o in orders}) == 4
+    assert present(mcq, random.Random(7)) == present(mcq, random.Random(7))
+
+
+@pytest.mark.parametrize("kind", ["match", "order"])
+def test_present_never_shows_matching_or_order_already_solved(kind):
+    card = CARDS[kind]
+    n = len(card.pairs) if kind == "match" else len(card.steps)
+    for seed in range(60):
+        p = present(card, random.Random(seed))
+        assert sorted(p.order) == list(range(n))
+        assert p.order != tuple(range(n))
+
+
+def test_present_has_nothing_to_shuffle_for_plain_kinds():
+    for kind in ("fc", "tf", "short"):
+        assert present(CARDS[kind], random.Random(0)).order == ()
+
+
+@pytest.mark.parametrize(
+    ("correct", "ms", "rating"),
+    [
+        (False, 1_000, Rating.Again),
+        (True, 2_000, Rating.Easy),
+        (True, 10_000, Rating.Good),
+        (True, 90_000, Rating.Hard),
+    ],
+)
+def test_suggest_rating_maps_correctness_and_time(correct, ms, rating):
+    assert suggest_rating(Verdict(correct, float(correct), [], "x", "mcq"), ms) == rating
+
+
+def test_suggest_rating_thresholds_depend_on_kind():
+    ten_seconds = 10_000
+    assert suggest_rating(Verdict(True, 1.0, [], "x", "order"), ten_seconds) == Rating.Easy
+    assert suggest_rating(Verdict(True, 1.0, [], "x", "true_false"), ten_seconds) == Rating.Good
