@@ -1,0 +1,102 @@
+"""Spaced repetition with the fsrs package: settings, one review step, leeches and mastery.
+
+All scheduling maths is fsrs's (`fsrs.Scheduler.review_card`); this module only decides what to
+feed it and what to keep around it: the review kind, lapse and repetition counts, the leech rule.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import fsrs
+
+from studykit.study.records import CardProgress
+
+# Anki's rule: a card forgotten this many times after graduating is a leech; it is flagged and
+# suspended so the learner rewrites or re-learns it instead of failing it forever.
+LEECH_LAPSES = 8
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    desired_retention: float = 0.9  # target probability of recall when a card comes due
+    learning_steps: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=10))
+    relearning_steps: tuple[timedelta, ...] = (timedelta(minutes=10),)
+    maximum_interval_days: int = 36500
+    fuzz: bool = True  # spread intervals a little so cards learned together do not stay together
+
+    def __post_init__(self) -> None:
+        if not 0.7 <= self.desired_retention <= 0.99:
+            raise ValueError(
+                f"desired retention {self.desired_retention} is outside 0.70-0.99; "
+                "0.9 (the default) suits most learners"
+            )
+
+
+def make_scheduler(settings: SchedulerSettings | None = None) -> fsrs.Scheduler:
+    s = settings or SchedulerSettings()
+    return fsrs.Scheduler(
+        desired_retention=s.desired_retention,
+        learning_steps=s.learning_steps,
+        relearning_steps=s.relearning_steps,
+        maximum_interval=s.maximum_interval_days,
+        enable_fuzzing=s.fuzz,
+    )
+
+
+def fsrs_card_id(card_id: str) -> int:
+    """fsrs wants an int id; a stable hash of ours (it only labels fsrs's review logs)."""
+    return zlib.crc32(card_id.encode())
+
+
+def review_kind(before: CardProgress | None) -> str:
+    """'new', 'learning', 'review' or 'relearning': the card's state when it was rated."""
+    if before is None or before.fsrs_card is None:
+        return "new"
+    return before.fsrs_card.state.name.lower()
+
+
+def apply_rating(
+    scheduler: fsrs.Scheduler,
+    before: CardProgress | None,
+    *,
+    card_id: str,
+    deck_id: str,
+    rating: fsrs.Rating,
+    now: datetime,
+    duration_ms: int,
+) -> CardProgress:
+    """The card's progress after rating it `rating` at `now` (a new object; `before` is kept)."""
+    progress = replace(before) if before is not None else CardProgress(card_id, deck_id)
+    progress.deck_id = deck_id
+    fsrs_card = progress.fsrs_card or fsrs.Card(card_id=fsrs_card_id(card_id), due=now)
+    was_review = progress.fsrs_card is not None and fsrs_card.state == fsrs.State.Review
+    progress.fsrs_card, _log = scheduler.review_card(
+        fsrs_card, rating, review_datetime=now, review_duration=duration_ms
+    )
+    progress.reps += 1
+    if was_review and rating == fsrs.Rating.Again:
+        progress.lapses += 1
+        if progress.lapses >= LEECH_LAPSES and not progress.leech:
+            progress.leech = True
+            progress.suspended = True
+    progress.buried_until = None
+    progress.updated_at = now
+    return progress
+
+
+def is_mastered(scheduler: fsrs.Scheduler, progress: CardProgress | None, now: datetime) -> bool:
+    """Mastered = graduated to fsrs's Review state and, by fsrs's estimate, still recalled now.
+
+    "Still recalled" means the predicted recall probability (retrievability) is at least the
+    desired retention, i.e. the card is not overdue. A card being relearned after a lapse, a
+    card still in its learning steps, and an unseen card are not mastered.
+    """
+    if progress is None or progress.fsrs_card is None:
+        return False
+    card = progress.fsrs_card
+    if card.state != fsrs.State.Review:
+        return False
+    return scheduler.get_card_retrievability(card, now) >= scheduler.desired_retention

@@ -1,0 +1,464 @@
+"""A study session without a UI: what to show next, grading, rating, undo, suspend and bury.
+
+The TUI (and any script) drives it like this:
+
+    session = StudySession(store, decks)
+    while (shown := session.next()) is not None:
+        verdict = session.answer(shown, learner_answer)   # auto-graded kinds only
+        session.rate(shown, suggest_rating(verdict, ms), ms, verdict)   # committed at once
+
+What comes next, in order (as in Anki):
+1. learning / relearning cards whose step is due now;
+2. review cards due today (most overdue first), up to the daily review limit;
+3. new cards in prerequisite order (topics' `learn_before` first), up to the daily new limit;
+4. learning cards due within `LEARN_AHEAD`, so a session finishes its learning steps.
+
+The queue is recomputed from the store each time, so undo, a second session on the same file and
+edits to the decks are always reflected. A cram session goes through every card in its scope once
+(cards rated Again come back at the end), records its reviews as kind "cram" and never changes a
+card's schedule.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import fsrs
+
+from studykit.deck.model import Card, Deck
+from studykit.study.clock import Clock, as_clock, day_start, next_day_start, study_day
+from studykit.study.grading import Answer, Presented, Verdict, grade, present
+from studykit.study.records import CardProgress, LabRun, Review
+from studykit.study.scheduler import (
+    SchedulerSettings,
+    apply_rating,
+    is_mastered,
+    make_scheduler,
+    review_kind,
+)
+from studykit.study.store import ProgressStore
+
+LEARN_AHEAD = timedelta(minutes=20)
+LEARNING_STATES = (fsrs.State.Learning, fsrs.State.Relearning)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cards a session covers; every field that is set must match (None = any)."""
+
+    deck: str | None = None
+    topic: str | None = None
+    tag: str | None = None
+
+    def matches(self, deck: Deck, card: Card) -> bool:
+        return (
+            (self.deck is None or deck.id == self.deck)
+            and (self.topic is None or card.topic == self.topic)
+            and (self.tag is None or self.tag in card.tags or self.tag in deck.tags)
+        )
+
+    def describe(self) -> str:
+        parts = [f"{name} {value}" for name, value in vars(self).items() if value is not None]
+        return ", ".join(parts) or "all decks"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Cards left to study today in this session (the current card included)."""
+
+    new: int
+    learning: int
+    review: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.review
+
+
+def topic_order(decks: Sequence[Deck]) -> list[str]:
+    """Topic ids with every topic after its `learn_before` topics, across decks.
+
+    Depth-first: each topic in load order is preceded by its not-yet-placed prerequisites, so
+    the order stays as close to the files as the prerequisites allow. A cycle (which the loader
+    reports as an error) is broken where it is found rather than looping.
+    """
+    prereqs = {t.id: t.learn_before for d in decks for t in d.topics}
+    placed: list[str] = []
+    seen: set[str] = set()
+
+    def visit(topic_id: str) -> None:
+        if topic_id in seen or topic_id not in prereqs:
+            return
+        seen.add(topic_id)
+        for before in prereqs[topic_id]:
+            visit(before)
+        placed.append(topic_id)
+
+    for topic_id in prereqs:
+        visit(topic_id)
+    return placed
+
+
+def new_card_order(decks: Sequence[Deck]) -> list[tuple[Deck, Card]]:
+    """Every card, ordered for introduction: by topic prerequisite order, then file order."""
+    rank = {topic_id: i for i, topic_id in enumerate(topic_order(decks))}
+    cards = [(deck, card) for deck in decks for card in deck.cards]
+    # sorted() is stable, so cards of one topic keep their order in the file.
+    return sorted(cards, key=lambda dc: rank.get(dc[1].topic, len(rank)))
+
+
+@dataclass
+class _Done:
+    """One rating this session made, for undo."""
+
+    review_id: int
+    presented: Presented
+    cram_requeued: bool = False
+
+
+class StudySession:
+    def __init__(
+        self,
+        store: ProgressStore,
+        decks: Sequence[Deck],
+        *,
+        now: datetime | Clock | None = None,
+        new_per_day: int = 20,
+        reviews_per_day: int = 200,
+        scope: Scope | None = None,
+        cram: bool = False,
+        seed: int | None = None,
+        settings: SchedulerSettings | None = None,
+    ) -> None:
+        """`now`: a fixed UTC datetime, a function returning one, or None for the wall clock."""
+        if new_per_day < 0 or reviews_per_day < 0:
+            raise ValueError("daily limits cannot be negative")
+        self.store = store
+        self.scope = scope or Scope()
+        self.cram = cram
+        self.new_per_day = new_per_day
+        self.reviews_per_day = reviews_per_day
+        self.scheduler = make_scheduler(settings)
+        self._clock = as_clock(now)
+        self._rng = random.Random(seed)
+        self._cards = {
+            card.id: (deck, card)
+            for deck, card in new_card_order(decks)
+            if self.scope.matches(deck, card)
+        }
+        self._current: Presented | None = None
+        self._done: list[_Done] = []
+        self._cram_queue: deque[str] = deque()
+        if cram:
+            ids = [
+                card_id
+                for card_id, p in self._progress_in_scope().items()
+                if p is None or not p.suspended
+            ]
+            self._rng.shuffle(ids)
+            self._cram_queue.extend(ids)
+
+    # --- what to show ---
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def next(self) -> Presented | None:
+        """The card to show now (the same one until it is rated, buried or suspended)."""
+        if self._current is None:
+            card_id = self._pick_next()
+            if card_id is not None:
+                self._current = present(self._cards[card_id][1], self._rng)
+        return self._current
+
+    def counts(self) -> Counts:
+        """New, learning and review cards left today, within the daily limits."""
+        if self.cram:
+            return Counts(new=0, learning=0, review=len(self._cram_queue))
+        now = self.now()
+        queues = self._queues(now)
+        return Counts(
+            new=len(queues["new"]),
+            learning=len(queues["learning"]) + len(queues["ahead"]),
+            review=len(queues["review"]),
+        )
+
+    def deck_of(self, card_id: str) -> Deck:
+        return self._cards[card_id][0]
+
+    def _progress_in_scope(self) -> dict[str, CardProgress | None]:
+        stored = self.store.all_progress()
+        return {card_id: stored.get(card_id) for card_id in self._cards}
+
+    def _pick_next(self) -> str | None:
+        if self.cram:
+            return self._cram_queue[0] if self._cram_queue else None
+        queues = self._queues(self.now())
+        for name in ("learning", "review", "new", "ahead"):
+            if queues[name]:
+                return queues[name][0]
+        return None
+
+    def _queues(self, now: datetime) -> dict[str, list[str]]:
+        """Card ids per queue, each in the order they will be shown, limits applied."""
+        end_of_day = next_day_start(now)
+        progress = self._progress_in_scope()
+        learning, ahead, review, new = [], [], [], []
+        for card_id, p in progress.items():
+            if p is not None and (p.suspended or p.is_buried(now)):
+                continue
+            if p is None or p.fsrs_card is None:
+                new.append(card_id)  # already in prerequisite order
+            elif p.state in LEARNING_STATES:
+                if p.due <= now:
+                    learning.append(card_id)
+                elif p.due <= now + LEARN_AHEAD:
+                    ahead.append(card_id)
+            elif p.due < end_of_day:
+                review.append(card_id)
+        by_due = lambda card_id: progress[card_id].due  # noqa: E731
+        today = day_start(study_day(now))
+        new_left = max(0, self.new_per_day - self.store.count_reviews(since=today, kinds=("new",)))
+        reviews_left = max(
+            0, self.reviews_per_day - self.store.count_reviews(since=today, kinds=("review",))
+        )
+        return {
+            "learning": sorted(learning, key=by_due),
+            "review": sorted(review, key=by_due)[:reviews_left],
+            "new": new[:new_left],
+            "ahead": sorted(ahead, key=by_due),
+        }
+
+    # --- answering and rating ---
+
+    def answer(self, presented: Presented, answer: Answer) -> Verdict:
+        """Grade an auto-graded card (every kind but flashcard); nothing is stored yet."""
+        return grade(presented.card, answer)
+
+    def rate(
+        self,
+        presented: Presented,
+        rating: fsrs.Rating | int,
+        duration_ms: int,
+        verdict: Verdict | None = None,
+    ) -> None:
+        """Store the rating and reschedule the card, committed before this returns."""
+        rating = fsrs.Rating(rating)
+        card = presented.card
+        if card.id not in self._cards:
+            raise KeyError(f"card {card.id} is not in this session")
+        deck = self._cards[card.id][0]
+        now = self.now()
+        review = Review(
+            uid=uuid.uuid4().hex,
+            card_id=card.id,
+            deck_id=deck.id,
+            reviewed_at=now,
+            rating=rating,
+            duration_ms=max(0, int(duration_ms)),
+            kind="cram",
+            correct=None if verdict is None else verdict.correct,
+            score=None if verdict is None else verdict.score,
+        )
+        done = _Done(review_id=-1, presented=presented)
+        if self.cram:
+            done.review_id = self.store.add_review(review)
+            self._remove_from_cram(card.id)
+            if rating == fsrs.Rating.Again:  # seen again before the cram ends
+                self._cram_queue.append(card.id)
+                done.cram_requeued = True
+        else:
+            with self.store.transaction():  # read, reschedule and log as one atomic step
+                before = self.store.progress(card.id)
+                after = apply_rating(
+                    self.scheduler,
+                    before,
+                    card_id=card.id,
+                    deck_id=deck.id,
+                    rating=rating,
+                    now=now,
+                    duration_ms=review.duration_ms,
+                )
+                review.kind = review_kind(before)
+                review.before = before
+                review.fsrs_after = after.fsrs_card
+                done.review_id = self.store.add_review(review)
+                self.store.save_progress(after)
+        self._done.append(done)
+        if self._current is not None and self._current.card.id == card.id:
+            self._current = None
+
+    def undo(self) -> bool:
+        """Take back this session's last rating: the review row goes, the card's state returns.
+
+        The undone card is shown again next, in the same display order. False if there is
+        nothing to undo.
+        """
+        while self._done:
+            done = self._done.pop()
+            if not self.store.undo_review(done.review_id):
+                continue  # removed meanwhile (e.g. a reset); try the rating before it
+            card_id = done.presented.card.id
+            if self.cram:
+                if done.cram_requeued:
+                    # drop the copy queued at the end by Again
+                    for i in range(len(self._cram_queue) - 1, -1, -1):
+                        if self._cram_queue[i] == card_id:
+                            del self._cram_queue[i]
+                            break
+                self._remove_from_cram(card_id)
+                self._cram_queue.appendleft(card_id)
+            self._current = done.presented
+            return True
+        return False
+
+    # --- suspend and bury ---
+
+    def suspend(self, card_id: str) -> None:
+        """Take the card out of every session until it is unsuspended."""
+        self._set_flags(card_id, suspended=True)
+
+    def unsuspend(self, card_id: str) -> None:
+        self._set_flags(card_id, suspended=False)
+
+    def bury(self, card_id: str) -> None:
+        """Hide the card until the next study day starts (04:00 local time)."""
+        self._set_flags(card_id, buried_until=next_day_start(self.now()))
+
+    def _set_flags(self, card_id: str, **flags: Any) -> None:
+        deck = self._cards[card_id][0]
+        with self.store.transaction():
+            progress = self.store.progress(card_id) or CardProgress(card_id, deck.id)
+            for name, value in flags.items():
+                setattr(progress, name, value)
+            progress.updated_at = self.now()
+            self.store.save_progress(progress)
+        hidden = flags.get("suspended", True)
+        if hidden:
+            self._remove_from_cram(card_id)
+            if self._current is not None and self._current.card.id == card_id:
+                self._current = None
+
+    def _remove_from_cram(self, card_id: str) -> None:
+        if card_id in self._cram_queue:
+            self._cram_queue.remove(card_id)
+
+
+# --- overview and lab runs ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicMastery:
+    """How much of a topic is mastered (see `scheduler.is_mastered`)."""
+
+    topic_id: str
+    title: str
+    total: int  # cards on the topic (suspended ones included)
+    seen: int  # cards reviewed at least once
+    mastered: int
+
+    @property
+    def share(self) -> float:
+        return self.mastered / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class DeckSummary:
+    deck_id: str
+    title: str
+    new: int  # cards never reviewed (not suspended)
+    due: int  # reviewed cards due before the study day ends (not suspended or buried)
+    total: int
+    suspended: int
+    topics: list[TopicMastery] = field(default_factory=list)
+
+
+def topic_mastery(
+    decks: Iterable[Deck],
+    progress: dict[str, CardProgress],
+    now: datetime,
+    scheduler: fsrs.Scheduler,
+) -> list[TopicMastery]:
+    """Mastery of every topic of `decks`, in deck and topic order."""
+    result = []
+    for deck in decks:
+        for topic in deck.topics:
+            cards = [c for c in deck.cards if c.topic == topic.id]
+            states = [progress.get(c.id) for c in cards]
+            result.append(
+                TopicMastery(
+                    topic_id=topic.id,
+                    title=topic.title,
+                    total=len(cards),
+                    seen=sum(p is not None and p.fsrs_card is not None for p in states),
+                    mastered=sum(is_mastered(scheduler, p, now) for p in states),
+                )
+            )
+    return result
+
+
+def deck_overview(
+    store: ProgressStore,
+    decks: Sequence[Deck],
+    now: datetime | None = None,
+    settings: SchedulerSettings | None = None,
+) -> list[DeckSummary]:
+    """New / due / total per deck and mastery per topic, for the home screen."""
+    now = as_clock(now)()
+    end_of_day = next_day_start(now)
+    scheduler = make_scheduler(settings)
+    progress = store.all_progress()
+    summaries = []
+    for deck in decks:
+        states = [progress.get(c.id) for c in deck.cards]
+        active = [p for p in states if p is None or not p.suspended]
+        summaries.append(
+            DeckSummary(
+                deck_id=deck.id,
+                title=deck.title,
+                new=sum(p is None or p.fsrs_card is None for p in active),
+                due=sum(
+                    p is not None
+                    and p.fsrs_card is not None
+                    and p.due < end_of_day
+                    and not p.is_buried(now)
+                    for p in active
+                ),
+                total=len(deck.cards),
+                suspended=len(states) - len(active),
+                topics=topic_mastery([deck], progress, now, scheduler),
+            )
+        )
+    return summaries
+
+
+def summarize_lab_result(result_json: dict[str, Any]) -> dict[str, Any]:
+    """A LabResult's JSON without the per-step curves: what a card's history needs to show."""
+    summary = {k: v for k, v in result_json.items() if k != "methods"}
+    methods = result_json.get("methods") or {}
+    summary["methods"] = {
+        name: {k: v for k, v in method.items() if k != "curve"}
+        for name, method in methods.items()
+        if isinstance(method, dict)
+    }
+    return summary
+
+
+def record_lab_run(
+    store: ProgressStore, card_id: str, result_json: dict[str, Any], now: datetime | None = None
+) -> None:
+    """Store a lab run started from `card_id` (its summary, see `summarize_lab_result`)."""
+    store.add_lab_run(
+        LabRun(
+            uid=uuid.uuid4().hex,
+            card_id=card_id,
+            ran_at=as_clock(now)(),
+            summary=summarize_lab_result(result_json),
+        )
+    )

@@ -1,0 +1,529 @@
+"""The learner's progress, in SQLite: one file in the user data dir, safe to share and to kill.
+
+- Where: `<data dir>/progress.sqlite3`; the data dir is `--data-dir`, else `$STUDYKIT_DATA_DIR`,
+  else platformdirs' user data dir for "studykit".
+- Durability: WAL journal with synchronous=FULL, and every write is its own short transaction,
+  so a rating is on disk the moment `rate()` returns and a killed process loses nothing else.
+- Concurrency: two sessions (or the TUI and `studykit progress export`) may open the same file;
+  writers take the lock with BEGIN IMMEDIATE and wait up to `BUSY_TIMEOUT_MS` for each other.
+  Within one process, a lock makes the connection safe to use from a worker thread.
+- Schema: versioned with `PRAGMA user_version`; `MIGRATIONS[v]` takes version v to v+1 and runs
+  inside the transaction that bumps the version, so a crash mid-migration leaves the old schema.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import fsrs
+import platformdirs
+
+from studykit.study.clock import format_ts, parse_ts, utc_now
+from studykit.study.records import REVIEW_KINDS, CardProgress, LabRun, Review
+
+DB_NAME = "progress.sqlite3"
+DATA_DIR_ENV = "STUDYKIT_DATA_DIR"
+BUSY_TIMEOUT_MS = 10_000
+EXPORT_FORMAT = "studykit-progress"
+EXPORT_VERSION = 1
+
+
+class StoreError(Exception):
+    """A problem with the progress database or an export file; the message is one clear line."""
+
+
+def resolve_data_dir(data_dir: Path | str | None = None) -> Path:
+    """`data_dir` if given, else $STUDYKIT_DATA_DIR, else the platform's user data dir."""
+    if data_dir is not None:
+        return Path(data_dir).expanduser()
+    if env := os.environ.get(DATA_DIR_ENV):
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("studykit", appauthor=False))
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+
+def _migrate_to_v1(db: sqlite3.Connection) -> None:
+    """Cards' scheduling state and the review log."""
+    db.execute(
+        """CREATE TABLE card (
+            card_id      TEXT PRIMARY KEY,
+            deck_id      TEXT NOT NULL,
+            fsrs_json    TEXT,              -- fsrs.Card.to_json(); NULL until the first review
+            state        INTEGER,           -- fsrs.State, copied out for queries
+            due          TEXT,              -- format_ts(fsrs due), copied out for queries
+            reps         INTEGER NOT NULL DEFAULT 0,
+            lapses       INTEGER NOT NULL DEFAULT 0,
+            suspended    INTEGER NOT NULL DEFAULT 0,
+            leech        INTEGER NOT NULL DEFAULT 0,
+            buried_until TEXT,
+            updated_at   TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX card_deck ON card(deck_id)")
+    db.execute(
+        """CREATE TABLE review (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            uid         TEXT NOT NULL UNIQUE,
+            card_id     TEXT NOT NULL,
+            deck_id     TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL,
+            rating      INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+            duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),
+            kind        TEXT NOT NULL,
+            correct     INTEGER,            -- NULL for self-rated flashcards
+            score       REAL,
+            before_json TEXT,               -- CardProgress before the review: what undo restores
+            fsrs_after  TEXT                -- fsrs.Card JSON after the review; NULL for cram
+        )"""
+    )
+    db.execute("CREATE INDEX review_time ON review(reviewed_at)")
+    db.execute("CREATE INDEX review_card ON review(card_id)")
+
+
+def _migrate_to_v2(db: sqlite3.Connection) -> None:
+    """Lab runs started from a card, with their result summary."""
+    db.execute(
+        """CREATE TABLE lab_run (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            uid          TEXT NOT NULL UNIQUE,
+            card_id      TEXT NOT NULL,
+            ran_at       TEXT NOT NULL,
+            summary_json TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX lab_run_card ON lab_run(card_id)")
+
+
+# MIGRATIONS[v] upgrades a database at schema version v to v+1. Append only; never edit one.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_v1, _migrate_to_v2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    cards: int  # card rows added or replaced by a newer one
+    reviews: int  # review rows added
+    lab_runs: int  # lab runs added
+
+
+class ProgressStore:
+    """SQLite in platformdirs' user data dir, WAL, a commit per review."""
+
+    def __init__(self, path: Path, *, target_version: int = SCHEMA_VERSION) -> None:
+        """Open (creating and migrating as needed) the database file at `path`.
+
+        `target_version` exists for tests that build an old schema; use `open()` otherwise.
+        """
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0  # nesting depth of transaction()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{path}: cannot open the progress database ({exc})") from exc
+        self._db.row_factory = sqlite3.Row
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate(target_version)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreError(
+                f"{path}: not a usable studykit progress database ({exc}); "
+                "move it aside or choose another --data-dir"
+            ) from exc
+
+    @classmethod
+    def open(cls, data_dir: Path | None = None) -> ProgressStore:
+        """The store in `data_dir` (see `resolve_data_dir` for the default)."""
+        return cls(resolve_data_dir(data_dir) / DB_NAME)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> ProgressStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self, target: int) -> None:
+        with self.transaction():
+            current = self.schema_version
+            if current > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: progress schema version {current} is newer than this "
+                    f"studykit understands ({SCHEMA_VERSION}); upgrade studykit"
+                )
+            for version in range(current, target):
+                MIGRATIONS[version](self._db)
+            if target > current:
+                self._db.execute(f"PRAGMA user_version = {target}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed on exit; nested uses join the outer one.
+
+        BEGIN IMMEDIATE takes the write lock up front, so a read-then-write (rate a card from its
+        current state) cannot interleave with another process's write to the same card.
+        """
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._db
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def _query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # --- card progress ---
+
+    def progress(self, card_id: str) -> CardProgress | None:
+        rows = self._query("SELECT * FROM card WHERE card_id = ?", (card_id,))
+        return _progress_from_row(rows[0]) if rows else None
+
+    def all_progress(self) -> dict[str, CardProgress]:
+        return {r["card_id"]: _progress_from_row(r) for r in self._query("SELECT * FROM card")}
+
+    def save_progress(self, progress: CardProgress) -> None:
+        card = progress.fsrs_card
+        with self.transaction() as db:
+            db.execute(
+                """INSERT OR REPLACE INTO card (card_id, deck_id, fsrs_json, state, due, reps,
+                       lapses, suspended, leech, buried_until, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    progress.card_id,
+                    progress.deck_id,
+                    None if card is None else card.to_json(),
+                    None if card is None else int(card.state),
+                    None if card is None else format_ts(card.due),
+                    progress.reps,
+                    progress.lapses,
+                    int(progress.suspended),
+                    int(progress.leech),
+                    None if progress.buried_until is None else format_ts(progress.buried_until),
+                    format_ts(progress.updated_at or utc_now()),
+                ),
+            )
+
+    def delete_progress(self, card_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM card WHERE card_id = ?", (card_id,))
+
+    # --- reviews ---
+
+    def add_review(self, review: Review) -> int:
+        """Insert one review row; returns its id. Duplicates (same uid) are ignored (-1)."""
+        if review.kind not in REVIEW_KINDS:
+            raise ValueError(f"review kind {review.kind!r} is not one of {REVIEW_KINDS}")
+        with self.transaction() as db:
+            cursor = db.execute(
+                """INSERT OR IGNORE INTO review (uid, card_id, deck_id, reviewed_at, rating,
+                       duration_ms, kind, correct, score, before_json, fsrs_after)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    review.uid,
+                    review.card_id,
+                    review.deck_id,
+                    format_ts(review.reviewed_at),
+                    int(review.rating),
+                    int(review.duration_ms),
+                    review.kind,
+                    None if review.correct is None else int(review.correct),
+                    review.score,
+                    None if review.before is None else json.dumps(review.before.to_json()),
+                    None if review.fsrs_after is None else review.fsrs_after.to_json(),
+                ),
+            )
+            return cursor.lastrowid if cursor.rowcount else -1
+
+    def review(self, review_id: int) -> Review | None:
+        rows = self._query("SELECT * FROM review WHERE id = ?", (review_id,))
+        return _review_from_row(rows[0]) if rows else None
+
+    def reviews(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        card_id: str | None = None,
+    ) -> list[Review]:
+        """Reviews in time order, optionally within [since, until) and for one card."""
+        sql, params = "SELECT * FROM review WHERE 1=1", []
+        if since is not None:
+            sql += " AND reviewed_at >= ?"
+            params.append(format_ts(since))
+        if until is not None:
+            sql += " AND reviewed_at < ?"
+            params.append(format_ts(until))
+        if card_id is not None:
+            sql += " AND card_id = ?"
+            params.append(card_id)
+        return [
+            _review_from_row(r)
+            for r in self._query(sql + " ORDER BY reviewed_at, id", tuple(params))
+        ]
+
+    def count_reviews(self, *, since: datetime, kinds: tuple[str, ...]) -> int:
+        marks = ",".join("?" * len(kinds))
+        rows = self._query(
+            f"SELECT COUNT(*) FROM review WHERE reviewed_at >= ? AND kind IN ({marks})",
+            (format_ts(since), *kinds),
+        )
+        return rows[0][0]
+
+    def undo_review(self, review_id: int) -> bool:
+        """Delete review `review_id` and put its card back the way it was before it.
+
+        Returns False when the review is gone already (undone, or reset by another session).
+        """
+        with self.transaction() as db:
+            review = self.review(review_id)
+            if review is None:
+                return False
+            db.execute("DELETE FROM review WHERE id = ?", (review_id,))
+            if review.kind == "cram":
+                return True  # cram reviews never changed the schedule
+            if review.before is None:
+                self.delete_progress(review.card_id)
+            else:
+                self.save_progress(review.before)
+            return True
+
+    # --- lab runs ---
+
+    def add_lab_run(self, run: LabRun) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO lab_run (uid, card_id, ran_at, summary_json) "
+                "VALUES (?, ?, ?, ?)",
+                (run.uid, run.card_id, format_ts(run.ran_at), json.dumps(run.summary)),
+            )
+            return cursor.lastrowid if cursor.rowcount else -1
+
+    def lab_runs(self, card_id: str | None = None) -> list[LabRun]:
+        sql, params = "SELECT * FROM lab_run", ()
+        if card_id is not None:
+            sql, params = sql + " WHERE card_id = ?", (card_id,)
+        return [
+            LabRun(
+                r["uid"],
+                r["card_id"],
+                parse_ts(r["ran_at"]),
+                json.loads(r["summary_json"]),
+                r["id"],
+            )
+            for r in self._query(sql + " ORDER BY ran_at, id", params)
+        ]
+
+    # --- export, import, reset ---
+
+    def export_data(self, *, exported_at: datetime) -> dict[str, Any]:
+        """Everything in the store as JSON-ready data (the `progress export` file)."""
+        with self.transaction():  # one consistent snapshot
+            return {
+                "format": EXPORT_FORMAT,
+                "version": EXPORT_VERSION,
+                "exported_at": format_ts(exported_at),
+                "cards": [p.to_json() for p in self.all_progress().values()],
+                "reviews": [_review_to_json(r) for r in self.reviews()],
+                "lab_runs": [
+                    {
+                        "uid": r.uid,
+                        "card_id": r.card_id,
+                        "ran_at": format_ts(r.ran_at),
+                        "summary": r.summary,
+                    }
+                    for r in self.lab_runs()
+                ],
+            }
+
+    def import_data(self, data: Any, *, source: str = "import") -> ImportReport:
+        """Merge an export into this store; importing the same data twice changes nothing.
+
+        Reviews and lab runs merge by uid. For a card present on both sides, the row changed
+        most recently (`updated_at`) wins. Raises StoreError naming `source` on a bad file.
+        """
+        if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+            raise StoreError(
+                f"{source}: not a studykit progress export (no 'format': "
+                f"'{EXPORT_FORMAT}'); create one with `studykit progress export`"
+            )
+        if data.get("version") != EXPORT_VERSION:
+            raise StoreError(
+                f"{source}: export version {data.get('version')!r} is not "
+                f"supported (expected {EXPORT_VERSION})"
+            )
+        try:
+            cards = [CardProgress.from_json(c) for c in data.get("cards", [])]
+            reviews = [_review_from_json(r) for r in data.get("reviews", [])]
+            runs = [
+                LabRun(str(r["uid"]), str(r["card_id"]), parse_ts(r["ran_at"]), dict(r["summary"]))
+                for r in data.get("lab_runs", [])
+            ]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StoreError(f"{source}: malformed progress entry ({exc!r})") from exc
+
+        added_cards = added_reviews = added_runs = 0
+        with self.transaction():
+            for incoming in cards:
+                mine = self.progress(incoming.card_id)
+                if mine is None or _newer(incoming, mine):
+                    self.save_progress(incoming)
+                    added_cards += 1
+            for review in reviews:
+                added_reviews += self.add_review(review) != -1
+            for run in runs:
+                added_runs += self.add_lab_run(run) != -1
+        return ImportReport(added_cards, added_reviews, added_runs)
+
+    def deck_ids(self) -> list[str]:
+        """Decks that have any progress stored."""
+        rows = self._query(
+            "SELECT deck_id FROM card UNION SELECT deck_id FROM review ORDER BY deck_id"
+        )
+        return [r[0] for r in rows]
+
+    def reset(self, deck_id: str | None = None) -> int:
+        """Forget all progress (or one deck's): cards, reviews and lab runs. Returns cards reset."""
+        with self.transaction() as db:
+            if deck_id is None:
+                count = db.execute(
+                    "SELECT COUNT(*) FROM (SELECT card_id FROM card UNION "
+                    "SELECT card_id FROM review)"
+                ).fetchone()[0]
+                for table in ("card", "review", "lab_run"):
+                    db.execute(f"DELETE FROM {table}")
+                return count
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT card_id FROM card WHERE deck_id = ? UNION "
+                    "SELECT card_id FROM review WHERE deck_id = ?",
+                    (deck_id, deck_id),
+                )
+            ]
+            for card_id in ids:
+                for table in ("card", "review", "lab_run"):
+                    db.execute(f"DELETE FROM {table} WHERE card_id = ?", (card_id,))
+            return len(ids)
+
+    def integrity_check(self) -> str:
+        """SQLite's own consistency check: 'ok' when the file is sound."""
+        return self._query("PRAGMA integrity_check")[0][0]
+
+
+def _newer(a: CardProgress, b: CardProgress) -> bool:
+    if a.updated_at is None:
+        return False
+    return b.updated_at is None or a.updated_at > b.updated_at
+
+
+def _progress_from_row(row: sqlite3.Row) -> CardProgress:
+    return CardProgress(
+        card_id=row["card_id"],
+        deck_id=row["deck_id"],
+        fsrs_card=None if row["fsrs_json"] is None else fsrs.Card.from_json(row["fsrs_json"]),
+        reps=row["reps"],
+        lapses=row["lapses"],
+        suspended=bool(row["suspended"]),
+        leech=bool(row["leech"]),
+        buried_until=None if row["buried_until"] is None else parse_ts(row["buried_until"]),
+        updated_at=parse_ts(row["updated_at"]),
+    )
+
+
+def _review_from_row(row: sqlite3.Row) -> Review:
+    before = row["before_json"]
+    return Review(
+        uid=row["uid"],
+        card_id=row["card_id"],
+        deck_id=row["deck_id"],
+        reviewed_at=parse_ts(row["reviewed_at"]),
+        rating=fsrs.Rating(row["rating"]),
+        duration_ms=row["duration_ms"],
+        kind=row["kind"],
+        correct=None if row["correct"] is None else bool(row["correct"]),
+        score=row["score"],
+        before=None if before is None else CardProgress.from_json(json.loads(before)),
+        fsrs_after=None if row["fsrs_after"] is None else fsrs.Card.from_json(row["fsrs_after"]),
+        id=row["id"],
+    )
+
+
+def _review_to_json(r: Review) -> dict[str, Any]:
+    return {
+        "uid": r.uid,
+        "card_id": r.card_id,
+        "deck_id": r.deck_id,
+        "reviewed_at": format_ts(r.reviewed_at),
+        "rating": int(r.rating),
+        "duration_ms": r.duration_ms,
+        "kind": r.kind,
+        "correct": r.correct,
+        "score": r.score,
+        "before": None if r.before is None else r.before.to_json(),
+        "fsrs_after": None if r.fsrs_after is None else r.fsrs_after.to_dict(),
+    }
+
+
+def _review_from_json(d: dict[str, Any]) -> Review:
+    kind = str(d["kind"])
+    if kind not in REVIEW_KINDS:
+        raise ValueError(f"review kind {kind!r}")
+    return Review(
+        uid=str(d["uid"]),
+        card_id=str(d["card_id"]),
+        deck_id=str(d["deck_id"]),
+        reviewed_at=parse_ts(d["reviewed_at"]),
+        rating=fsrs.Rating(int(d["rating"])),
+        duration_ms=int(d["duration_ms"]),
+        kind=kind,
+        correct=d.get("correct"),
+        score=d.get("score"),
+        before=None if d.get("before") is None else CardProgress.from_json(d["before"]),
+        fsrs_after=None if d.get("fsrs_after") is None else fsrs.Card.from_dict(d["fsrs_after"]),
+    )
