@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from studykit.deck.model import Deck
 
@@ -99,3 +99,16 @@ def flashcards(deck_id: str, topic: str, n: int, start: int = 0) -> list[dict]:
         }
         for i in range(start, start + n)
     ]
+
+
+class FakeClock:
+    """A clock the test moves by hand: pass `clock` as a session's `now`."""
+
+    def __init__(self, start: datetime = NOON) -> None:
+        self.moment = start
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)

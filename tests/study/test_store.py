@@ -1,0 +1,248 @@
+"""The SQLite progress store: location, WAL, migrations, concurrency, crashes, export/import."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fsrs import Rating
+from study_helpers import NOON, FakeClock, flashcards, make_deck
+
+from studykit.study.session import StudySession, record_lab_run
+from studykit.study.store import (
+    DATA_DIR_ENV,
+    DB_NAME,
+    SCHEMA_VERSION,
+    ProgressStore,
+    StoreError,
+    resolve_data_dir,
+)
+
+HERE = Path(__file__).parent
+DRIVER = HERE / "session_driver.py"
+
+
+def run_driver(data_dir: Path, deck_id: str, count: int, seed: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(DRIVER), str(data_dir), deck_id, str(count), str(seed)],
+        cwd=HERE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+# --- where and how the file is opened ---
+
+
+def test_data_dir_argument_beats_env_beats_platform_default(tmp_path, monkeypatch):
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    assert resolve_data_dir().name == "studykit"
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "env"))
+    assert resolve_data_dir() == tmp_path / "env"
+    assert resolve_data_dir(tmp_path / "arg") == tmp_path / "arg"
+    with ProgressStore.open() as store:
+        assert store.path == tmp_path / "env" / DB_NAME
+
+
+def test_opens_in_wal_mode_at_the_current_schema(store):
+    with sqlite3.connect(store.path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path):
+    (tmp_path / DB_NAME).write_text("these are my notes, not a database\n" * 50)
+    with pytest.raises(StoreError, match="not a usable studykit progress database"):
+        ProgressStore.open(tmp_path)
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    ProgressStore.open(tmp_path).close()
+    with sqlite3.connect(tmp_path / DB_NAME) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer than this studykit"):
+        ProgressStore.open(tmp_path)
+
+
+def test_migrates_a_version_1_database_and_keeps_its_data(tmp_path):
+    path = tmp_path / DB_NAME
+    with ProgressStore(path, target_version=1) as old:
+        assert old.schema_version == 1
+        session = StudySession(old, [make_deck()], now=NOON, seed=1)
+        session.rate(session.next(), Rating.Good, 1500)
+        progress = old.all_progress()
+        tables = {r[0] for r in old._query("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "lab_run" not in tables
+    with ProgressStore(path) as new:
+        assert new.schema_version == SCHEMA_VERSION
+        assert {k: v.to_json() for k, v in new.all_progress().items()} == {
+            k: v.to_json() for k, v in progress.items()
+        }
+        assert len(new.reviews()) == 1
+        record_lab_run(new, "basics-fc", {"lab": "x", "methods": {}}, now=NOON)
+        assert len(new.lab_runs("basics-fc")) == 1
+
+
+# --- lab runs ---
+
+
+def test_record_lab_run_keeps_the_summary_without_curves(store):
+    result = {
+        "lab": "prompt-vs-prefix",
+        "seed": 0,
+        "interrupted": False,
+        "claims": [{"text": "prefix beats prompt", "holds": True}],
+        "methods": {"prefix": {"exact_match_after": 0.75, "curve": [{"step": 1, "loss": 2.0}]}},
+    }
+    record_lab_run(store, "basics-mcq", result, now=NOON)
+    [run] = store.lab_runs("basics-mcq")
+    assert run.ran_at == NOON
+    assert run.summary["methods"] == {"prefix": {"exact_match_after": 0.75}}
+    assert run.summary["claims"] == result["claims"]
+
+
+# --- concurrency and crashes ---
+
+
+def test_two_sessions_writing_at_once_corrupt_nothing(tmp_path):
+    drivers = [run_driver(tmp_path, f"deck{i}", 120, seed=i) for i in range(2)]
+    for driver in drivers:
+        out, err = driver.communicate(timeout=120)
+        assert driver.returncode == 0, err
+        assert out.splitlines()[-1] == "rated 120"
+    with ProgressStore.open(tmp_path) as store:
+        assert store.integrity_check() == "ok"
+        reviews = store.reviews()
+        assert len(reviews) == 240
+        assert {r.deck_id for r in reviews} == {"deck0", "deck1"}
+        # every card's stored state is the one its last review produced
+        progress = store.all_progress()
+        for card_id, p in progress.items():
+            last = store.reviews(card_id=card_id)[-1]
+            assert p.fsrs_card.to_dict() == last.fsrs_after.to_dict()
+
+
+def test_sigkill_loses_at_most_the_review_in_flight(tmp_path):
+    driver = run_driver(tmp_path, "crash", 0, seed=7)
+    confirmed = 0
+    for line in driver.stdout:
+        confirmed = int(line.split()[1])
+        if confirmed >= 60:
+            break
+    driver.send_signal(signal.SIGKILL)
+    driver.wait(timeout=30)
+    assert driver.returncode == -signal.SIGKILL
+    with sqlite3.connect(tmp_path / DB_NAME) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = raw.execute("SELECT COUNT(*) FROM review").fetchone()[0]
+    # every confirmed rating is there; at most one more (committed, not yet printed) and the
+    # rating in flight when the process died may be missing
+    assert confirmed <= stored <= confirmed + 2
+    with ProgressStore.open(tmp_path) as store:
+        for card_id, p in store.all_progress().items():
+            assert p.fsrs_card.to_dict() == store.reviews(card_id=card_id)[-1].fsrs_after.to_dict()
+
+
+# --- export, import, reset ---
+
+
+def studied_store(data_dir: Path) -> ProgressStore:
+    clock = FakeClock()
+    deck = make_deck("ex", topics=[{"id": "ex-t", "title": "T"}], cards=flashcards("ex", "ex-t", 6))
+    store = ProgressStore.open(data_dir)
+    for studied in (deck, make_deck()):
+        session = StudySession(store, [studied], now=clock, seed=3)
+        for i in range(10):
+            session.rate(session.next(), Rating.Again if i % 3 == 0 else Rating.Good, 1000 + i)
+            clock.advance(minutes=7)
+    session.suspend("basics-short")
+    record_lab_run(store, "ex-000", {"lab": "demo", "methods": {}}, now=clock.moment)
+    return store
+
+
+def snapshot(store: ProgressStore) -> dict:
+    data = store.export_data(exported_at=NOON)
+    data["reviews"] = sorted(data["reviews"], key=lambda r: r["uid"])
+    data["cards"] = sorted(data["cards"], key=lambda c: c["card_id"])
+    return data
+
+
+def test_export_import_round_trip_is_exact_and_idempotent(tmp_path):
+    with studied_store(tmp_path / "a") as source, ProgressStore.open(tmp_path / "b") as target:
+        exported = json.loads(json.dumps(source.export_data(exported_at=NOON)))
+        report = target.import_data(exported)
+        assert (report.cards, report.reviews, report.lab_runs) == (
+            len(exported["cards"]),
+            20,
+            1,
+        )
+        assert snapshot(target) == snapshot(source)
+        again = target.import_data(exported)
+        assert (again.cards, again.reviews, again.lab_runs) == (0, 0, 0)
+        assert snapshot(target) == snapshot(source)
+
+
+def test_import_merges_and_keeps_the_newer_card_state(tmp_path):
+    with studied_store(tmp_path / "a") as source, ProgressStore.open(tmp_path / "b") as target:
+        exported = source.export_data(exported_at=NOON)
+        target.import_data(exported)
+        # the target studies one more card later; re-importing the old export must not undo it
+        later = FakeClock(NOON.replace(day=20))
+        deck = make_deck(
+            "ex", topics=[{"id": "ex-t", "title": "T"}], cards=flashcards("ex", "ex-t", 6)
+        )
+        session = StudySession(target, [deck], now=later)
+        shown = session.next()
+        session.rate(shown, Rating.Easy, 900)
+        newer = target.progress(shown.card.id).to_json()
+        report = target.import_data(exported)
+        assert report.cards == 0
+        assert target.progress(shown.card.id).to_json() == newer
+        assert len(target.reviews()) == 21
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "not a studykit progress export"),
+        ({"format": "studykit-progress", "version": 99}, "version 99 is not supported"),
+        ({"format": "studykit-progress", "version": 1, "reviews": [{"uid": "x"}]}, "malformed"),
+    ],
+)
+def test_import_rejects_bad_files_with_one_line(store, data, message):
+    with pytest.raises(StoreError, match=message) as info:
+        store.import_data(data, source="backup.json")
+    assert str(info.value).startswith("backup.json: ") and "\n" not in str(info.value)
+    assert store.reviews() == []
+
+
+def test_reset_one_deck_or_everything(tmp_path):
+    with studied_store(tmp_path) as store:
+        decks = {r.deck_id for r in store.reviews()}
+        assert decks == {"ex", "basics"}
+        assert store.deck_ids() == ["basics", "ex"]
+        ex_cards = {r.card_id for r in store.reviews() if r.deck_id == "ex"}
+        assert store.reset("ex") == len(ex_cards) > 0
+        assert {r.deck_id for r in store.reviews()} == {"basics"}
+        assert store.lab_runs() == []
+        assert all(p.deck_id == "basics" for p in store.all_progress().values())
+        store.reset()
+        assert store.all_progress() == {} and store.reviews() == []
+
+
+def test_a_card_removed_from_its_deck_keeps_its_history(store):
+    deck = make_deck()
+    session = StudySession(store, [deck], now=NOON, seed=0)
+    shown = session.next()
+    session.rate(shown, Rating.Good, 1000)
+    smaller = deck.model_copy(update={"cards": [c for c in deck.cards if c.id != shown.card.id]})
+    session = StudySession(store, [smaller], now=NOON, seed=0)
+    session.rate(session.next(), Rating.Good, 1000)
+    assert store.progress(shown.card.id) is not None
+    assert len(store.reviews(card_id=shown.card.id)) == 1
