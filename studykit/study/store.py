@@ -315,6 +315,23 @@ class ProgressStore:
         )
         return rows[0][0]
 
+    def rating_counts(self) -> dict[tuple[str, fsrs.Rating], int]:
+        """How many ratings of each (review kind, rating) were ever made."""
+        rows = self._query("SELECT kind, rating, COUNT(*) FROM review GROUP BY kind, rating")
+        return {(kind, fsrs.Rating(rating)): n for kind, rating, n in rows}
+
+    def count_cards_seen(self) -> int:
+        """Cards with at least one scheduled (non-cram) rating."""
+        return self._query("SELECT COUNT(DISTINCT card_id) FROM review WHERE kind != 'cram'")[0][0]
+
+    def review_times(self, *, since: datetime, until: datetime) -> list[datetime]:
+        """When each rating in [since, until) was made (cheaper than loading whole reviews)."""
+        rows = self._query(
+            "SELECT reviewed_at FROM review WHERE reviewed_at >= ? AND reviewed_at < ?",
+            (format_ts(since), format_ts(until)),
+        )
+        return [parse_ts(r[0]) for r in rows]
+
     def undo_review(self, review_id: int) -> bool:
         """Delete review `review_id` and put its card back the way it was before it.
 

@@ -1,0 +1,138 @@
+"""Figures about the learner's progress, for `studykit stats` and the TUI's stats screen.
+
+Definitions (all computed from the progress store; nothing is estimated by hand):
+- reviews: scheduled ratings ever made (cram ratings are counted apart, in `cram_reviews`);
+- cards seen: cards with at least one scheduled rating;
+- due today: reviewed cards of the loaded decks due before the study day ends (overdue included;
+  suspended and buried cards excluded); due in the next 7 days: the same over today and the six
+  days after it;
+- retention: share of scheduled ratings that were not Again; `true_retention` counts only ratings
+  of cards that were due for recall (fsrs Review state), as Anki's "true retention" does;
+- mastery per topic: see `scheduler.is_mastered`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import fsrs
+
+from studykit.deck.model import Deck
+from studykit.study.clock import as_clock, day_start, format_ts, study_day
+from studykit.study.scheduler import SchedulerSettings, make_scheduler
+from studykit.study.session import TopicMastery, topic_mastery
+from studykit.study.store import ProgressStore
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date  # a study day (starts 04:00 local time)
+    count: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    now: datetime
+    reviews: int
+    cram_reviews: int
+    reviews_today: int  # scheduled and cram ratings today
+    cards_seen: int
+    due_today: int
+    due_next_7_days: int  # today included
+    retention: float | None  # None before the first rating
+    true_retention: float | None  # None before the first review of a graduated card
+    leeches: int
+    suspended: int
+    topics: list[TopicMastery] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["now"] = format_ts(self.now)
+        for topic, mastery in zip(data["topics"], self.topics, strict=True):
+            topic["share"] = mastery.share
+        return data
+
+
+def _share_not_again(counts: dict[fsrs.Rating, int]) -> float | None:
+    total = sum(counts.values())
+    return None if total == 0 else 1 - counts.get(fsrs.Rating.Again, 0) / total
+
+
+def compute_stats(
+    store: ProgressStore,
+    decks: Sequence[Deck],
+    now: datetime | None = None,
+    settings: SchedulerSettings | None = None,
+) -> Stats:
+    now = as_clock(now)()
+    by_kind_rating = store.rating_counts()
+    scheduled: Counter[fsrs.Rating] = Counter()
+    due_reviews: Counter[fsrs.Rating] = Counter()
+    for (kind, rating), n in by_kind_rating.items():
+        if kind != "cram":
+            scheduled[rating] += n
+        if kind == "review":
+            due_reviews[rating] += n
+    today = study_day(now)
+    progress = store.all_progress()
+    forecast = due_forecast(store, decks, days=7, now=now)
+    return Stats(
+        now=now,
+        reviews=sum(scheduled.values()),
+        cram_reviews=sum(n for (kind, _), n in by_kind_rating.items() if kind == "cram"),
+        reviews_today=len(
+            store.review_times(since=day_start(today), until=day_start(today + timedelta(days=1)))
+        ),
+        cards_seen=store.count_cards_seen(),
+        due_today=forecast[0].count,
+        due_next_7_days=sum(d.count for d in forecast),
+        retention=_share_not_again(scheduled),
+        true_retention=_share_not_again(due_reviews),
+        leeches=sum(p.leech for p in progress.values()),
+        suspended=sum(p.suspended for p in progress.values()),
+        topics=topic_mastery(decks, progress, now, make_scheduler(settings)),
+    )
+
+
+def due_forecast(
+    store: ProgressStore, decks: Sequence[Deck], days: int = 30, now: datetime | None = None
+) -> list[DayCount]:
+    """Cards of `decks` coming due on each of the next `days` study days (today first).
+
+    Today's count includes overdue cards and excludes buried ones; suspended and never-seen
+    cards are never counted.
+    """
+    now = as_clock(now)()
+    first = study_day(now)
+    bounds = [day_start(first + timedelta(days=i)) for i in range(1, days + 1)]
+    counts = [0] * days
+    progress = store.all_progress()
+    for card_id in {c.id for d in decks for c in d.cards}:
+        p = progress.get(card_id)
+        if p is None or p.fsrs_card is None or p.suspended:
+            continue
+        for i, end in enumerate(bounds):
+            if p.due < end:
+                if i > 0 or not p.is_buried(now):
+                    counts[i] += 1
+                break
+    return [DayCount(first + timedelta(days=i), n) for i, n in enumerate(counts)]
+
+
+def reviews_per_day(
+    store: ProgressStore, days: int = 365, now: datetime | None = None
+) -> list[DayCount]:
+    """Ratings made on each of the last `days` study days, oldest first, today last (for a
+    heatmap; cram ratings included, since they are study time too)."""
+    now = as_clock(now)()
+    last = study_day(now)
+    first = last - timedelta(days=days - 1)
+    times = store.review_times(since=day_start(first), until=day_start(last + timedelta(days=1)))
+    per_day = Counter(study_day(t) for t in times)
+    return [
+        DayCount(first + timedelta(days=i), per_day[first + timedelta(days=i)]) for i in range(days)
+    ]
