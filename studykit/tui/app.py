@@ -1,0 +1,95 @@
+"""The studykit Textual app: decks on the home screen, a study screen per scope, labs, stats.
+
+The app holds what every screen shares (the loaded decks, the progress store, the clock) and
+nothing else: scheduling, grading and statistics come from `studykit.study`, and labs from
+`studykit.lab.runner`, which is imported only inside the lab worker so torch never loads at start.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from studykit.tui.commands import StudykitCommands
+from studykit.tui.screens.home import HomeScreen
+
+
+class StudykitApp(App[None]):
+    """Study decks with spaced repetition, and run each card's lab one keypress away."""
+
+    TITLE = "studykit"
+    CSS_PATH = Path(__file__).parent / "studykit.tcss"
+    COMMANDS = App.COMMANDS | {StudykitCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        load: Any,
+        store: Any,
+        *,
+        now: datetime | Callable[[], datetime] | None = None,
+        seed: int | None = None,
+        lab_runner: Callable[..., Any] | None = None,
+        lab_overrides: dict[str, Any] | None = None,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """
+        Args:
+            load: the deck loader's `LoadResult` (decks that loaded, problems, file count).
+            store: an open `ProgressStore`.
+            now: a fixed instant or a clock for the study layer (tests freeze it).
+            seed: seeds the shuffling of choices and steps (tests fix it).
+            lab_runner: replaces `studykit.lab.runner.run_lab` (same signature).
+            lab_overrides: lab parameters applied over a card's own (e.g. tiny step counts).
+            timer: monotonic seconds, used to time answers (tests freeze it).
+        """
+        super().__init__()
+        self.load = load
+        self.decks = list(load.decks)
+        self.problems = list(load.problems)
+        self.store = store
+        self.now = now
+        self.seed = seed
+        self.lab_runner = lab_runner
+        self.lab_overrides = dict(lab_overrides or {})
+        self.timer = timer
+        self.topics = {topic.id: topic for deck in self.decks for topic in deck.topics}
+
+    def on_mount(self) -> None:
+        self.push_screen(HomeScreen())
+        if any(p.severity == "error" for p in self.problems) or not self.decks:
+            self.action_problems()
+
+    def topic_title(self, topic_id: str) -> str:
+        topic = self.topics.get(topic_id)
+        return topic.title if topic else topic_id
+
+    def learn_first(self, topic_id: str) -> list[str]:
+        """Titles of the topics to learn before `topic_id` (its `learn_before`)."""
+        topic = self.topics.get(topic_id)
+        return [self.topic_title(t) for t in topic.learn_before] if topic else []
+
+    def action_help(self) -> None:
+        from studykit.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_problems(self) -> None:
+        from studykit.tui.screens.problems import ProblemsScreen
+
+        self.push_screen(ProblemsScreen(self.problems, deck_count=len(self.decks)))
+
+    def action_stats(self) -> None:
+        from studykit.tui.screens.stats import StatsScreen
+
+        self.push_screen(StatsScreen())

@@ -1,0 +1,37 @@
+"""Small torch-free adapters from study-layer data to what the screens print. No domain logic:
+names, bars and bucketing for display only.
+"""
+
+from __future__ import annotations
+
+KIND_NAMES = {
+    "flashcard": "Flashcard",
+    "mcq": "Multiple choice",
+    "multi": "Select all that apply",
+    "true_false": "True or false",
+    "matching": "Matching",
+    "order": "Put in order",
+    "short": "Short answer",
+}
+
+# fsrs.Rating values 1-4 (Again, Hard, Good, Easy), named as the learner sees them.
+RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+GOOD = 3
+
+
+def bar(fraction: float, width: int = 10) -> str:
+    """A block bar for 0..1, e.g. `███████░░░` for 0.7."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    filled = round(fraction * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+SHADES = " ░▒▓█"
+
+
+def shade(count: int, most: int) -> str:
+    """One heatmap cell: blank for no reviews, darker for more (relative to the busiest day)."""
+    if count <= 0 or most <= 0:
+        return "·"
+    level = 1 + min(3, (count * 4 - 1) // most)
+    return SHADES[level]

@@ -1,0 +1,222 @@
+"""The home screen: every deck with its new / due / total counts, and the highlighted deck's
+topics with their mastery. Enter studies the deck or topic; `a` studies everything due.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from studykit.tui.display import bar
+
+ALL = "__all__"  # row key of the "all decks" row
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("a", "study_all", "All due", id="study-all"),
+        Binding("c", "cram", "Cram", id="cram"),
+        Binding("tab", "switch_table", "Decks/topics", show=False),
+        Binding("s", "stats", "Stats", id="stats"),
+        Binding("p", "problems", "Problems", id="problems"),
+        Binding("q", "app.quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summaries: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="home-banner")
+        yield DataTable(id="decks", cursor_type="row", zebra_stripes=False)
+        yield Static(id="topics-title")
+        yield DataTable(id="topics", cursor_type="row")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Decks"
+        decks = self.query_one("#decks", DataTable)
+        decks.add_column("Deck", key="title")
+        decks.add_column("New", key="new")
+        decks.add_column("Due", key="due")
+        decks.add_column("Total", key="total")
+        topics = self.query_one("#topics", DataTable)
+        topics.add_column("Topic", key="title")
+        topics.add_column("Mastery", key="mastery")
+        topics.add_column("Seen", key="seen")
+        self._show_banner()
+        self.refresh_overview()
+        decks.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_overview()
+
+    # -- data ------------------------------------------------------------------------------------
+
+    def refresh_overview(self) -> None:
+        from studykit.study.session import deck_overview
+
+        self.summaries = deck_overview(self.app.store, self.app.decks, now=self.app.now)
+        table = self.query_one("#decks", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        if len(self.summaries) > 1:
+            table.add_row(
+                Content.styled("All decks", "italic"),
+                *self._counts(
+                    sum(s.new for s in self.summaries),
+                    sum(s.due for s in self.summaries),
+                    sum(s.total for s in self.summaries),
+                ),
+                key=ALL,
+            )
+        for summary in self.summaries:
+            table.add_row(
+                summary.title,
+                *self._counts(summary.new, summary.due, summary.total),
+                key=summary.deck_id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(max(keep, 0), table.row_count - 1))
+        self._show_topics()
+
+    @staticmethod
+    def _counts(new: int, due: int, total: int) -> tuple[Content, Content, Content]:
+        return (
+            Content.styled(str(new), "bold $primary" if new else "$text-muted"),
+            Content.styled(str(due), "bold $success" if due else "$text-muted"),
+            Content(str(total)),
+        )
+
+    def _highlighted_deck(self) -> Any | None:
+        """The summary under the decks cursor (None on the "all decks" row)."""
+        table = self.query_one("#decks", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return next((s for s in self.summaries if s.deck_id == key), None)
+
+    def _show_topics(self) -> None:
+        topics = self.query_one("#topics", DataTable)
+        topics.clear()
+        deck = self._highlighted_deck()
+        shown = [deck] if deck else self.summaries
+        title = f"Topics of {deck.title}" if deck else "Topics of all decks"
+        self.query_one("#topics-title", Static).update(title if self.summaries else "")
+        for summary in shown:
+            for topic in summary.topics:
+                mastery = Content.assemble(
+                    (bar(topic.share), "$success"), f" {topic.mastered}/{topic.total}"
+                )
+                topics.add_row(
+                    topic.title, mastery, f"{topic.seen}/{topic.total}", key=topic.topic_id
+                )
+
+    def _show_banner(self) -> None:
+        banner = self.query_one("#home-banner", Static)
+        problems = self.app.problems
+        if not problems and self.app.decks:
+            return
+        errors = sum(1 for p in problems if p.severity == "error")
+        text = (
+            f"{errors} deck error(s), {len(problems) - errors} warning(s): press p to see them."
+            if problems
+            else "No decks found. Pass deck files: studykit study DECK.yaml"
+        )
+        banner.update(text)
+        banner.add_class("-shown")
+
+    # -- events and actions ----------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#decks")
+    def _deck_highlighted(self) -> None:
+        self._show_topics()
+
+    @on(DataTable.RowSelected, "#decks")
+    def _deck_selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if key == ALL:
+            self.action_study_all()
+        else:
+            self.start_study(deck=key)
+
+    @on(DataTable.RowSelected, "#topics")
+    def _topic_selected(self, event: DataTable.RowSelected) -> None:
+        self.start_study(topic=event.row_key.value)
+
+    def action_study_all(self) -> None:
+        self.start_study()
+
+    def action_study_deck(self) -> None:
+        deck = self._highlighted_deck()
+        self.start_study(deck=deck.deck_id if deck else None)
+
+    def action_study_topic(self) -> None:
+        topics = self.query_one("#topics", DataTable)
+        if topics.row_count:
+            key = topics.coordinate_to_cell_key((topics.cursor_row, 0)).row_key.value
+            self.start_study(topic=key)
+
+    def action_cram(self) -> None:
+        """Cram the highlighted topic (from the topics table) or deck: no scheduling changes."""
+        topics = self.query_one("#topics", DataTable)
+        if topics.has_focus and topics.row_count:
+            key = topics.coordinate_to_cell_key((topics.cursor_row, 0)).row_key.value
+            self.start_study(topic=key, cram=True)
+        else:
+            deck = self._highlighted_deck()
+            self.start_study(deck=deck.deck_id if deck else None, cram=True)
+
+    def action_cram_deck(self) -> None:
+        deck = self._highlighted_deck()
+        self.start_study(deck=deck.deck_id if deck else None, cram=True)
+
+    def action_switch_table(self) -> None:
+        decks = self.query_one("#decks", DataTable)
+        (self.query_one("#topics", DataTable) if decks.has_focus else decks).focus()
+
+    def start_study(
+        self, deck: str | None = None, topic: str | None = None, cram: bool = False
+    ) -> None:
+        from studykit.study.session import Scope, StudySession
+        from studykit.tui.screens.study import StudyScreen
+
+        if not self.app.decks:
+            self.notify("No deck loaded: press p to see why.", severity="error")
+            return
+        scope = Scope(deck=deck, topic=topic)
+        session = StudySession(
+            self.app.store,
+            self.app.decks,
+            now=self.app.now,
+            scope=scope,
+            cram=cram,
+            seed=self.app.seed,
+        )
+        title = self._scope_title(deck, topic)
+        self.app.push_screen(StudyScreen(session, ("Cram · " if cram else "") + title))
+
+    def _scope_title(self, deck: str | None, topic: str | None) -> str:
+        if topic:
+            return f"Topic · {self.app.topic_title(topic)}"
+        if deck:
+            return next((s.title for s in self.summaries if s.deck_id == deck), deck)
+        return "All decks"
+
+    def action_stats(self) -> None:
+        self.app.action_stats()
+
+    def action_problems(self) -> None:
+        self.app.action_problems()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "problems":
+            return bool(self.app.problems)
+        return True

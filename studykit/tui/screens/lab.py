@@ -1,0 +1,255 @@
+"""A card's lab, run live: progress, loss and metric curves, then results and checked claims.
+
+The training runs in a thread worker; it reports through messages (thread-safe `post_message`),
+so keys keep working while it trains. Esc asks the run to stop (`should_stop`), and the run
+returns what it measured so far. The run's summary is stored with the card's history.
+`studykit.lab.runner` is imported inside the worker: torch loads when a lab starts, not before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.worker import Worker, get_current_worker
+
+from studykit.tui.messages import LabFailed, LabFinished, LabProgressed
+from studykit.tui.widgets.lab_chart import LabChart
+
+
+def _default_runner(name: str, params: dict[str, Any], on_progress: Any, should_stop: Any) -> Any:
+    from studykit.lab.runner import run_lab  # torch loads here, in the worker thread
+
+    return run_lab(name, params, on_progress=on_progress, should_stop=should_stop)
+
+
+class LabScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "stop", "Stop the run", id="stop"),
+        Binding("escape", "close", "Back", id="close"),
+        Binding("r", "rerun", "Run again", id="rerun"),
+    ]
+
+    def __init__(self, card_id: str, lab_name: str, params: dict[str, Any]) -> None:
+        super().__init__()
+        self.card_id = card_id
+        self.lab_name = lab_name
+        self.params = params
+        self.spec: Any = None
+        self.running = False
+        self.stopping = False
+        self.result: Any = None
+        self.worker: Worker[None] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="lab-area"):
+            yield Static(id="lab-intro")
+            yield Static(id="lab-status")
+            yield ProgressBar(id="lab-progress", show_eta=False)
+            with Horizontal(id="lab-charts"):
+                yield LabChart("loss", id="loss-chart")
+                yield LabChart("metric", id="metric-chart")
+            yield DataTable(id="lab-results", show_cursor=False, zebra_stripes=True)
+            yield Static(id="lab-claims")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        from studykit.lab.catalog import UnknownLab, get_lab
+
+        self.sub_title = f"Lab · {self.lab_name}"
+        try:
+            self.spec = get_lab(self.lab_name)
+        except UnknownLab as error:
+            self._show_status(Content.styled(str(error), "$error"))
+            return
+        self.query_one("#lab-intro", Static).update(self._intro())
+        self.query_one("#lab-results").display = False
+        self.start()
+
+    def _intro(self) -> Content:
+        spec = self.spec
+        parts: list[Content | str | tuple[str, str]] = [(spec.title, "bold"), "\n", spec.summary]
+        if spec.notice:
+            parts += ["\n", ("Notice: ", "bold $accent"), spec.notice]
+        return Content.assemble(*parts)
+
+    def run_params(self) -> dict[str, Any]:
+        return {**self.params, **self.app.lab_overrides}
+
+    # -- running -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.running, self.stopping, self.result = True, False, None
+        self.query_one("#lab-results").display = False
+        self.query_one("#lab-claims", Static).update("")
+        self.query_one(ProgressBar).update(total=None, progress=0)
+        self._show_status(Content.styled("Loading the model and starting the run…", "$text-muted"))
+        self.worker = self.run_lab()
+        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lab")
+    def run_lab(self) -> None:
+        worker = get_current_worker()
+        runner = self.app.lab_runner or _default_runner
+        history: list[Any] = []
+
+        def on_progress(event: Any) -> None:
+            history.append(event)
+            self.post_message(LabProgressed(event, tuple(history)))
+
+        try:
+            result = runner(
+                self.lab_name,
+                self.run_params(),
+                on_progress=on_progress,
+                should_stop=lambda: worker.is_cancelled,
+            )
+        except Exception as error:
+            self.post_message(LabFailed(error))
+            raise  # the worker records it too; exit_on_error=False keeps the app running
+        self.post_message(LabFinished(result))
+
+    @on(LabProgressed)
+    def _progressed(self, message: LabProgressed) -> None:
+        event = message.progress
+        methods = self._methods(message.history)
+        index = methods.index(event.method)
+        bar = self.query_one(ProgressBar)
+        bar.update(
+            total=event.total_steps * len(methods), progress=index * event.total_steps + event.step
+        )
+        metrics = "  ".join(f"{k} {v:.3g}" for k, v in event.metrics.items())
+        stopping = ("  stopping…", "$warning") if self.stopping else ("", "")
+        self._show_status(
+            Content.assemble(
+                (event.method, "bold $secondary"),
+                f" ({index + 1}/{len(methods)})  step {event.step}/{event.total_steps}  ",
+                f"loss {event.loss:.4f}  {metrics}  {event.elapsed:.1f}s",
+                stopping,
+            )
+        )
+        metric_chart = self.query_one("#metric-chart", LabChart)
+        if metric_chart.metric is None and event.metrics:
+            metric_chart.metric = next(iter(event.metrics))
+            metric_chart.title = metric_chart.metric
+        self.query_one("#loss-chart", LabChart).draw(message.history)
+        metric_chart.draw(message.history)
+
+    def _methods(self, history: tuple[Any, ...]) -> list[str]:
+        """Methods in run order: the spec's list first, then any the run reported besides."""
+        methods = list(self.spec.compares) if self.spec else []
+        for event in history:
+            if event.method not in methods:
+                methods.append(event.method)
+        return methods or ["run"]
+
+    @on(LabFinished)
+    def _finished(self, message: LabFinished) -> None:
+        from studykit.study.session import record_lab_run
+
+        self.running = False
+        result = self.result = message.result
+        record_lab_run(self.app.store, self.card_id, result.to_json())
+        bar = self.query_one(ProgressBar)
+        if not result.interrupted:
+            bar.update(total=1, progress=1)
+        how = (
+            ("stopped early", "bold $warning") if result.interrupted else ("done", "bold $success")
+        )
+        self._show_status(
+            Content.assemble(
+                how,
+                f" in {result.wall_seconds:.1f}s · saved to this card's history · ",
+                ("r", "bold $accent"),
+                " run again · ",
+                ("esc", "bold $accent"),
+                " back",
+            )
+        )
+        self._show_results(result)
+        self.refresh_bindings()
+
+    @on(LabFailed)
+    def _failed(self, message: LabFailed) -> None:
+        self.running = False
+        error = message.error
+        self._show_status(
+            Content.assemble(
+                ("The lab failed: ", "bold $error"),
+                f"{type(error).__name__}: {error}\n",
+                ("esc", "bold $accent"),
+                " back · ",
+                ("r", "bold $accent"),
+                " try again",
+            )
+        )
+        self.refresh_bindings()
+
+    # -- results -------------------------------------------------------------------------------
+
+    def _show_results(self, result: Any) -> None:
+        table = self.query_one("#lab-results", DataTable)
+        table.clear(columns=True)
+        table.add_columns(
+            "method", "trainable", "exact match", "steps", "s", "ms/step", "to target"
+        )
+        for method, r in result.methods.items():
+            to_target = "—" if r.steps_to_target is None else str(r.steps_to_target)
+            table.add_row(
+                method,
+                f"{r.trainable_params:,} ({r.trainable_pct:.2g}%)",
+                f"{r.exact_match_before:.0%} → {r.exact_match_after:.0%}",
+                str(r.steps),
+                f"{r.seconds:.1f}",
+                f"{r.ms_per_step:.0f}",
+                to_target,
+            )
+        table.display = bool(result.methods)
+        parts: list[Content | str | tuple[str, str]] = []
+        if result.claims:
+            parts.append(("Checked on this run\n", "bold"))
+        for claim in result.claims:
+            mark = ("✓ ", "bold $success") if claim.holds else ("✗ ", "bold $error")
+            parts += [mark, claim.text, "\n"]
+        if result.base_checksum_before:
+            same = result.base_checksum_before == result.base_checksum_after
+            parts += [
+                ("base weights ", "$text-muted"),
+                ("unchanged" if same else "changed", "$text-muted"),
+                "\n",
+            ]
+        self.query_one("#lab-claims", Static).update(Content.assemble(*parts))
+
+    def _show_status(self, content: Content) -> None:
+        self.query_one("#lab-status", Static).update(content)
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def action_stop(self) -> None:
+        if self.worker is not None and not self.stopping:
+            self.stopping = True
+            self.worker.cancel()  # the run sees should_stop() and returns what it measured
+            self._show_status(Content.styled("Stopping after this step…", "$warning"))
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def action_rerun(self) -> None:
+        if not self.running and self.spec is not None:
+            self.start()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.running
+        if action == "close":
+            return not self.running
+        if action == "rerun":
+            return not self.running and self.spec is not None
+        return True

@@ -1,0 +1,226 @@
+"""Studying one scope (a deck, a topic, or everything due): one card at a time.
+
+The flow per card: the kind's view collects an answer → the study layer grades it → the verdict,
+explanation and refs appear with a suggested rating → enter accepts it or 1-4 overrides → the
+rating is stored at once and the next card shows. Flashcards flip with space and are self-rated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from studykit.tui.display import GOOD, RATING_NAMES
+from studykit.tui.widgets.card_meta import CardMeta
+from studykit.tui.widgets.card_view import CardView
+from studykit.tui.widgets.choices import MultipleChoiceView, MultipleSelectView, TrueFalseView
+from studykit.tui.widgets.flashcard import FlashcardView
+from studykit.tui.widgets.matching import MatchingView
+from studykit.tui.widgets.order import OrderView
+from studykit.tui.widgets.short import ShortAnswerView
+from studykit.tui.widgets.verdict import RatingBar, VerdictPanel
+
+VIEWS: dict[str, type[CardView]] = {
+    "flashcard": FlashcardView,
+    "mcq": MultipleChoiceView,
+    "multi": MultipleSelectView,
+    "true_false": TrueFalseView,
+    "matching": MatchingView,
+    "order": OrderView,
+    "short": ShortAnswerView,
+}
+
+
+class StudyScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Decks", id="back"),
+        Binding("enter,space", "accept", "Accept", id="accept"),
+        # One footer entry stands for the four rating keys.
+        *[
+            Binding(
+                str(value),
+                f"rate({value})",
+                "Rate",
+                show=value == 1,
+                key_display="1-4" if value == 1 else None,
+                id=f"rate-{value}",
+            )
+            for value in RATING_NAMES
+        ],
+        Binding("u", "undo", "Undo", id="undo"),
+        Binding("l", "lab", "Lab", id="lab"),
+        Binding("at", "suspend", "Suspend", key_display="@", id="suspend"),
+        Binding("minus", "bury", "Bury", key_display="-", id="bury"),
+        Binding("pageup", "scroll(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll(1)", "Scroll down", show=False),
+    ]
+
+    def __init__(self, session: Any, title: str) -> None:
+        super().__init__()
+        self.session = session
+        self.scope_title = title
+        self.presented: Any = None
+        self.view: CardView | None = None
+        self.verdict: Any = None
+        self.suggested: int | None = None
+        self.rating_open = False  # the answer is in; waiting for a rating
+        self.shown_at = 0.0
+        self.duration_ms = 0
+        self.reviewed = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="study-status")
+        with VerticalScroll(id="card-area", can_focus=False):
+            yield CardMeta(id="card-meta")
+            yield Static(id="card-slot")
+            yield VerdictPanel(id="verdict")
+        yield RatingBar(id="rating-bar")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = self.scope_title
+        self.show_next()
+
+    # -- showing cards -----------------------------------------------------------------------
+
+    def show_next(self) -> None:
+        """Ask the session for the next card and show it (or the end-of-session note)."""
+        if self.view is not None:
+            self.view.remove()
+            self.view = None
+        self.presented = self.session.next()
+        self.verdict = None
+        self.suggested = None
+        self.rating_open = False
+        self.query_one(VerdictPanel).clear()
+        self.query_one(RatingBar).clear()
+        slot = self.query_one("#card-slot", Static)
+        if self.presented is None:
+            self.query_one(CardMeta).display = False
+            slot.display = True
+            slot.update(self._done_note())
+        else:
+            card = self.presented.card
+            self.query_one(CardMeta).display = True
+            self.query_one(CardMeta).show(
+                card, self.app.topic_title(card.topic), self.app.learn_first(card.topic)
+            )
+            slot.display = False
+            self.view = VIEWS[card.kind](self.presented, classes="card-view")
+            self.query_one("#card-area").mount(self.view, after=slot)
+            self.view.focus()
+            self.shown_at = self.app.timer()
+            self.query_one("#card-area", VerticalScroll).scroll_home(animate=False)
+        self._update_status()
+        self.refresh_bindings()
+
+    def _done_note(self) -> Content:
+        done = f"You reviewed {self.reviewed} card(s). " if self.reviewed else ""
+        return Content.assemble(
+            ("Nothing more to study here right now.\n\n", "bold $success"),
+            done,
+            "Come back when more cards are due, pick another deck or topic, or cram a deck "
+            "(from the decks screen) to practise without touching the schedule.\n\n",
+            ("esc", "bold $accent"),
+            " back to decks   ",
+            ("u", "bold $accent"),
+            " undo the last rating",
+        )
+
+    def _update_status(self) -> None:
+        counts = self.session.counts()
+        self.query_one("#study-status", Static).update(
+            Content.assemble(
+                ("new ", "$text-muted"),
+                (str(counts.new), "bold $primary"),
+                ("  learning ", "$text-muted"),
+                (str(counts.learning), "bold $warning"),
+                ("  review ", "$text-muted"),
+                (str(counts.review), "bold $success"),
+                ("   reviewed this session ", "$text-muted"),
+                str(self.reviewed),
+            )
+        )
+
+    # -- answering and rating ----------------------------------------------------------------
+
+    def on_card_view_answered(self, event: CardView.Answered) -> None:
+        event.stop()
+        self.duration_ms = int((self.app.timer() - self.shown_at) * 1000)
+        card = self.presented.card
+        if card.kind == "flashcard":
+            self.verdict, self.suggested = None, None
+        else:
+            from studykit.study.grading import suggest_rating
+
+            self.verdict = self.session.answer(self.presented, event.answer)
+            self.suggested = int(suggest_rating(self.verdict, self.duration_ms))
+            self.view.reveal(self.verdict)
+        self.rating_open = True
+        self.query_one(VerdictPanel).show(card, self.verdict)
+        self.query_one(RatingBar).show(self.suggested)
+        self.refresh_bindings()
+
+    def action_accept(self) -> None:
+        self.action_rate(self.suggested or GOOD)
+
+    def action_rate(self, value: int) -> None:
+        from fsrs import Rating
+
+        if not self.rating_open:
+            return
+        self.session.rate(self.presented, Rating(value), self.duration_ms, self.verdict)
+        self.reviewed += 1
+        self.show_next()
+
+    def action_undo(self) -> None:
+        if self.session.undo():
+            self.reviewed = max(0, self.reviewed - 1)
+            self.notify("Took back the last rating.")
+            self.show_next()
+        else:
+            self.notify("Nothing to undo in this session.", severity="warning")
+
+    def action_suspend(self) -> None:
+        if self.presented is not None:
+            self.session.suspend(self.presented.card.id)
+            self.notify(f"Suspended {self.presented.card.id}.")
+            self.show_next()
+
+    def action_bury(self) -> None:
+        if self.presented is not None:
+            self.session.bury(self.presented.card.id)
+            self.notify(f"Buried {self.presented.card.id} until tomorrow.")
+            self.show_next()
+
+    def action_lab(self) -> None:
+        if self.presented is None or self.presented.card.lab is None:
+            return
+        from studykit.tui.screens.lab import LabScreen
+
+        card = self.presented.card
+        self.app.push_screen(LabScreen(card.id, card.lab.name, dict(card.lab.params)))
+
+    def action_scroll(self, direction: int) -> None:
+        area = self.query_one("#card-area", VerticalScroll)
+        area.scroll_page_down() if direction > 0 else area.scroll_page_up()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        has_card = self.presented is not None
+        if action in ("rate", "accept"):
+            return self.rating_open
+        if action == "lab":
+            return has_card and self.presented.card.lab is not None
+        if action in ("suspend", "bury"):
+            return has_card
+        return True

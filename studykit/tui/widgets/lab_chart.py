@@ -1,0 +1,47 @@
+"""Live training curves: loss per step for each method, and the first tracked metric."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from textual_plotext import PlotextPlot
+
+
+class LabChart(PlotextPlot):
+    """One chart of `series(progress)` against step, a line per method."""
+
+    DEFAULT_CSS = """
+    LabChart { height: 12; width: 1fr; }
+    """
+
+    def __init__(self, title: str, metric: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.title = title
+        self.metric = metric  # None: plot the loss
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.draw([])
+
+    def value(self, event: Any) -> float | None:
+        if self.metric is None:
+            return event.loss
+        return event.metrics.get(self.metric)
+
+    def draw(self, history: Sequence[Any]) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.title(self.title)
+        plt.xlabel("step")
+        by_method: dict[str, tuple[list[int], list[float]]] = {}
+        for event in history:
+            value = self.value(event)
+            if value is None:
+                continue
+            steps, values = by_method.setdefault(event.method, ([], []))
+            steps.append(event.step)
+            values.append(value)
+        for method, (steps, values) in by_method.items():
+            plt.plot(steps, values, label=method, marker="braille")
+        self.refresh()

@@ -1,0 +1,107 @@
+"""A matching card, keyboard only: move along the left items, press a right item's letter.
+
+Left items keep their deck order and are numbered; right items are shuffled for this review and
+lettered. Pressing a letter links it to the highlighted left item and moves on; a letter already in
+use moves to the new row. Enter confirms once every left item has a partner.
+"""
+
+from __future__ import annotations
+
+import string
+
+from textual.binding import Binding
+from textual.content import Content
+
+from studykit.tui.widgets.card_view import DIM, KEY, RIGHT, WRONG, CardView, key_label, prompt
+
+LETTERS = string.ascii_uppercase
+
+
+class MatchingView(CardView):
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("backspace,delete", "clear", "Clear", show=False),
+        Binding("enter", "confirm", "Confirm", id="confirm"),
+    ]
+
+    def __init__(self, presented, **kwargs) -> None:
+        super().__init__(presented, **kwargs)
+        self.row = 0
+        # left index -> original right index
+        self.links: dict[int, int] = {}
+        count = len(self.order)
+        for position in range(count):
+            self._bindings.bind(
+                LETTERS[position].lower(),
+                f"link({position})",
+                "Link",
+                show=position == 0,
+                key_display=f"a-{LETTERS[count - 1].lower()}",
+            )
+
+    def render_card(self) -> Content:
+        pairs = self.card.pairs
+        letter_of = {original: LETTERS[pos] for pos, original in enumerate(self.order)}
+        width = max(len(p.left) for p in pairs)
+        parts: list[Content | str | tuple[str, str]] = [prompt(self.card.prompt)]
+        for left, pair in enumerate(pairs):
+            here = left == self.row and not self.answered
+            cursor = ("▸ ", KEY) if here else "  "
+            linked = self.links.get(left)
+            link = f"→ {letter_of[linked]}" if linked is not None else "→ ?"
+            partner = f" {pairs[linked].right}" if linked is not None else ""
+            style = "reverse" if here else ""
+            mark: tuple[str, str] = ("", "")
+            if self.verdict is not None:
+                mark = ("  ✓", RIGHT) if linked == left else (f"  ✗ {letter_of[left]}", WRONG)
+            parts += [
+                cursor,
+                (f"{left + 1} {pair.left.ljust(width)}", style),
+                "  ",
+                (link, "bold"),
+                (partner, DIM),
+                mark,
+                "\n",
+            ]
+        parts.append("\n")
+        for position, original in enumerate(self.order):
+            parts += ["  ", key_label(LETTERS[position]), " ", pairs[original].right, "\n"]
+        if not self.answered:
+            parts += [
+                ("\n↑↓ choose a row · letter links it · ", DIM),
+                key_label("enter"),
+                (" confirms", DIM),
+            ]
+        return Content.assemble(*parts)
+
+    def action_cursor(self, delta: int) -> None:
+        if not self.answered:
+            self.row = (self.row + delta) % len(self.card.pairs)
+            self.refresh_view()
+
+    def action_link(self, position: int) -> None:
+        if self.answered:
+            return
+        right = self.order[position]
+        for left, linked in list(self.links.items()):
+            if linked == right:
+                del self.links[left]
+        self.links[self.row] = right
+        unlinked = [i for i in range(len(self.card.pairs)) if i not in self.links]
+        if unlinked:
+            later = [i for i in unlinked if i > self.row]
+            self.row = (later or unlinked)[0]
+        self.refresh_view()
+
+    def action_clear(self) -> None:
+        if not self.answered:
+            self.links.pop(self.row, None)
+            self.refresh_view()
+
+    def action_confirm(self) -> None:
+        if len(self.links) < len(self.card.pairs):
+            missing = len(self.card.pairs) - len(self.links)
+            self.notify(f"{missing} item(s) still need a partner.", severity="warning")
+            return
+        self.commit(dict(self.links))
