@@ -1,5 +1,119 @@
-"""`studykit progress ...` commands."""
+"""`studykit progress export FILE | import FILE | reset [--deck D]`: back up, merge, forget."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-app = typer.Typer(help="progress commands", no_args_is_help=True)
+if TYPE_CHECKING:
+    from studykit.study.store import ProgressStore
+
+app = typer.Typer(
+    help="Back up, merge or reset your study progress (the SQLite file in your data dir).",
+    no_args_is_help=True,
+)
+
+DataDirOption = typer.Option(
+    None,
+    "--data-dir",
+    envvar="STUDYKIT_DATA_DIR",
+    help="Folder of the progress database (default: your platform's user data dir).",
+    file_okay=False,
+)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one line to stderr; raise the returned Exit(1)."""
+    typer.echo(message, err=True)
+    return typer.Exit(1)
+
+
+def open_store(data_dir: Path | None) -> ProgressStore:
+    """The progress store, or one clear line and exit 1 if it cannot be opened."""
+    from studykit.study.store import ProgressStore, StoreError
+
+    try:
+        return ProgressStore.open(data_dir)
+    except StoreError as exc:
+        raise fail(f"error: {exc}") from None
+
+
+@app.command("export")
+def export_command(
+    file: Path = typer.Argument(..., help="JSON file to write ('-' for standard output)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite FILE if it exists."),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Write all progress (card states, every review, lab runs) to a JSON file."""
+    from studykit.study.clock import utc_now
+
+    if str(file) != "-" and file.exists() and not force:
+        raise fail(f"error: {file} exists; pass --force to overwrite it")
+    with open_store(data_dir) as store:
+        data = store.export_data(exported_at=utc_now())
+    text = json.dumps(data, indent=1) + "\n"
+    if str(file) == "-":
+        typer.echo(text, nl=False)
+        return
+    try:
+        file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"error: {file}: cannot write ({exc.strerror})") from None
+    typer.echo(
+        f"Exported {len(data['cards'])} cards, {len(data['reviews'])} reviews and "
+        f"{len(data['lab_runs'])} lab runs to {file}"
+    )
+
+
+@app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., help="A file written by `studykit progress export`."),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Merge an export into your progress; importing the same file twice adds nothing."""
+    from studykit.study.store import StoreError
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise fail(f"error: {file}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise fail(f"error: {file}: not a text file; expected a progress export (JSON)") from None
+    except json.JSONDecodeError as exc:
+        raise fail(f"error: {file}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg})") from None
+    with open_store(data_dir) as store:
+        try:
+            report = store.import_data(data, source=str(file))
+        except StoreError as exc:
+            raise fail(f"error: {exc}") from None
+    typer.echo(
+        f"Imported {report.cards} cards, {report.reviews} reviews and {report.lab_runs} lab runs "
+        f"from {file} (entries already present were skipped)"
+    )
+
+
+@app.command("reset")
+def reset_command(
+    deck: str | None = typer.Option(None, "--deck", help="Forget only this deck's progress."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Forget progress: every card's schedule, review history and lab runs (asks first)."""
+    with open_store(data_dir) as store:
+        known = store.deck_ids()
+        if deck is not None and deck not in known:
+            hint = f"decks with progress: {', '.join(known)}" if known else "no progress is stored"
+            raise fail(f"error: no progress stored for deck '{deck}' ({hint})")
+        what = f"deck '{deck}'" if deck else "all decks"
+        if not yes:
+            try:
+                agreed = typer.confirm(f"Forget all progress for {what} in {store.path}?")
+            except typer.Abort:
+                agreed = False
+            if not agreed:
+                raise fail("Nothing was reset.")
+        count = store.reset(deck)
+    typer.echo(f"Reset {count} cards' progress for {what}.")

@@ -1,0 +1,151 @@
+"""`studykit progress export | import | reset` through the real typer app."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fsrs import Rating
+from typer.testing import CliRunner
+
+from studykit.cli import app
+from studykit.deck.model import Deck
+from studykit.study.session import StudySession
+from studykit.study.store import ProgressStore
+
+runner = CliRunner()
+
+
+def tiny_deck(deck_id: str) -> Deck:
+    return Deck.model_validate(
+        {
+            "id": deck_id,
+            "title": deck_id,
+            "description": "cli test deck",
+            "topics": [{"id": f"{deck_id}-t", "title": "T"}],
+            "cards": [
+                {
+                    "id": f"{deck_id}-{i}",
+                    "kind": "flashcard",
+                    "topic": f"{deck_id}-t",
+                    "front": f"Q{i}",
+                    "back": f"A{i}",
+                }
+                for i in range(3)
+            ],
+        }
+    )
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A data dir with three ratings in deck `one` and two in deck `two`."""
+    monkeypatch.delenv("STUDYKIT_DATA_DIR", raising=False)
+    folder = tmp_path / "data"
+    with ProgressStore.open(folder) as store:
+        for deck_id, ratings in (("one", 3), ("two", 2)):
+            session = StudySession(store, [tiny_deck(deck_id)], seed=0)
+            for _ in range(ratings):
+                session.rate(session.next(), Rating.Easy, 1000)
+    return folder
+
+
+def invoke(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def review_count(folder) -> int:
+    with ProgressStore.open(folder) as store:
+        return len(store.reviews())
+
+
+def test_export_then_import_into_another_dir_and_again(data_dir, tmp_path):
+    file = tmp_path / "backup.json"
+    result = invoke("progress", "export", str(file), "--data-dir", str(data_dir))
+    assert result.exit_code == 0, result.output
+    assert "5 reviews" in result.output
+    assert json.loads(file.read_text())["format"] == "studykit-progress"
+
+    other = tmp_path / "other"
+    first = invoke("progress", "import", str(file), "--data-dir", str(other))
+    assert first.exit_code == 0 and "5 reviews" in first.output
+    second = invoke("progress", "import", str(file), "--data-dir", str(other))
+    assert second.exit_code == 0 and "0 cards, 0 reviews" in second.output
+    assert review_count(other) == 5
+
+
+def test_export_refuses_to_overwrite_without_force(data_dir, tmp_path):
+    file = tmp_path / "backup.json"
+    file.write_text("keep me")
+    result = invoke("progress", "export", str(file), "--data-dir", str(data_dir))
+    assert result.exit_code == 1 and "pass --force" in result.output
+    assert file.read_text() == "keep me"
+    forced = invoke("progress", "export", str(file), "--force", "--data-dir", str(data_dir))
+    assert forced.exit_code == 0
+
+
+def test_data_dir_comes_from_the_environment(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDYKIT_DATA_DIR", str(data_dir))
+    result = invoke("progress", "export", "-")
+    assert result.exit_code == 0
+    assert len(json.loads(result.output)["reviews"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"format": "studykit-progress",\n  "version": 1,\n  oops}', ":3:3: invalid JSON"),
+        ('{"format": "something-else"}', "not a studykit progress export"),
+    ],
+)
+def test_import_of_a_bad_file_is_one_line_and_changes_nothing(data_dir, tmp_path, content, message):
+    file = tmp_path / "bad.json"
+    file.write_text(content)
+    result = invoke("progress", "import", str(file), "--data-dir", str(data_dir))
+    assert result.exit_code == 1
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert review_count(data_dir) == 5
+
+
+def test_import_of_a_missing_file(data_dir, tmp_path):
+    result = invoke("progress", "import", str(tmp_path / "nope.json"), "--data-dir", str(data_dir))
+    assert result.exit_code == 1 and "cannot read" in result.output
+
+
+def test_reset_asks_first_and_does_nothing_when_declined(data_dir):
+    result = invoke("progress", "reset", "--data-dir", str(data_dir), input="n\n")
+    assert result.exit_code == 1
+    assert "Forget all progress for all decks" in result.output
+    assert "Nothing was reset" in result.output
+    assert review_count(data_dir) == 5
+
+
+def test_reset_one_deck_after_confirmation(data_dir):
+    result = invoke("progress", "reset", "--deck", "two", "--data-dir", str(data_dir), input="y\n")
+    assert result.exit_code == 0, result.output
+    assert "Reset 2 cards' progress for deck 'two'" in result.output
+    assert review_count(data_dir) == 3
+
+
+def test_reset_everything_with_yes(data_dir):
+    result = invoke("progress", "reset", "--yes", "--data-dir", str(data_dir))
+    assert result.exit_code == 0 and "Reset 5 cards" in result.output
+    assert review_count(data_dir) == 0
+
+
+def test_reset_an_unknown_deck_names_the_known_ones(data_dir):
+    result = invoke("progress", "reset", "--deck", "thre", "--yes", "--data-dir", str(data_dir))
+    assert result.exit_code == 1
+    assert "no progress stored for deck 'thre' (decks with progress: one, two)" in result.output
+
+
+def test_a_broken_database_is_one_line(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "progress.sqlite3").write_bytes(b"\x00garbage" * 500)
+    result = invoke("progress", "export", str(tmp_path / "out.json"), "--data-dir", str(folder))
+    assert result.exit_code == 1
+    assert "not a usable studykit progress database" in result.output
+    assert "Traceback" not in result.output
