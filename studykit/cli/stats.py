@@ -22,8 +22,12 @@ def load_decks_or_exit(paths: list[Path]) -> list[Deck]:
     from studykit.deck.loader import DeckError, load_decks
     from studykit.paths import bundled_decks_dir
 
+    paths = paths or [bundled_decks_dir()]
+    for path in paths:
+        if not path.exists():
+            raise fail(f"error: {path}: no such deck file or folder")
     try:
-        result = load_decks(paths or [bundled_decks_dir()])
+        result = load_decks(paths)
     except DeckError as exc:
         raise fail(f"error: {exc}") from None
     errors = [p for p in result.problems if getattr(p, "severity", "error") == "error"]

@@ -6,8 +6,11 @@ import random
 
 import pytest
 from fsrs import Rating
+from hypothesis import given
+from hypothesis import strategies as st
 from study_helpers import make_deck
 
+from studykit.deck.model import Order
 from studykit.study.grading import NotGradable, Verdict, grade, present, suggest_rating
 
 CARDS = {c.id.removeprefix("basics-"): c for c in make_deck().cards}
@@ -137,3 +140,20 @@ def test_suggest_rating_thresholds_depend_on_kind():
     ten_seconds = 10_000
     assert suggest_rating(Verdict(True, 1.0, [], "x", "order"), ten_seconds) == Rating.Easy
     assert suggest_rating(Verdict(True, 1.0, [], "x", "true_false"), ten_seconds) == Rating.Good
+
+
+@given(st.permutations(range(6)))
+def test_order_score_is_in_range_and_full_only_when_solved(permutation):
+    card = Order.model_validate(
+        {"id": "o", "kind": "order", "topic": "t", "prompt": "p", "steps": list("abcdef")}
+    )
+    verdict = grade(card, tuple(permutation))
+    assert 0.0 <= verdict.score <= 1.0
+    assert (verdict.score == 1.0) == verdict.correct == (list(permutation) == list(range(6)))
+
+
+@given(st.frozensets(st.integers(0, 3)))
+def test_multi_score_is_in_range_and_full_only_when_exact(picked):
+    verdict = grade(CARDS["multi"], picked)
+    assert 0.0 <= verdict.score <= 1.0
+    assert (verdict.score == 1.0) == verdict.correct == (picked == {0, 1})

@@ -246,3 +246,18 @@ def test_a_card_removed_from_its_deck_keeps_its_history(store):
     session.rate(session.next(), Rating.Good, 1000)
     assert store.progress(shown.card.id) is not None
     assert len(store.reviews(card_id=shown.card.id)) == 1
+
+
+def test_editing_a_cards_text_keeps_its_progress(store):
+    deck = make_deck("ed", topics=[{"id": "ed-t", "title": "T"}], cards=flashcards("ed", "ed-t", 1))
+    session = StudySession(store, [deck], now=NOON)
+    session.rate(session.next(), Rating.Easy, 1000)
+    edited = make_deck(
+        "ed",
+        topics=[{"id": "ed-t", "title": "T"}],
+        cards=[
+            {"id": "ed-000", "kind": "flashcard", "topic": "ed-t", "front": "New?", "back": "B"}
+        ],
+    )
+    assert StudySession(store, [edited], now=NOON).counts().total == 0  # not new again
+    assert store.progress("ed-000").reps == 1
