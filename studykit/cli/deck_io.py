@@ -1,7 +1,171 @@
-"""`studykit deck export` and `studykit deck import`."""
+"""`studykit deck export` and `studykit deck import`: thin over studykit.deck.export/importers.
+
+    studykit deck export decks/ --to anki -o studykit.apkg
+    studykit deck export decks/soft-prompts.yaml -o soft-prompts.gift     (format from -o)
+    studykit deck import week3.gift -o decks/week3.yaml
+    studykit deck import quiz.txt --from aiken -o quiz.yaml
+
+Every failure is one line on stderr and exit code 1; an existing output file is only replaced
+with --force.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
 
 import typer
 
+# Format -> file extensions that imply it (kept here so `--help` loads no deck code).
+EXPORT_FORMATS = {"anki": (".apkg",), "gift": (".gift",), "markdown": (".md",), "csv": (".csv",)}
+IMPORT_FORMATS = {"gift": (".gift",), "aiken": (".aiken",)}
+STDOUT = Path("-")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(1)
+
+
+def _warn(message: str) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
+def _format_from(name: str | None, out: Path | None, choices: dict, flag: str) -> str:
+    """The format named by the flag, else the one `out`'s extension implies."""
+    if name is not None:
+        name = name.strip().lower()
+        if name not in choices:
+            raise _fail(f'unknown format "{name}" for {flag}; choose one of {", ".join(choices)}')
+        return name
+    if out is not None:
+        for fmt, extensions in choices.items():
+            if out.suffix.lower() in extensions:
+                return fmt
+    raise _fail(f"say which format with {flag} {'|'.join(choices)}")
+
+
+def _check_writable(out: Path, force: bool) -> None:
+    if out == STDOUT:
+        return
+    if out.is_dir():
+        raise _fail(f"{out} is a directory; give a file name with -o")
+    if out.exists() and not force:
+        raise _fail(f"{out} already exists; pass --force to replace it")
+    if not out.parent.is_dir():
+        raise _fail(f"{out.parent} does not exist; create the folder first")
+
+
+def export_command(
+    paths: list[Path] = typer.Argument(..., help="Deck files or folders of decks."),
+    to: str | None = typer.Option(
+        None, "--to", help="anki, gift, markdown or csv (default: from the -o extension)."
+    ),
+    out: Path | None = typer.Option(
+        None, "-o", "--output", help="File to write; '-' prints text formats. Default: DECK.EXT"
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+) -> None:
+    """Export decks to Anki (.apkg), Moodle GIFT, Markdown for printing, or CSV."""
+    fmt = _format_from(to, out, EXPORT_FORMATS, "--to")
+    for path in paths:
+        if not path.exists():
+            raise _fail(f"{path}: no such file or folder")
+    if out is None:
+        out = Path(paths[0].stem if paths[0].is_file() else paths[0].resolve().name or "decks")
+        out = out.with_suffix(EXPORT_FORMATS[fmt][0])
+    if out == STDOUT and fmt == "anki":
+        raise _fail("an Anki package is binary; write it to a file with -o NAME.apkg")
+    _check_writable(out, force)
+
+    from studykit.deck.loader import load_decks
+
+    loaded = load_decks(paths)
+    errors = [p for p in loaded.problems if p.severity == "error"]
+    for problem in errors:
+        typer.echo(str(problem), err=True)
+    if errors:
+        raise _fail(f"{len(errors)} problem(s) in the decks; fix them and export again")
+    if not loaded.decks:
+        raise _fail(f"no decks found in {', '.join(map(str, paths))}")
+
+    from studykit.deck.export import export_decks, render_text
+
+    decks = loaded.decks
+    if out == STDOUT:
+        text, report = render_text(decks, fmt)
+        sys.stdout.write(text)
+    else:
+        try:
+            report = export_decks(decks, fmt, out)
+        except OSError as error:
+            raise _fail(f"cannot write {out}: {error.strerror or error}") from None
+    for line in report.skipped:
+        _warn(line)
+    summary = f"Exported {report.cards} cards from {len(decks)} deck(s) as {fmt}"
+    typer.echo(summary + ("" if out == STDOUT else f" to {out}"), err=out == STDOUT)
+
+
+def import_command(
+    file: Path = typer.Argument(..., help="The question bank to import."),
+    from_: str | None = typer.Option(
+        None, "--from", help="gift or aiken (default: from the file's extension)."
+    ),
+    out: Path | None = typer.Option(
+        None, "-o", "--output", help="Deck file to write; '-' prints it. Default: FILE.yaml"
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    deck_id: str | None = typer.Option(None, "--deck-id", help="Default: from the file name."),
+    title: str | None = typer.Option(None, "--title", help="Default: the file name."),
+    id_prefix: str = typer.Option(
+        "", "--id-prefix", help="Put before every card and topic id, e.g. 'ml101-'."
+    ),
+) -> None:
+    """Import a Moodle GIFT or Aiken question bank as a studykit deck (YAML)."""
+    import re
+
+    fmt = _format_from(from_, file, IMPORT_FORMATS, "--from")
+    if out is None:
+        out = file.with_suffix(".yaml")
+    if out.resolve() == file.resolve():
+        raise _fail(f"{out} is the bank being imported; choose another -o")
+    _check_writable(out, force)
+    for flag, value in (("--deck-id", deck_id), ("--id-prefix", id_prefix)):
+        if value and not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", value):
+            raise _fail(f'{flag} "{value}" may hold only a-z, 0-9, ".", "-" and "_"')
+
+    from studykit.deck.importers import BankError, import_bank
+    from studykit.deck.importers.writer import deck_to_yaml
+
+    try:
+        result = import_bank(file, fmt, deck_id=deck_id, title=title, id_prefix=id_prefix)
+    except BankError as error:
+        raise _fail(str(error)) from None
+    for line in result.warnings:
+        _warn(line)
+    deck = result.deck
+    text = deck_to_yaml(deck, header=f"Imported from {file.name} by `studykit deck import`.")
+    if out == STDOUT:
+        sys.stdout.write(text)
+    else:
+        temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        try:
+            temp.write_text(text, encoding="utf-8")
+            os.replace(temp, out)
+        except OSError as error:
+            raise _fail(f"cannot write {out}: {error.strerror or error}") from None
+        finally:
+            temp.unlink(missing_ok=True)
+    summary = (
+        f"Imported {len(deck.cards)} questions from {file} into "
+        f"{'stdout' if out == STDOUT else out} (deck {deck.id}, {len(deck.topics)} topic(s))"
+    )
+    if result.warnings:
+        summary += f"; {len(result.warnings)} warning(s) above"
+    typer.echo(summary, err=out == STDOUT)
+
 
 def register(app: typer.Typer) -> None:
-    del app
+    app.command("export")(export_command)
+    app.command("import")(import_command)

@@ -1,0 +1,407 @@
+"""Moodle GIFT import: parse a question bank the way Moodle's own importer reads it.
+
+Questions are separated by blank lines; `//` lines are comments; `::Title::` names a question;
+`$CATEGORY: path` starts a category; a backslash makes ~ = # { } : and itself literal, and `\\n`
+is a line break. What is inside `{…}` decides the question type, in Moodle's order:
+
+    {}  or {####feedback}       essay        -> flashcard (front, back = general feedback)
+    {#…}                        numerical    -> skipped with a warning (no studykit kind)
+    any ~                       multichoice  -> mcq when an answer starts with =, else multi
+                                                (answers with a positive %weight% are right)
+    = and ->                    matching     -> matching, or order when the left items are
+                                                exactly "Step 1", "Step 2"… (studykit's export)
+    T, TRUE, F, FALSE           true/false   -> true_false ({TRUE#if wrong#if right})
+    otherwise                   short answer -> short
+
+`#text` after an answer is its feedback; `####text` at the end is the general feedback, which
+becomes the explanation. A question without braces is a description and is skipped with a
+warning. Losses (per-answer feedback on short answers, partial credit, matching distractors) are
+reported as warnings, never silently.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from studykit.deck.importers import BankError, Draft, Parsed
+from studykit.deck.model import LETTERS
+
+_SPECIALS = "~=#{}:"
+# Escaped specials become private-use characters while the structure is parsed, as Moodle's
+# importer uses placeholders, and turn back into the literal characters in the final text.
+_HIDE = {c: chr(0xE000 + i) for i, c in enumerate(_SPECIALS)}
+_SHOW = str.maketrans({v: k for k, v in _HIDE.items()})
+
+_FORMAT_MARKER = re.compile(r"^\[(html|moodle|plain|markdown)\]")
+_WEIGHT = re.compile(r"^%(-*)([0-9]{1,2}\.?[0-9]*)%")
+_CONTEXT_PREFIX = re.compile(r"^\$[a-z0-9]+\$/(top(/|$))?")
+_TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+_STEP_LABEL = "Step {}"
+_LABEL_LENGTH = 40
+
+
+@dataclass
+class _Block:
+    """One question's lines, comments dropped, escapes decoded; `where[i]` is the (line, column)
+    of `text[i]` in the file."""
+
+    text: str
+    where: list[tuple[int, int]]
+
+
+def _decode_line(line: str, line_number: int, column0: int, chars: list, where: list) -> None:
+    k = 0
+    while k < len(line):
+        char = line[k]
+        position = (line_number, column0 + k + 1)
+        if char == "\\" and k + 1 < len(line):
+            nxt = line[k + 1]
+            if nxt in _HIDE:
+                chars.append(_HIDE[nxt])
+            elif nxt == "n":
+                chars.append("\n")
+            elif nxt == "\\":
+                chars.append("\\")
+            else:  # not an escape (e.g. LaTeX \alpha): the backslash is kept
+                chars.append("\\")
+                where.append(position)
+                k += 1
+                continue
+            where.append(position)
+            k += 2
+            continue
+        chars.append(char)
+        where.append(position)
+        k += 1
+
+
+def _blocks(text: str) -> list[_Block]:
+    """Split the file into questions at blank lines (but not inside an open answer block)."""
+    blocks: list[_Block] = []
+    chars: list[str] = []
+    where: list[tuple[int, int]] = []
+
+    def close() -> None:
+        if chars:
+            blocks.append(_Block("".join(chars), list(where)))
+        chars.clear()
+        where.clear()
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            joined = "".join(chars)
+            if joined.count("{") <= joined.count("}"):
+                close()
+            continue
+        if line.startswith("//"):
+            continue
+        if chars:
+            chars.append("\n")
+            where.append(where[-1])
+        _decode_line(line, number, len(raw) - len(raw.lstrip()), chars, where)
+    close()
+    return blocks
+
+
+def _restore(value: str) -> str:
+    return value.translate(_SHOW).strip()
+
+
+def _html_to_text(value: str) -> str:
+    """Moodle's HTML (`<p>…</p>`, `<br>`, `&amp;`) as the plain text a deck holds."""
+    value = re.sub(r"(?i)<br\s*/?>", "\n", value)
+    value = re.sub(r"(?i)</p>\s*<p[^>]*>", "\n\n", value)
+    value = re.sub(r"(?i)</(p|div|li|h[1-6])>", "\n", value)
+    value = html.unescape(re.sub(r"<[^>]+>", "", value))
+    lines = [" ".join(line.split()) for line in value.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def _format(value: str, default: str) -> str:
+    """The text format a piece is written in: its own [marker], else the question's."""
+    marker = _FORMAT_MARKER.match(value.strip())
+    return marker[1] if marker else default
+
+
+def _text(value: str, default_format: str = "moodle") -> str:
+    """A piece of question, answer or feedback text as plain text. Like Moodle, a leading
+    [format] marker is dropped, and a piece without one is in the question's format."""
+    value = value.strip()
+    marker = _FORMAT_MARKER.match(value)
+    if marker:
+        value = value[marker.end() :]
+    if (marker[1] if marker else default_format) == "html":
+        value = _html_to_text(value)
+    return _restore(value)
+
+
+def _split(answers: str, markers: str) -> tuple[str, list[tuple[str, str, int]]]:
+    """Split an answer block at each marker character: (text before the first marker,
+    [(marker, piece, offset of the piece in `answers`)])."""
+    lead_end = next((i for i, c in enumerate(answers) if c in markers), len(answers))
+    pieces = []
+    i = lead_end
+    while i < len(answers):
+        j = next((k for k in range(i + 1, len(answers)) if answers[k] in markers), len(answers))
+        pieces.append((answers[i], answers[i + 1 : j], i + 1))
+        i = j
+    return answers[:lead_end], pieces
+
+
+def _weight(piece: str) -> tuple[float | None, str]:
+    """A leading %weight% as a fraction (0.5 for %50%), and the rest of the piece."""
+    stripped = piece.strip()
+    match = _WEIGHT.match(stripped)
+    if match is None:
+        return None, stripped
+    value = float(match[2]) / 100
+    return (-value if match[1] else value), stripped[match.end() :]
+
+
+def _feedback(piece: str, default_format: str) -> tuple[str, str]:
+    """Split `answer#feedback` into the answer's text and its feedback ('' when absent)."""
+    text, _, feedback = piece.partition("#")
+    return _text(text, default_format), _text(feedback, default_format)
+
+
+class _Question:
+    """Parses one block. Errors and warnings name the file, the line and the question."""
+
+    def __init__(self, block: _Block, source: str, parsed: Parsed):
+        self.block, self.source, self.parsed = block, source, parsed
+        first_line = _restore(block.text.split("\n", 1)[0])
+        self.label = f'"{first_line[:_LABEL_LENGTH]}"'
+        self.format = "moodle"  # the question text's format, which its answers inherit
+
+    def at(self, offset: int) -> tuple[int, int]:
+        return self.block.where[min(max(offset, 0), len(self.block.where) - 1)]
+
+    def error(self, offset: int, message: str) -> BankError:
+        line, column = self.at(offset)
+        return BankError(self.source, line, column, f"question {self.label}: {message}")
+
+    def warn(self, message: str) -> None:
+        line, _ = self.at(0)
+        self.parsed.warnings.append(f"{self.source}:{line}: question {self.label}: {message}")
+
+    def parse(self, category: str | None) -> Draft | None:
+        """The question as a Draft, or None when it is skipped (with a warning)."""
+        text = self.block.text
+        start = len(text) - len(text.lstrip())
+        title = None
+        if text.startswith("::", start):
+            end = text.find("::", start + 2)
+            if end < 0:
+                raise self.error(start, "the title opened with '::' is never closed; add '::'")
+            title = _restore(text[start + 2 : end]) or None
+            start = end + 2
+        if title:
+            self.label = f'"{title}"'
+
+        opening, closing = text.find("{", start), text.find("}", start)
+        if opening < 0 and closing < 0:
+            preview = " ".join(_text(text[start:]).split())
+            if not title:
+                self.label = f'"{preview[:_LABEL_LENGTH]}"'
+            self.warn("has no answers (a Moodle description); skipped")
+            return None
+        if closing < 0:
+            raise self.error(opening, "'{' is never closed; end the answers with '}'")
+        if opening < 0 or closing < opening:
+            raise self.error(closing, "'}' without an opening '{'; write \\} for a literal brace")
+        nested = text.find("{", opening + 1, closing)
+        if nested >= 0:
+            raise self.error(nested, "'{' inside the answers; write \\{ for a literal brace")
+        after = text[closing + 1 :]
+        stray = min((i for i in (after.find("{"), after.find("}")) if i >= 0), default=-1)
+        if stray >= 0:
+            raise self.error(
+                closing + 1 + stray,
+                "a second answer block; GIFT allows one per question (write \\{ for a brace)",
+            )
+
+        # Moodle's missing-word form: text after the answers means the answers fill a blank.
+        before = text[start:opening]
+        self.format = _format(before, "moodle")
+        question = _text(before + ("_____" + after if after.strip() else ""), self.format)
+        if not title:
+            self.label = f'"{" ".join(question.split())[:_LABEL_LENGTH]}"'
+        if not question:
+            raise self.error(start, "has no question text before '{'")
+
+        answers = text[opening + 1 : closing]
+        offset = opening + 1
+        general = ""
+        split = answers.rfind("####")
+        if split >= 0:
+            general = _text(answers[split + 4 :], self.format)
+            answers = answers[:split]
+        card = self._card(question, answers, offset, general)
+        if card is None:
+            return None
+        line, _ = self.at(0)
+        return Draft(line=line, label=self.label, card=card, title=title, category=category)
+
+    def _card(self, question: str, answers: str, offset: int, general: str) -> dict | None:
+        body = answers.strip()
+        if not body:
+            if not general:
+                self.warn("is an essay without general feedback, so it has no answer; skipped")
+                return None
+            return {"kind": "flashcard", "front": question, "back": general}
+        if body.startswith("#"):
+            self.warn("is a numerical question, which studykit has no card kind for; skipped")
+            return None
+        if "~" in body:
+            return self._choice(question, answers, offset, general)
+        if "=" in body and "->" in body:
+            return self._matching(question, answers, offset, general)
+        head = body.split("#", 1)[0].strip()
+        if head in _TRUE_FALSE:
+            return self._true_false(question, body, general)
+        return self._short(question, answers, offset, general)
+
+    def _choice(self, question: str, answers: str, offset: int, general: str) -> dict | None:
+        lead, pieces = _split(answers, "~=")
+        if lead.strip():
+            raise self.error(
+                offset, f'answer "{_restore(lead)}" has no "=" or "~" in front; mark it'
+            )
+        single = any(marker == "=" for marker, _, _ in pieces)
+        choices, right = [], []
+        for marker, piece, at in pieces:
+            weight, rest = (1.0, piece) if marker == "=" else _weight(piece)
+            text, why = _feedback(rest, self.format)
+            if not text:
+                raise self.error(offset + at, f"an empty answer after '{marker}'; remove it")
+            if single and marker == "~" and weight and weight > 0:
+                self.warn(f'partial credit on "{text}" dropped; studykit counts it wrong')
+            is_right = marker == "=" if single else (weight or 0) > 0
+            if is_right:
+                right.append(len(choices))
+            choices.append({"text": text, "why": why} if why else {"text": text})
+        if len(choices) < 2:
+            raise self.error(offset, "a choice question needs at least two answers")
+        if len(choices) > len(LETTERS):
+            raise self.error(offset, f"has {len(choices)} answers; studykit allows at most 26")
+        if not right:
+            raise self.error(
+                offset, "no answer has a positive weight; mark the right ones like ~%50%answer"
+            )
+        if single and len(right) > 1:
+            self.warn(
+                "several answers are fully right in a single-answer question; studykit's "
+                "mcq has one right choice, so it was skipped"
+            )
+            return None
+        if single:
+            return {
+                "kind": "mcq",
+                "question": question,
+                "choices": choices,
+                "answer": LETTERS[right[0]],
+                "explanation": general,
+            }
+        return {
+            "kind": "multi",
+            "question": question,
+            "choices": choices,
+            "answers": [LETTERS[i] for i in right],
+            "explanation": general,
+        }
+
+    def _matching(self, question: str, answers: str, offset: int, general: str) -> dict:
+        lead, pieces = _split(answers, "=")
+        if lead.strip():
+            raise self.error(offset, f'"{_restore(lead)}" comes before the first "="; remove it')
+        pairs = []
+        for _, piece, at in pieces:
+            if "->" not in piece:
+                raise self.error(
+                    offset + at, f'matching answer "{_restore(piece)}" has no "->"; write a -> b'
+                )
+            left, _, right = piece.partition("->")
+            left, right = _text(left, self.format), _restore(right)
+            if not right:
+                raise self.error(offset + at, f'"{left} ->" matches nothing; add the right item')
+            if not left:
+                self.warn(f'the extra right-hand answer "{right}" (a distractor) was dropped')
+                continue
+            pairs.append({"left": left, "right": right})
+        if len(pairs) < 2:
+            raise self.error(offset, "a matching question needs at least two pairs")
+        if [p["left"] for p in pairs] == [_STEP_LABEL.format(n) for n in range(1, len(pairs) + 1)]:
+            steps = [p["right"] for p in pairs]
+            return {"kind": "order", "prompt": question, "steps": steps, "explanation": general}
+        return {"kind": "matching", "prompt": question, "pairs": pairs, "explanation": general}
+
+    def _true_false(self, question: str, body: str, general: str) -> dict:
+        head, wrong, right = ([*body.split("#", 2), "", ""])[:3]
+        answer = _TRUE_FALSE[head.strip()]
+        wrong, right = _text(wrong, self.format) or None, _text(right, self.format) or None
+        return {
+            "kind": "true_false",
+            "statement": question,
+            "answer": answer,
+            "why_true": right if answer else wrong,
+            "why_false": wrong if answer else right,
+            "explanation": general,
+        }
+
+    def _short(self, question: str, answers: str, offset: int, general: str) -> dict | None:
+        lead, pieces = _split(answers, "=")
+        # Moodle reads text before the first "=" as an answer too ({Paris} is a short answer).
+        entries = ([("", lead, 0)] if lead.strip() else []) + pieces
+        accepted, notes = [], []
+        for _, piece, at in entries:
+            weight, rest = _weight(piece)
+            text, feedback = _feedback(rest, self.format)
+            if not text:
+                raise self.error(offset + at, "an empty answer after '='; remove it")
+            if weight is not None and weight <= 0:
+                self.warn(f'the wrong answer "{text}" was dropped (studykit lists right ones)')
+            else:
+                if weight is not None and weight < 1:
+                    self.warn(f'partial credit on "{text}" dropped; studykit accepts it fully')
+                accepted.append(text)
+            if feedback:
+                notes.append(f'Feedback for "{text}": {feedback}')
+        if notes:
+            self.warn("per-answer feedback moved into the explanation")
+        if not accepted:
+            raise self.error(offset, "no answer is accepted; give at least one =answer")
+        explanation = "\n\n".join(part for part in (general, "\n".join(notes)) if part)
+        return {
+            "kind": "short",
+            "question": question,
+            "answers": accepted,
+            "explanation": explanation,
+        }
+
+
+def _category(path: str) -> str:
+    """`$course$/top/Unit 1/Backprop` -> `Unit 1/Backprop` (the export adds the prefix back)."""
+    return _CONTEXT_PREFIX.sub("", path.strip()).strip() or "top"
+
+
+def parse_gift(text: str, source: str) -> Parsed:
+    """Every question of a GIFT file, in order, with its category."""
+    parsed = Parsed()
+    category: str | None = None
+    for block in _blocks(text):
+        if block.text.startswith("$CATEGORY:"):
+            # The category is its first line; a question written right under it (no blank line
+            # between, which Moodle would fold into the category name) is still read.
+            end = block.text.find("\n")
+            end = len(block.text) if end < 0 else end
+            category = _category(_restore(block.text[len("$CATEGORY:") : end]))
+            if not block.text[end:].strip():
+                continue
+            block = _Block(block.text[end + 1 :], block.where[end + 1 :])
+        draft = _Question(block, source, parsed).parse(category)
+        if draft is not None:
+            parsed.drafts.append(draft)
+    return parsed
