@@ -1,0 +1,98 @@
+"""Pilot tests for the lab screen: a run from a card, live progress, results, cancelling with
+Esc, keys that keep working meanwhile, and the run's summary in the store.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from studykit.tui.screens.help import HelpScreen
+from studykit.tui.screens.lab import LabScreen
+from studykit.tui.screens.study import StudyScreen
+
+
+async def open_lab(pilot) -> LabScreen:
+    await pilot.press("enter")  # study the deck: the first card (a flashcard) has a lab
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, StudyScreen)
+    await pilot.press("l")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, LabScreen)
+    return screen
+
+
+async def test_a_lab_runs_shows_results_and_is_stored(make_app, store, fake_lab):
+    app = make_app(lab_overrides={"steps": 4})
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_lab(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert fake_lab.calls == [("soft-prompt", {"steps": 4})]
+        table = screen.query_one("#lab-results")
+        assert table.display and table.row_count == 1
+        assert str(table.get_row_at(0)[2]) == "0% → 100%"
+        assert "✓ the loss went down" in str(screen.query_one("#lab-claims").content)
+        assert "done" in str(screen.query_one("#lab-status").content)
+        await pilot.press("escape")  # finished: Esc goes back to the card
+        await pilot.pause()
+        assert isinstance(app.screen, StudyScreen)
+    [run] = store.lab_runs("t-flash")
+    assert run.summary["lab"] == "soft-prompt" and run.summary["interrupted"] is False
+    assert "curve" not in run.summary["methods"]["soft-prompt"]  # the summary, not every step
+
+
+async def test_escape_stops_a_running_lab_and_keys_keep_working(make_app, store, fake_lab):
+    fake_lab.gate = threading.Event()  # the run waits before each step until the gate opens
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lab(pilot)
+        assert fake_lab.started.wait(5)
+        assert screen.running
+        await pilot.press("question_mark")  # the UI answers while the lab thread runs
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and screen.running
+        await pilot.press("escape")  # stop the run
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.running
+        assert screen.result.interrupted
+        assert "stopped early" in str(screen.query_one("#lab-status").content)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, StudyScreen)
+    [run] = store.lab_runs("t-flash")
+    assert run.summary["interrupted"] is True
+
+
+async def test_progress_messages_update_the_bar_and_curves(make_app, fake_lab):
+    fake_lab.gate = threading.Event()
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_lab(pilot)
+        fake_lab.gate.set()  # let the whole run through
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        bar = screen.query_one("#lab-progress")
+        assert bar.percentage == 1.0
+        assert screen.query_one("#metric-chart").metric == "exact_match"
+
+
+async def test_a_failing_lab_shows_its_error_and_the_app_keeps_running(make_app, store):
+    def broken_runner(name, params, on_progress, should_stop):
+        raise RuntimeError("the base model is missing; run `studykit model pretrain`")
+
+    app = make_app(lab_runner=broken_runner)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lab(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = str(screen.query_one("#lab-status").content)
+        assert "The lab failed" in status and "studykit model pretrain" in status
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, StudyScreen)
+    assert store.lab_runs("t-flash") == []

@@ -1,0 +1,96 @@
+"""Snapshot tests of the main screens at 80x24 and 120x40, over the tiny deck with a frozen
+clock, seed and answer timer. Update with `pytest tests/tui --snapshot-update` after reading the
+report (`snapshot_report.html`).
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DECKS_DIR, TINY_DECK
+from studykit.deck.loader import load_decks
+
+from studykit.tui.screens.study import StudyScreen
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def wait_for_lab(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+# run_before runs before `press`, so each one opens the deck itself.
+async def open_deck(pilot) -> StudyScreen:
+    await pilot.press("enter")
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def mcq_answered_wrong(pilot) -> None:
+    screen = await open_deck(pilot)
+    assert isinstance(screen, StudyScreen)
+    await pilot.press("space", "3")  # the flashcard first
+    await pilot.pause()
+    await pilot.press("abc"[screen.presented.order.index(0)])  # a wrong choice
+    await pilot.pause()
+
+
+async def three_reviews_then_stats(pilot) -> None:
+    await open_deck(pilot)
+    await pilot.press("space", "3")
+    await pilot.pause()
+    await pilot.press("a", "1")
+    await pilot.pause()
+    await pilot.press("t", "enter", "escape", "s")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_home(snap_compare, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_study_mcq_after_a_wrong_answer(snap_compare, make_app, size):
+    assert snap_compare(make_app(), run_before=mcq_answered_wrong, terminal_size=size)
+
+
+def test_study_matching_half_done(snap_compare, make_app):
+    async def run_before(pilot):
+        screen = await open_deck(pilot)
+        while screen.presented.card.kind != "matching":
+            screen.view.commit(None)
+            await pilot.pause()
+            await pilot.press("3")
+            await pilot.pause()
+        await pilot.press("b")
+
+    assert snap_compare(make_app(), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_lab_finished(snap_compare, make_app, fake_lab, size):
+    fake_lab.steps = 12
+
+    async def run_before(pilot):
+        await open_deck(pilot)
+        await pilot.press("l")
+        await wait_for_lab(pilot)
+
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_stats(snap_compare, make_app, size):
+    assert snap_compare(make_app(), run_before=three_reviews_then_stats, terminal_size=size)
+
+
+def test_broken_deck_problems(snap_compare, make_app):
+    load = load_decks([TINY_DECK, DECKS_DIR / "broken.yaml"])
+    assert snap_compare(make_app(load))
+
+
+def test_help(snap_compare, make_app):
+    assert snap_compare(make_app(), press=["enter", "question_mark"])
