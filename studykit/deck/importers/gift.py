@@ -140,15 +140,19 @@ def _text(value: str, default_format: str = "moodle") -> str:
 
 def _split(answers: str, markers: str) -> tuple[str, list[tuple[str, str, int]]]:
     """Split an answer block at each marker character: (text before the first marker,
-    [(marker, piece, offset of the piece in `answers`)])."""
+    [(marker, piece, offset of the marker in `answers`)])."""
     lead_end = next((i for i, c in enumerate(answers) if c in markers), len(answers))
     pieces = []
     i = lead_end
     while i < len(answers):
         j = next((k for k in range(i + 1, len(answers)) if answers[k] in markers), len(answers))
-        pieces.append((answers[i], answers[i + 1 : j], i + 1))
+        pieces.append((answers[i], answers[i + 1 : j], i))
         i = j
     return answers[:lead_end], pieces
+
+
+def _indent(value: str) -> int:
+    return len(value) - len(value.lstrip())
 
 
 def _weight(piece: str) -> tuple[float | None, str]:
@@ -268,7 +272,8 @@ class _Question:
         lead, pieces = _split(answers, "~=")
         if lead.strip():
             raise self.error(
-                offset, f'answer "{_restore(lead)}" has no "=" or "~" in front; mark it'
+                offset + _indent(lead),
+                f'answer "{_restore(lead)}" has no "=" or "~" in front; mark it',
             )
         single = any(marker == "=" for marker, _, _ in pieces)
         choices, right = [], []
@@ -284,12 +289,12 @@ class _Question:
                 right.append(len(choices))
             choices.append({"text": text, "why": why} if why else {"text": text})
         if len(choices) < 2:
-            raise self.error(offset, "a choice question needs at least two answers")
+            raise self.error(offset - 1, "a choice question needs at least two answers")
         if len(choices) > len(LETTERS):
-            raise self.error(offset, f"has {len(choices)} answers; studykit allows at most 26")
+            raise self.error(offset - 1, f"has {len(choices)} answers; studykit allows at most 26")
         if not right:
             raise self.error(
-                offset, "no answer has a positive weight; mark the right ones like ~%50%answer"
+                offset - 1, "no answer has a positive weight; mark the right ones like ~%50%answer"
             )
         if single and len(right) > 1:
             self.warn(
@@ -316,7 +321,9 @@ class _Question:
     def _matching(self, question: str, answers: str, offset: int, general: str) -> dict:
         lead, pieces = _split(answers, "=")
         if lead.strip():
-            raise self.error(offset, f'"{_restore(lead)}" comes before the first "="; remove it')
+            raise self.error(
+                offset + _indent(lead), f'"{_restore(lead)}" comes before the first "="; remove it'
+            )
         pairs = []
         for _, piece, at in pieces:
             if "->" not in piece:
@@ -332,7 +339,7 @@ class _Question:
                 continue
             pairs.append({"left": left, "right": right})
         if len(pairs) < 2:
-            raise self.error(offset, "a matching question needs at least two pairs")
+            raise self.error(offset - 1, "a matching question needs at least two pairs")
         if [p["left"] for p in pairs] == [_STEP_LABEL.format(n) for n in range(1, len(pairs) + 1)]:
             steps = [p["right"] for p in pairs]
             return {"kind": "order", "prompt": question, "steps": steps, "explanation": general}
@@ -372,7 +379,7 @@ class _Question:
         if notes:
             self.warn("per-answer feedback moved into the explanation")
         if not accepted:
-            raise self.error(offset, "no answer is accepted; give at least one =answer")
+            raise self.error(offset - 1, "no answer is accepted; give at least one =answer")
         explanation = "\n\n".join(part for part in (general, "\n".join(notes)) if part)
         return {
             "kind": "short",

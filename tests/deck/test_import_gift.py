@@ -1,0 +1,343 @@
+# ruff: noqa: E501  (the Moodle bank below keeps its real one-line questions)
+"""GIFT import: a realistic Moodle bank comes in whole, survives GIFT -> YAML -> GIFT, and every
+malformed bank gets one line naming file:line:column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from studykit.deck.export.gift import to_gift
+from studykit.deck.importers import BankError, import_bank
+from studykit.deck.importers.gift import parse_gift
+from studykit.deck.importers.writer import deck_to_yaml
+from studykit.deck.model import Deck
+
+# Written the way Moodle exports banks (comments naming each question, $CATEGORY blocks,
+# [html] question text) mixed with what instructors type by hand.
+MOODLE_BANK = r"""// question: 0  name: Switch category to $course$/top/Default for ML 101
+$CATEGORY: $course$/top/Default for ML 101
+
+// question: 1001  name: Backprop chain rule
+::Backprop chain rule::[html]<p>Backpropagation applies which rule of <b>calculus</b>?</p>{
+	=the chain rule#Yes\: gradients multiply along the path.
+	~the product rule#Close, but that is for a product of functions.
+	~L'Hôpital's rule#That one is for limits.
+	####Backprop is the chain rule applied layer by layer.
+}
+
+// A hand-written question over several lines, weights on every answer.
+::Learning rate too large::What happens when the learning rate is far too large?
+Think about the loss curve.
+{
+  ~%50%The loss oscillates or diverges#Right\: steps overshoot the minimum.
+  ~%50%Training becomes unstable#Also right.
+  ~%-100%Training always converges faster#No\: too large a step overshoots.
+  ####The step size scales the update θ ← θ − η∇L.
+}
+
+::Frozen base::In prompt tuning the base model's weights are frozen.{T}
+
+::Prefix everywhere::Prefix tuning only changes the input embeddings.{FALSE#It adds keys and values at every layer.#Correct\: every layer gets a prefix.####Li & Liang (2021) prepend trainable vectors to each layer's keys and values.}
+
+::Gradients flow::Gradients flow through the frozen network during prompt tuning.{TRUE#They must, to reach the prompt.#Yes.}
+
+$CATEGORY: $course$/top/Default for ML 101/Methods
+
+::Match methods::Match each adaptation method to what it trains.{
+	=Prompt tuning -> soft prompt vectors at the input
+	=Prefix tuning -> key/value prefixes at every layer
+	=Full fine-tuning -> every weight of the model
+	####Parameter counts grow from top to bottom.
+}
+
+::Escapes\: all of them::Which sets \{x\} to 1 \= \~y \# z\: ok? Path C\:\\temp{
+	=a \= 1#uses one \\ backslash
+	~a \~ 1#a tilde\n(on two lines)
+}
+
+::Step name::One pass of forward, loss, backward, update is called a…{=training step =step#Good.}
+
+// No title, and the answers fill a blank in the middle of the sentence.
+The {=soft prompt ~hard prompt ~prefix} is what prompt tuning updates.
+
+::Ordered::Put the training step in order.{
+	=Step 1 -> forward pass
+	=Step 2 -> compute the loss
+	=Step 3 -> backward pass
+	=Step 4 -> update the parameters
+}
+
+::Interpretable?::Explain why soft prompts are hard to interpret.{####They live in continuous embedding space, far from any token.}
+
+::Numbers::What is 2+2?{#4}
+
+::Intro::This part of the quiz covers adaptation methods.
+"""
+
+
+@pytest.fixture
+def bank(tmp_path) -> Path:
+    path = tmp_path / "ml101.gift"
+    path.write_text(MOODLE_BANK, encoding="utf-8")
+    return path
+
+
+def test_a_moodle_bank_comes_in_whole(bank):
+    result = import_bank(bank, "gift")
+    deck = result.deck
+    cards = {card.id: card for card in deck.cards}
+    assert list(cards) == [
+        "backprop-chain-rule",
+        "learning-rate-too-large",
+        "frozen-base",
+        "prefix-everywhere",
+        "gradients-flow",
+        "match-methods",
+        "escapes-all-of-them",
+        "step-name",
+        "ml101-009",  # untitled: deck id + its position in the bank
+        "ordered",
+        "interpretable",
+    ]
+    assert [(t.id, t.title) for t in deck.topics] == [
+        ("default-for-ml-101", "Default for ML 101"),
+        ("default-for-ml-101-methods", "Default for ML 101/Methods"),
+    ]
+    assert cards["gradients-flow"].topic == "default-for-ml-101"
+    assert cards["match-methods"].topic == "default-for-ml-101-methods"
+
+    mcq = cards["backprop-chain-rule"]
+    assert mcq.kind == "mcq" and mcq.answer == "A"
+    assert mcq.question == "Backpropagation applies which rule of calculus?"  # [html] to text
+    assert [(c.text, c.why) for c in mcq.choices] == [
+        ("the chain rule", "Yes: gradients multiply along the path."),
+        ("the product rule", "Close, but that is for a product of functions."),
+        ("L'Hôpital's rule", "That one is for limits."),
+    ]
+    assert mcq.explanation == "Backprop is the chain rule applied layer by layer."
+
+    multi = cards["learning-rate-too-large"]
+    assert multi.kind == "multi" and multi.answers == ["A", "B"]
+    assert multi.question == (
+        "What happens when the learning rate is far too large?\nThink about the loss curve."
+    )
+    assert multi.choices[2].why == "No: too large a step overshoots."
+
+    assert (cards["frozen-base"].answer, cards["frozen-base"].why_true) == (True, None)
+    prefix = cards["prefix-everywhere"]
+    assert prefix.answer is False
+    assert prefix.why_true == "It adds keys and values at every layer."  # Moodle: wrong first
+    assert prefix.why_false == "Correct: every layer gets a prefix."
+    assert prefix.explanation.startswith("Li & Liang (2021)")
+    flow = cards["gradients-flow"]
+    assert (flow.answer, flow.why_true, flow.why_false) == (
+        True,
+        "Yes.",
+        "They must, to reach the prompt.",
+    )
+
+    match = cards["match-methods"]
+    assert [(p.left, p.right) for p in match.pairs][1] == (
+        "Prefix tuning",
+        "key/value prefixes at every layer",
+    )
+
+    escapes = cards["escapes-all-of-them"]
+    assert escapes.question == r"Which sets {x} to 1 = ~y # z: ok? Path C:\temp"
+    assert [(c.text, c.why) for c in escapes.choices] == [
+        ("a = 1", "uses one \\ backslash"),
+        ("a ~ 1", "a tilde\n(on two lines)"),
+    ]
+
+    short = cards["step-name"]
+    assert short.kind == "short" and short.answers == ["training step", "step"]
+    assert short.explanation == 'Feedback for "step": Good.'
+
+    blank = cards["ml101-009"]
+    assert blank.question == "The _____ is what prompt tuning updates."
+    assert blank.choices[blank.correct_index].text == "soft prompt"
+
+    assert cards["ordered"].kind == "order"
+    assert cards["ordered"].steps[-1] == "update the parameters"
+    flash = cards["interpretable"]
+    assert (flash.kind, flash.front) == (
+        "flashcard",
+        "Explain why soft prompts are hard to interpret.",
+    )
+    assert flash.back == "They live in continuous embedding space, far from any token."
+
+    lines = MOODLE_BANK.splitlines()
+    line_of = {title: lines.index(next(x for x in lines if x.startswith(title))) + 1
+               for title in ("::Step name::", "::Numbers::", "::Intro::")}  # fmt: skip
+    assert result.warnings == [
+        f'{bank}:{line_of["::Step name::"]}: question "Step name": per-answer feedback moved '
+        "into the explanation",
+        f'{bank}:{line_of["::Numbers::"]}: question "Numbers": is a numerical question, which '
+        "studykit has no card kind for; skipped",
+        f'{bank}:{line_of["::Intro::"]}: question "Intro": has no answers (a Moodle '
+        "description); skipped",
+    ]
+
+
+def _questions(text: str) -> list[tuple]:
+    """Each question's category and content, as the GIFT parser reads them."""
+    return [(d.category, d.card) for d in parse_gift(text, "bank.gift").drafts]
+
+
+def test_gift_to_yaml_to_gift_keeps_every_question_answer_and_feedback(bank, tmp_path):
+    deck = import_bank(bank, "gift").deck
+    deck_file = tmp_path / "ml101.yaml"
+    deck_file.write_text(deck_to_yaml(deck), encoding="utf-8")
+    reloaded = Deck.model_validate(yaml.safe_load(deck_file.read_text(encoding="utf-8")))
+    assert reloaded == deck
+
+    exported = to_gift([reloaded])
+    assert exported.skipped == []
+    assert _questions(exported.text) == _questions(MOODLE_BANK)
+    # Titles come back as the card ids, so a second round trip changes nothing at all.
+    again = tmp_path / "again.gift"
+    again.write_text(exported.text, encoding="utf-8")
+    second = import_bank(again, "gift", deck_id="ml101", title="ml101").deck
+    assert second.cards == deck.cards and second.topics == deck.topics
+    assert to_gift([second]).text == exported.text
+
+
+def test_round_trip_keeps_tricky_text_exactly(tmp_path):
+    texts = [
+        "a ~ b = c # d { e } f : g \\ h",
+        "ends with a backslash \\",
+        "two\nlines",
+        "%25% looks like a weight",
+        "[html] looks like a format",
+        "-> arrow first",
+        "θ ← θ − η∇L, “quotes” and ‘single’",
+    ]
+    bank = "\n\n".join(
+        f"::q{n}::Question {n}? {{\n=right\n~{gift_escape(text)}#{gift_escape(text)}\n}}"
+        for n, text in enumerate(texts)
+    )
+    path = tmp_path / "tricky.gift"
+    path.write_text(bank, encoding="utf-8")
+    deck = import_bank(path, "gift").deck
+    assert [card.choices[1].text for card in deck.cards] == [t.strip() for t in texts]
+    assert [card.choices[1].why for card in deck.cards] == [t.strip() for t in texts]
+    # The bank had no category; the export names the default topic's, nothing else changes.
+    exported = _questions(to_gift([deck]).text)
+    assert [category for category, _ in exported] == ["Imported"] * len(texts)
+    assert [card for _, card in exported] == [card for _, card in _questions(bank)]
+
+
+def gift_escape(text: str) -> str:
+    from studykit.deck.export.gift import escape
+
+    return escape(text)
+
+
+@pytest.mark.parametrize(
+    ("bank", "where", "message"),
+    [
+        ("::Q1::What?{=yes ~no", "1:12", "\"Q1\": '{' is never closed"),
+        ("::Q1::What? =yes ~no}", "1:21", "'}' without an opening '{'"),
+        ("::Q1 What?{=yes ~no}", "1:1", "the title opened with '::' is never closed"),
+        ("::Q1::What?{=yes {~no}", "1:18", "'{' inside the answers; write \\{"),
+        ("::Q1::What?{=yes ~no} and {=x}", "1:27", "a second answer block"),
+        ("// c\n\n::Q1::Match{\n=a -> b\n  =c d\n}", "5:3", 'matching answer "c d" has no "->"'),
+        ("::Q1::Pick{\n=yes\n~\n~no\n}", "3:1", "an empty answer after '~'"),
+        ("::Q1::Pick{~%0%a ~%0%b}", "1:11", "no answer has a positive weight"),
+        ("::Q1::{=yes ~no}", "1:7", "has no question text"),
+        ("::Q1::Pick{=only}\n\n::Q2::Pick{=yes}", None, None),  # short answers: valid
+        ("::Q1::Pick{ oops ~a =b}", "1:13", 'answer "oops" has no "=" or "~" in front'),
+        ("::Q1::Match{=a -> b}", "1:12", "a matching question needs at least two pairs"),
+        (
+            "::Q1::Match{=a -> b =a -> c}",
+            "1",
+            "two pairs share the same left item; make each unique",
+        ),
+    ],
+)
+def test_malformed_bank_gets_one_line_with_file_line_and_column(tmp_path, bank, where, message):
+    path = tmp_path / "bad.gift"
+    path.write_text(bank, encoding="utf-8")
+    if where is None:
+        assert len(import_bank(path, "gift").deck.cards) == 2
+        return
+    with pytest.raises(BankError) as caught:
+        import_bank(path, "gift")
+    line = str(caught.value)
+    assert "\n" not in line
+    assert line.startswith(f"{path}:{where}: question ")
+    assert message in line
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "no questions found"),
+        (b"// only a comment\n\n   \n", "no questions found"),
+        (b"::Q::Hello\n", "no questions found"),  # a description only
+        (b"::Q::Caf\xe9?{T}", ":1: not UTF-8 text"),
+    ],
+)
+def test_empty_or_binary_banks_get_one_line(tmp_path, content, message):
+    path = tmp_path / "odd.gift"
+    path.write_bytes(content)
+    with pytest.raises(BankError, match=message) as caught:
+        import_bank(path, "gift")
+    assert str(caught.value).startswith(str(path))
+
+
+def test_missing_file_and_unknown_format(tmp_path):
+    with pytest.raises(BankError, match="nope.gift: no such file"):
+        import_bank(tmp_path / "nope.gift", "gift")
+    with pytest.raises(BankError, match='unknown format "xml"; choose one of gift, aiken'):
+        import_bank(tmp_path / "nope.gift", "xml")
+
+
+def test_ids_are_slugs_of_titles_made_unique_and_prefixable(tmp_path):
+    path = tmp_path / "Week 3 Quiz.gift"
+    path.write_text(
+        "::Soft Prompts!::A?{T}\n\n::soft prompts::B?{F}\n\n::∑::C?{T}\n\nD?{T}", encoding="utf-8"
+    )
+    deck = import_bank(path, "gift").deck
+    assert deck.id == "week-3-quiz" and deck.title == "Week 3 Quiz"
+    assert [c.id for c in deck.cards] == [
+        "soft-prompts",
+        "soft-prompts-2",
+        "week-3-quiz-003",  # a title with nothing usable falls back to the counter
+        "week-3-quiz-004",
+    ]
+    prefixed = import_bank(path, "gift", id_prefix="w3-", deck_id="w3").deck
+    assert [c.id for c in prefixed.cards][:2] == ["w3-soft-prompts", "w3-soft-prompts-2"]
+    assert [t.id for t in prefixed.topics] == ["w3-imported"]
+
+
+def test_lossy_conversions_are_reported_not_silent(tmp_path):
+    path = tmp_path / "lossy.gift"
+    path.write_text(
+        "::Partial::Pick{=a ~%50%b ~c}\n\n"
+        "::Two right::Pick{=a =b ~c}\n\n"
+        "::Distractor::Match{=x -> 1 =y -> 2 = -> 3}\n\n"
+        "::Essay::Write something.{}\n\n"
+        "::Short::Name it{=%50%half =full =%0%wrong#No.}",
+        encoding="utf-8",
+    )
+    result = import_bank(path, "gift")
+    assert [c.id for c in result.deck.cards] == ["partial", "distractor", "short"]
+    assert result.deck.cards[0].answer == "A"
+    assert [p.right for p in result.deck.cards[1].pairs] == ["1", "2"]
+    assert result.deck.cards[2].answers == ["half", "full"]
+    assert result.deck.cards[2].explanation == 'Feedback for "wrong": No.'
+    messages = [line.split(": ", 2)[2] for line in result.warnings]
+    assert messages == [
+        'partial credit on "b" dropped; studykit counts it wrong',
+        "several answers are fully right in a single-answer question; studykit's mcq has one "
+        "right choice, so it was skipped",
+        'the extra right-hand answer "3" (a distractor) was dropped',
+        "is an essay without general feedback, so it has no answer; skipped",
+        'partial credit on "half" dropped; studykit accepts it fully',
+        'the wrong answer "wrong" was dropped (studykit lists right ones)',
+        "per-answer feedback moved into the explanation",
+    ]
