@@ -1,0 +1,112 @@
+"""`studykit deck import`: writes a deck that validates, never overwrites by accident, and answers
+every bad input with one line and exit code 1."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from studykit.cli import app
+from studykit.deck.model import Deck
+
+runner = CliRunner()
+
+BANK = """\
+// Week 3
+::Frozen::The base model is frozen in prompt tuning.{T}
+
+::Rate::Which is the learning rate?{=η#Yes. ~∇L#That is the gradient.}
+
+::Numbers::2+2?{#4}
+"""
+
+
+@pytest.fixture
+def bank(tmp_path):
+    path = tmp_path / "week3.gift"
+    path.write_text(BANK, encoding="utf-8")
+    return path
+
+
+def test_import_writes_a_deck_that_validates(bank, tmp_path):
+    out = tmp_path / "week3.yaml"
+    result = runner.invoke(app, ["deck", "import", str(bank), "--from", "gift", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"Imported 2 questions from {bank} into {out} (deck week3, 1 topic(s))" in result.stdout
+    assert result.stderr.splitlines() == [
+        f'warning: {bank}:6: question "Numbers": is a numerical question, which studykit has '
+        "no card kind for; skipped"
+    ]
+    deck = Deck.model_validate(yaml.safe_load(out.read_text(encoding="utf-8")))
+    assert [card.id for card in deck.cards] == ["frozen", "rate"]
+    assert deck.cards[1].choices[0].why == "Yes."
+
+
+def test_format_and_output_default_from_the_file_name(bank, tmp_path):
+    result = runner.invoke(app, ["deck", "import", str(bank)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "week3.yaml").is_file()
+
+
+def test_refuses_to_overwrite_without_force(bank, tmp_path):
+    out = tmp_path / "week3.yaml"
+    out.write_text("precious: true\n", encoding="utf-8")
+    result = runner.invoke(app, ["deck", "import", str(bank), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {out} already exists; pass --force to replace it\n"
+    assert out.read_text(encoding="utf-8") == "precious: true\n"
+    forced = runner.invoke(app, ["deck", "import", str(bank), "-o", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "id: week3" in out.read_text(encoding="utf-8")
+
+
+def test_deck_id_title_and_prefix_options(bank, tmp_path):
+    out = tmp_path / "d.yaml"
+    args = ["--deck-id", "ml101", "--title", "ML 101, week 3", "--id-prefix", "ml101-"]
+    result = runner.invoke(app, ["deck", "import", str(bank), "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    deck = Deck.model_validate(yaml.safe_load(out.read_text(encoding="utf-8")))
+    assert (deck.id, deck.title) == ("ml101", "ML 101, week 3")
+    assert [c.id for c in deck.cards] == ["ml101-frozen", "ml101-rate"]
+
+
+def test_dash_prints_the_deck(bank):
+    result = runner.invoke(app, ["deck", "import", str(bank), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    assert Deck.model_validate(yaml.safe_load(result.stdout)).id == "week3"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["{dir}/missing.gift"], "error: {dir}/missing.gift: no such file"),
+        (["{dir}/week3.gift", "--from", "xml"],
+         'error: unknown format "xml" for --from; choose one of gift, aiken'),
+        (["{dir}/bank.txt"], "error: say which format with --from gift|aiken"),
+        (["{dir}/week3.gift", "-o", "{dir}"],
+         "error: {dir} is a directory; give a file name with -o"),
+        (["{dir}/week3.gift", "-o", "{dir}/no/such/dir/x.yaml"],
+         "error: {dir}/no/such/dir does not exist; create the folder first"),
+        (["{dir}/week3.gift", "--deck-id", "Bad Id"],
+         'error: --deck-id "Bad Id" may hold only a-z, 0-9, ".", "-" and "_"'),
+        (["{dir}/broken.gift"],
+         "error: {dir}/broken.gift:2:8: question \"Q\": '{' is never closed; "
+         "end the answers with '}'"),
+        (["{dir}/aiken.txt", "--from", "aiken"],
+         "error: {dir}/aiken.txt:1:1: question \"Q?\": has no 'ANSWER: <letter>' line; "
+         "add one after its choices"),
+    ],
+)  # fmt: skip
+def test_bad_input_gets_one_line_and_exit_1(bank, tmp_path, args, expected):
+    (tmp_path / "bank.txt").write_text("Q?{T}", encoding="utf-8")
+    (tmp_path / "broken.gift").write_text("// x\n::Q::Hi{=a ~b\n", encoding="utf-8")
+    (tmp_path / "aiken.txt").write_text("Q?\nA. a\nB. b\n", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = runner.invoke(
+        app, ["deck", "import", *(a.replace("{dir}", str(tmp_path)) for a in args)]
+    )
+    assert result.exit_code == 1
+    assert result.stderr == expected.replace("{dir}", str(tmp_path)) + "\n"
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
