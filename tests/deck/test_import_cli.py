@@ -18,7 +18,7 @@ BANK = """\
 
 ::Rate::Which is the learning rate?{=η#Yes. ~∇L#That is the gradient.}
 
-::Numbers::2+2?{#4}
+::Pi::π to two decimals?{#3.14:0.005}
 """
 
 
@@ -35,8 +35,8 @@ def test_import_writes_a_deck_that_validates(bank, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"Imported 2 questions from {bank} into {out} (deck week3, 1 topic(s))" in result.stdout
     assert result.stderr.splitlines() == [
-        f'warning: {bank}:6: question "Numbers": is a numerical question, which studykit has '
-        "no card kind for; skipped"
+        f'warning: {bank}:6: question "Pi": is a numerical question whose answer "3.14:0.005" '
+        "is not one exact number (a tolerance or a range), which studykit cannot grade; skipped"
     ]
     deck = Deck.model_validate(yaml.safe_load(out.read_text(encoding="utf-8")))
     assert [card.id for card in deck.cards] == ["frozen", "rate"]

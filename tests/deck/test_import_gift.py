@@ -72,7 +72,9 @@ The {=soft prompt ~hard prompt ~prefix} is what prompt tuning updates.
 
 ::Interpretable?::Explain why soft prompts are hard to interpret.{####They live in continuous embedding space, far from any token.}
 
-::Numbers::What is 2+2?{#4}
+::Numbers::How many steps does one training step have?{#4}
+
+::Pi::Give π to two decimals.{#3.14:0.005}
 
 ::Intro::This part of the quiz covers adaptation methods.
 """
@@ -101,6 +103,7 @@ def test_a_moodle_bank_comes_in_whole(bank):
         "ml101-009",  # untitled: deck id + its position in the bank
         "ordered",
         "interpretable",
+        "numbers",
     ]
     assert [(t.id, t.title) for t in deck.topics] == [
         ("default-for-ml-101", "Default for ML 101"),
@@ -162,6 +165,7 @@ def test_a_moodle_bank_comes_in_whole(bank):
 
     assert cards["ordered"].kind == "order"
     assert cards["ordered"].steps[-1] == "update the parameters"
+    assert (cards["numbers"].kind, cards["numbers"].answers) == ("short", ["4"])
     flash = cards["interpretable"]
     assert (flash.kind, flash.front) == (
         "flashcard",
@@ -171,12 +175,15 @@ def test_a_moodle_bank_comes_in_whole(bank):
 
     lines = MOODLE_BANK.splitlines()
     line_of = {title: lines.index(next(x for x in lines if x.startswith(title))) + 1
-               for title in ("::Step name::", "::Numbers::", "::Intro::")}  # fmt: skip
+               for title in ("::Step name::", "::Numbers::", "::Pi::", "::Intro::")}  # fmt: skip
     assert result.warnings == [
         f'{bank}:{line_of["::Step name::"]}: question "Step name": per-answer feedback moved '
         "into the explanation",
-        f'{bank}:{line_of["::Numbers::"]}: question "Numbers": is a numerical question, which '
-        "studykit has no card kind for; skipped",
+        f'{bank}:{line_of["::Numbers::"]}: question "Numbers": is a numerical question; '
+        "imported as a short answer matching the exact text",
+        f'{bank}:{line_of["::Pi::"]}: question "Pi": is a numerical question whose answer '
+        '"3.14:0.005" is not one exact number (a tolerance or a range), which studykit cannot '
+        "grade; skipped",
         f'{bank}:{line_of["::Intro::"]}: question "Intro": has no answers (a Moodle '
         "description); skipped",
     ]

@@ -5,7 +5,8 @@ Questions are separated by blank lines; `//` lines are comments; `::Title::` nam
 is a line break. What is inside `{…}` decides the question type, in Moodle's order:
 
     {}  or {####feedback}       essay        -> flashcard (front, back = general feedback)
-    {#…}                        numerical    -> skipped with a warning (no studykit kind)
+    {#…}                        numerical    -> short when every answer is exact ({#4}, {#=4:0});
+                                                skipped with a warning when it has a tolerance
     any ~                       multichoice  -> mcq when an answer starts with =, else multi
                                                 (answers with a positive %weight% are right)
     = and ->                    matching     -> matching, or order when the left items are
@@ -37,6 +38,8 @@ _SHOW = str.maketrans({v: k for k, v in _HIDE.items()})
 _FORMAT_MARKER = re.compile(r"^\[(html|moodle|plain|markdown)\]")
 _WEIGHT = re.compile(r"^%(-*)([0-9]{1,2}\.?[0-9]*)%")
 _CONTEXT_PREFIX = re.compile(r"^\$[a-z0-9]+\$/(top(/|$))?")
+# A numerical answer studykit can grade: a number with no tolerance (4, 4:0, -1.5:0.0).
+_EXACT_NUMBER = re.compile(r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)(?:\s*:\s*0*\.?0*)?")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 _STEP_LABEL = "Step {}"
 _LABEL_LENGTH = 40
@@ -257,8 +260,7 @@ class _Question:
                 return None
             return {"kind": "flashcard", "front": question, "back": general}
         if body.startswith("#"):
-            self.warn("is a numerical question, which studykit has no card kind for; skipped")
-            return None
+            return self._numerical(question, answers, offset, general)
         if "~" in body:
             return self._choice(question, answers, offset, general)
         if "=" in body and "->" in body:
@@ -358,7 +360,9 @@ class _Question:
             "explanation": general,
         }
 
-    def _short(self, question: str, answers: str, offset: int, general: str) -> dict | None:
+    def _short(
+        self, question: str, answers: str, offset: int, general: str, numeric: bool = False
+    ) -> dict | None:
         lead, pieces = _split(answers, "=")
         # Moodle reads text before the first "=" as an answer too ({Paris} is a short answer).
         entries = ([("", lead, 0)] if lead.strip() else []) + pieces
@@ -368,6 +372,15 @@ class _Question:
             text, feedback = _feedback(rest, self.format)
             if not text:
                 raise self.error(offset + at, "an empty answer after '='; remove it")
+            if numeric:
+                exact = _EXACT_NUMBER.fullmatch(text)
+                if exact is None:
+                    self.warn(
+                        f'is a numerical question whose answer "{text}" is not one exact '
+                        "number (a tolerance or a range), which studykit cannot grade; skipped"
+                    )
+                    return None
+                text = exact[1]
             if weight is not None and weight <= 0:
                 self.warn(f'the wrong answer "{text}" was dropped (studykit lists right ones)')
             else:
@@ -376,6 +389,11 @@ class _Question:
                 accepted.append(text)
             if feedback:
                 notes.append(f'Feedback for "{text}": {feedback}')
+        return self._short_card(question, accepted, notes, offset, general)
+
+    def _short_card(
+        self, question: str, accepted: list[str], notes: list[str], offset: int, general: str
+    ) -> dict:
         if notes:
             self.warn("per-answer feedback moved into the explanation")
         if not accepted:
@@ -387,6 +405,23 @@ class _Question:
             "answers": accepted,
             "explanation": explanation,
         }
+
+    def _numerical(self, question: str, answers: str, offset: int, general: str) -> dict | None:
+        """An exact number ({#4}, {#=4:0}) is a short answer; a tolerance or range has no
+        studykit form, so such a question is skipped."""
+        hash_at = answers.index("#")
+        body = answers[hash_at + 1 :]
+        other = body.find("~")  # {#=4 ~#feedback for any other number}
+        other_feedback = _text(body[other + 1 :].lstrip().removeprefix("#"), self.format)
+        body = body if other < 0 else body[:other]
+        short = self._short(question, body, offset + hash_at + 1, general, numeric=True)
+        if short is None:
+            return None
+        if other >= 0 and other_feedback:
+            note = f"Feedback for any other answer: {other_feedback}"
+            short["explanation"] = "\n".join(p for p in (short["explanation"], note) if p)
+        self.warn("is a numerical question; imported as a short answer matching the exact text")
+        return short
 
 
 def _category(path: str) -> str:
