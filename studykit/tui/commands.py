@@ -6,8 +6,6 @@ cannot perform right now (e.g. a lab on a card without one) are not offered.
 
 from __future__ import annotations
 
-from functools import partial
-
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 # (title, help, action name). The action runs on the current screen, then on the app.
@@ -35,9 +33,13 @@ class StudykitCommands(Provider):
     def _available(self):
         for title, help_text, action in COMMANDS:
             for target in (self.screen, self.app):
-                if hasattr(target, f"action_{action}"):
-                    if target.check_action(action, ()):
-                        yield title, help_text, partial(target.run_action, action)
+                method = getattr(target, f"action_{action}", None)
+                if method is not None:
+                    # `available` (when a screen has it) ignores which widget has focus: the
+                    # palette may suspend a card while its answer box has the keyboard.
+                    available = getattr(target, "available", None)
+                    if available(action) if available else target.check_action(action, ()):
+                        yield title, help_text, method
                     break
 
     async def discover(self) -> Hits:

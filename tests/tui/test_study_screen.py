@@ -238,7 +238,9 @@ async def test_finishing_a_scope_says_so_and_escape_returns_home(make_app, store
                 break
             if screen.presented.card.kind == "short":
                 # "@" would be typed into the answer box: use the command palette instead.
-                await pilot.press("ctrl+p", *"suspend", "enter")
+                await pilot.press("ctrl+p", *"suspend")
+                await pilot.pause(0.2)  # the palette searches asynchronously
+                await pilot.press("enter")
             else:
                 await pilot.press("@")  # suspend every card of the topic
             await pilot.pause()
@@ -247,3 +249,16 @@ async def test_finishing_a_scope_says_so_and_escape_returns_home(make_app, store
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert str(app.screen.query_one("#decks").get_row_at(0)[1]) == "3"  # new: 7 - 4
+
+
+async def test_escape_leaves_the_answer_box_and_enter_returns_to_it(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deck(pilot)
+        await answer_until(pilot, screen, "short")
+        await pilot.press(*"soft ")
+        await pilot.press("escape")  # leave the box: now keys are commands, not text
+        await pilot.pause()
+        assert isinstance(app.screen, StudyScreen) and not screen.view.answered
+        await pilot.press("enter", *"prompt", "enter")
+        assert "You typed: soft prompt" in text_of(screen.view.query_one(".card-body"))

@@ -54,7 +54,7 @@ class ProblemsScreen(Screen[None]):
         parts: list[Content | str | tuple[str, str]] = []
         for problem in self.problems:
             style = "$error" if problem.severity == "error" else "$warning"
-            parts += [(f"{problem.severity}: ", style), str(problem), "\n"]
+            parts += [(str(problem), style), "\n"]
         return Content.assemble(*parts)
 
     def action_back(self) -> None:

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from studykit.tui.display import GOOD, RATING_NAMES
 from studykit.tui.widgets.card_meta import CardMeta
@@ -115,7 +115,7 @@ class StudyScreen(Screen[None]):
             slot.display = False
             self.view = VIEWS[card.kind](self.presented, classes="card-view")
             self.query_one("#card-area").mount(self.view, after=slot)
-            self.view.focus()
+            self.call_after_refresh(self.view.focus_answer)  # once its children exist
             self.shown_at = self.app.timer()
             self.query_one("#card-area", VerticalScroll).scroll_home(animate=False)
         self._update_status()
@@ -216,6 +216,13 @@ class StudyScreen(Screen[None]):
         self.dismiss()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the learner types an answer, letter keys are text: keep them out of the footer.
+        if action in ("undo", "lab", "suspend", "bury") and isinstance(self.focused, Input):
+            return False
+        return self.available(action)
+
+    def available(self, action: str) -> bool:
+        """Whether `action` makes sense now (the command palette offers it when it does)."""
         has_card = self.presented is not None
         if action in ("rate", "accept"):
             return self.rating_open

@@ -60,6 +60,10 @@ class CardView(Vertical, can_focus=True):
     def render_card(self) -> Content:
         raise NotImplementedError
 
+    def focus_answer(self) -> None:
+        """Give focus to whatever takes the answer (the view itself, or its input box)."""
+        self.focus()
+
     def commit(self, answer: Any) -> None:
         """Lock the view and hand the answer to the screen (once)."""
         if self.answered:

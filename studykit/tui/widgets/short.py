@@ -1,8 +1,13 @@
-"""A short-answer card: type the answer, Enter submits."""
+"""A short-answer card: type the answer, Enter submits.
+
+While the answer box has focus every printable key is text, so Esc leaves the box (the card's
+other keys, such as l for its lab, then work) and Enter goes back to typing.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Input, Static
 
@@ -13,6 +18,10 @@ class ShortAnswerView(CardView):
     DEFAULT_CSS = """
     ShortAnswerView > Input { margin: 0 0 1 0; }
     """
+    BINDINGS = [
+        Binding("escape", "stop_typing", "Stop typing", id="stop-typing"),
+        Binding("enter", "type", "Type the answer", id="type"),
+    ]
 
     def __init__(self, presented, **kwargs) -> None:
         super().__init__(presented, **kwargs)
@@ -20,12 +29,12 @@ class ShortAnswerView(CardView):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="card-body")
-        yield Input(placeholder="Type your answer, then Enter", id="short-answer")
+        yield Input(
+            placeholder="Type your answer, then Enter", id="short-answer", select_on_focus=False
+        )
 
-    def on_focus(self) -> None:
-        # The input is what the learner types into; the view itself just passes focus on.
-        if not self.answered:
-            self.query_one(Input).focus()
+    def focus_answer(self) -> None:
+        self.query_one(Input).focus()
 
     def render_card(self) -> Content:
         body = prompt(self.card.question)
@@ -42,3 +51,19 @@ class ShortAnswerView(CardView):
         self.commit(event.value)
         self.query_one(Input).display = False
         self.focus()
+
+    def action_stop_typing(self) -> None:
+        self.focus()
+
+    def action_type(self) -> None:
+        self.focus_answer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.answered:
+            return False
+        typing = self.query_one(Input).has_focus
+        if action == "stop_typing":
+            return typing
+        if action == "type":
+            return not typing
+        return True
