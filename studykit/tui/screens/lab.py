@@ -36,8 +36,11 @@ class LabScreen(Screen[None]):
         Binding("r", "rerun", "Run again", id="rerun"),
     ]
 
-    def __init__(self, card_id: str, lab_name: str, params: dict[str, Any]) -> None:
+    def __init__(
+        self, card_id: str, lab_name: str, params: dict[str, Any], notice: str | None = None
+    ) -> None:
         super().__init__()
+        self.notice = notice  # the card's own "what to look for", preferred to the lab's
         self.card_id = card_id
         self.lab_name = lab_name
         self.params = params
@@ -76,8 +79,9 @@ class LabScreen(Screen[None]):
     def _intro(self) -> Content:
         spec = self.spec
         parts: list[Content | str | tuple[str, str]] = [(spec.title, "bold"), "\n", spec.summary]
-        if spec.notice:
-            parts += ["\n", ("Notice: ", "bold $accent"), spec.notice]
+        notice = self.notice or spec.notice
+        if notice:
+            parts += ["\n", ("Notice: ", "bold $accent"), notice.strip()]
         return Content.assemble(*parts)
 
     def run_params(self) -> dict[str, Any]:
@@ -88,7 +92,7 @@ class LabScreen(Screen[None]):
     def start(self) -> None:
         self.running, self.stopping, self.result = True, False, None
         self.query_one("#lab-results").display = False
-        self.query_one("#lab-claims", Static).update("")
+        self.query_one("#lab-claims", Static).update(self._pending_claims())
         self.query_one(ProgressBar).update(total=None, progress=0)
         self._show_status(Content.styled("Loading the model and starting the run…", "$text-muted"))
         self.worker = self.run_lab()
@@ -226,6 +230,15 @@ class LabScreen(Screen[None]):
                 "\n",
             ]
         self.query_one("#lab-claims", Static).update(Content.assemble(*parts))
+
+    def _pending_claims(self) -> Content:
+        """What the run will check, shown while it trains (✓ / ✗ replace the dots at the end)."""
+        if not self.spec.claims:
+            return Content("")
+        parts: list[Content | str | tuple[str, str]] = [("This run checks\n", "bold")]
+        for claim in self.spec.claims:
+            parts += [("· ", "$text-muted"), claim, "\n"]
+        return Content.assemble(*parts)
 
     def _show_status(self, content: Content) -> None:
         self.query_one("#lab-status", Static).update(content)

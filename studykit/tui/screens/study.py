@@ -206,7 +206,8 @@ class StudyScreen(Screen[None]):
         from studykit.tui.screens.lab import LabScreen
 
         card = self.presented.card
-        self.app.push_screen(LabScreen(card.id, card.lab.name, dict(card.lab.params)))
+        lab = card.lab
+        self.app.push_screen(LabScreen(card.id, lab.name, dict(lab.params), notice=lab.notice))
 
     def action_scroll(self, direction: int) -> None:
         area = self.query_one("#card-area", VerticalScroll)

@@ -44,4 +44,9 @@ class LabChart(PlotextPlot):
             values.append(value)
         for method, (steps, values) in by_method.items():
             plt.plot(steps, values, label=method, marker="braille")
+        last = max((steps[-1] for steps, _ in by_method.values()), default=0)
+        if last:
+            # Whole-number step ticks: about five of them, whatever the run's length.
+            every = max(1, round(last / 5))
+            plt.xticks(list(range(0, last + 1, every)))
         self.refresh()
