@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from studykit.deck.export.gift import to_gift
-from studykit.deck.importers import BankError, import_bank
+from studykit.deck.importers import BankError, build_deck, import_bank
 from studykit.deck.importers.gift import parse_gift
 from studykit.deck.importers.writer import deck_to_yaml
 from studykit.deck.model import Deck
@@ -348,3 +350,43 @@ def test_lossy_conversions_are_reported_not_silent(tmp_path):
         'the wrong answer "wrong" was dropped (studykit lists right ones)',
         "per-answer feedback moved into the explanation",
     ]
+
+
+# Any text a card can hold comes back unchanged from GIFT (after the same whitespace trimming the
+# deck model does). "\r" is left out: GIFT files normalise line endings.
+card_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), min_size=1
+).filter(lambda t: t.strip() != "")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(question=card_text, right=card_text, wrong=card_text, why=card_text, left=card_text)
+def test_any_text_survives_gift_export_and_import(question, right, wrong, why, left):
+    assume(right.strip() != wrong.strip() and "->" not in left and "->" not in right)
+    data = {
+        "id": "prop",
+        "title": "Property",
+        "description": "generated",
+        "topics": [{"id": "t", "title": "T"}],
+        "cards": [
+            {"id": "a", "kind": "mcq", "topic": "t", "question": question, "answer": "B",
+             "choices": [{"text": wrong, "why": why}, right], "explanation": why},
+            {"id": "b", "kind": "multi", "topic": "t", "question": question, "answers": ["A"],
+             "choices": [{"text": right, "why": why}, wrong]},
+            {"id": "c", "kind": "true_false", "topic": "t", "statement": question,
+             "answer": False, "why_true": why, "why_false": wrong, "explanation": right},
+            {"id": "d", "kind": "matching", "topic": "t", "prompt": question,
+             "pairs": [{"left": left, "right": right}, {"left": left + " 2", "right": wrong}]},
+            {"id": "e", "kind": "order", "topic": "t", "prompt": question, "steps": [right, wrong]},
+            {"id": "f", "kind": "short", "topic": "t", "question": question,
+             "answers": [right, wrong], "explanation": why},
+        ],
+    }  # fmt: skip
+    deck = Deck.model_validate(data)
+    export = to_gift([deck])
+    assert export.skipped == []
+    parsed = parse_gift(export.text, "p.gift")
+    assert parsed.warnings == []
+    back = build_deck(parsed, "p.gift", "prop", "Property", "generated")
+    for original, returned in zip(deck.cards, back.cards, strict=True):
+        assert returned.model_dump(exclude={"topic"}) == original.model_dump(exclude={"topic"})

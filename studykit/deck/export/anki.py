@@ -81,7 +81,8 @@ def note_guid(card_id: str) -> str:
 
 
 def _html(value: str) -> str:
-    return html.escape(value).replace("\n", "<br>")
+    # \x1f separates a note's fields in Anki's database, so it cannot appear inside one.
+    return html.escape(value).replace("\n", "<br>").replace("\x1f", " ")
 
 
 def _list(items: list[str], tag: str = "ol", kind: str = "") -> str:

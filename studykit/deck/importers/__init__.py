@@ -25,6 +25,12 @@ DEFAULT_TOPIC = Topic(id="imported", title="Imported")
 MAX_BANK_BYTES = 20 * 1024 * 1024  # a question bank is text; anything larger is a mistake
 
 _CARD = TypeAdapter(Card)
+# What the deck model trims from text (Unicode White_Space). Python's str.strip() would also take
+# the separators U+001C-U+001F, and an imported text must equal what the model keeps.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 class BankError(Exception):
@@ -106,6 +112,12 @@ def build_deck(
     return Deck(
         id=deck_id, title=title, description=description, topics=list(topics.values()), cards=cards
     )
+
+
+def lines_of(text: str) -> list[str]:
+    """The file's lines. Only \\n, \\r\\n and \\r end a line, as in Moodle; str.splitlines
+    would also split at characters such as U+2028 that may sit inside a question's text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def read_bank(path: Path) -> str:

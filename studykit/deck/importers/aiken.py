@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from studykit.deck.importers import BankError, Draft, Parsed
+from studykit.deck.importers import WHITESPACE, BankError, Draft, Parsed, lines_of
 from studykit.deck.model import LETTERS
 
 _CHOICE = re.compile(r"^([A-Z])[.)][ \t]+(\S.*)$")
@@ -37,8 +37,8 @@ def parse_aiken(text: str, source: str) -> Parsed:
         about = f"question {label()}: " if question else ""
         return BankError(source, line, 1, about + message)
 
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+    for number, raw in enumerate(lines_of(text), start=1):
+        line = raw.strip(WHITESPACE)
         if not line:
             continue
         answer = _ANSWER.match(line)
@@ -48,12 +48,13 @@ def parse_aiken(text: str, source: str) -> Parsed:
                 raise fail(number, "'ANSWER:' with no question before it")
             if len(choices) < 2:
                 raise fail(number, "needs at least two choices (A. …, B. …) before 'ANSWER:'")
-            letter = answer[1].strip().upper()
+            given = answer[1].strip(WHITESPACE)
+            letter = given.upper()
             allowed = LETTERS[: len(choices)]
             if len(letter) != 1 or letter not in allowed:
                 raise fail(
                     number,
-                    f'ANSWER "{answer[1].strip()}" is not one of the choices A-{allowed[-1]}',
+                    f'ANSWER "{given}" is not one of the choices A-{allowed[-1]}',
                 )
             parsed.drafts.append(
                 Draft(
@@ -74,7 +75,7 @@ def parse_aiken(text: str, source: str) -> Parsed:
             expected = LETTERS[len(choices)]
             if choice[1] != expected:
                 raise fail(number, f"choice {choice[1]} is out of sequence; expected {expected}")
-            choices.append(choice[2].strip())
+            choices.append(choice[2].strip(WHITESPACE))
         elif choices:
             raise fail(number, "choices end without an 'ANSWER: <letter>' line; add one")
         else:

@@ -26,7 +26,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from studykit.deck.importers import BankError, Draft, Parsed
+from studykit.deck.importers import WHITESPACE, BankError, Draft, Parsed, lines_of
 from studykit.deck.model import LETTERS
 
 _SPECIALS = "~=#{}:"
@@ -92,8 +92,8 @@ def _blocks(text: str) -> list[_Block]:
         chars.clear()
         where.clear()
 
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+    for number, raw in enumerate(lines_of(text), start=1):
+        line = raw.strip(WHITESPACE)
         if not line:
             joined = "".join(chars)
             if joined.count("{") <= joined.count("}"):
@@ -104,13 +104,13 @@ def _blocks(text: str) -> list[_Block]:
         if chars:
             chars.append("\n")
             where.append(where[-1])
-        _decode_line(line, number, len(raw) - len(raw.lstrip()), chars, where)
+        _decode_line(line, number, len(raw) - len(raw.lstrip(WHITESPACE)), chars, where)
     close()
     return blocks
 
 
 def _restore(value: str) -> str:
-    return value.translate(_SHOW).strip()
+    return value.translate(_SHOW).strip(WHITESPACE)
 
 
 def _html_to_text(value: str) -> str:
@@ -125,14 +125,14 @@ def _html_to_text(value: str) -> str:
 
 def _format(value: str, default: str) -> str:
     """The text format a piece is written in: its own [marker], else the question's."""
-    marker = _FORMAT_MARKER.match(value.strip())
+    marker = _FORMAT_MARKER.match(value.strip(WHITESPACE))
     return marker[1] if marker else default
 
 
 def _text(value: str, default_format: str = "moodle") -> str:
     """A piece of question, answer or feedback text as plain text. Like Moodle, a leading
     [format] marker is dropped, and a piece without one is in the question's format."""
-    value = value.strip()
+    value = value.strip(WHITESPACE)
     marker = _FORMAT_MARKER.match(value)
     if marker:
         value = value[marker.end() :]
@@ -155,12 +155,12 @@ def _split(answers: str, markers: str) -> tuple[str, list[tuple[str, str, int]]]
 
 
 def _indent(value: str) -> int:
-    return len(value) - len(value.lstrip())
+    return len(value) - len(value.lstrip(WHITESPACE))
 
 
 def _weight(piece: str) -> tuple[float | None, str]:
     """A leading %weight% as a fraction (0.5 for %50%), and the rest of the piece."""
-    stripped = piece.strip()
+    stripped = piece.strip(WHITESPACE)
     match = _WEIGHT.match(stripped)
     if match is None:
         return None, stripped
@@ -197,7 +197,7 @@ class _Question:
     def parse(self, category: str | None) -> Draft | None:
         """The question as a Draft, or None when it is skipped (with a warning)."""
         text = self.block.text
-        start = len(text) - len(text.lstrip())
+        start = len(text) - len(text.lstrip(WHITESPACE))
         title = None
         if text.startswith("::", start):
             end = text.find("::", start + 2)
@@ -233,7 +233,7 @@ class _Question:
         # Moodle's missing-word form: text after the answers means the answers fill a blank.
         before = text[start:opening]
         self.format = _format(before, "moodle")
-        question = _text(before + ("_____" + after if after.strip() else ""), self.format)
+        question = _text(before + ("_____" + after if after.strip(WHITESPACE) else ""), self.format)
         if not title:
             self.label = f'"{" ".join(question.split())[:_LABEL_LENGTH]}"'
         if not question:
@@ -253,7 +253,7 @@ class _Question:
         return Draft(line=line, label=self.label, card=card, title=title, category=category)
 
     def _card(self, question: str, answers: str, offset: int, general: str) -> dict | None:
-        body = answers.strip()
+        body = answers.strip(WHITESPACE)
         if not body:
             if not general:
                 self.warn("is an essay without general feedback, so it has no answer; skipped")
@@ -265,14 +265,14 @@ class _Question:
             return self._choice(question, answers, offset, general)
         if "=" in body and "->" in body:
             return self._matching(question, answers, offset, general)
-        head = body.split("#", 1)[0].strip()
+        head = body.split("#", 1)[0].strip(WHITESPACE)
         if head in _TRUE_FALSE:
             return self._true_false(question, body, general)
         return self._short(question, answers, offset, general)
 
     def _choice(self, question: str, answers: str, offset: int, general: str) -> dict | None:
         lead, pieces = _split(answers, "~=")
-        if lead.strip():
+        if lead.strip(WHITESPACE):
             raise self.error(
                 offset + _indent(lead),
                 f'answer "{_restore(lead)}" has no "=" or "~" in front; mark it',
@@ -322,7 +322,7 @@ class _Question:
 
     def _matching(self, question: str, answers: str, offset: int, general: str) -> dict:
         lead, pieces = _split(answers, "=")
-        if lead.strip():
+        if lead.strip(WHITESPACE):
             raise self.error(
                 offset + _indent(lead), f'"{_restore(lead)}" comes before the first "="; remove it'
             )
@@ -349,7 +349,7 @@ class _Question:
 
     def _true_false(self, question: str, body: str, general: str) -> dict:
         head, wrong, right = ([*body.split("#", 2), "", ""])[:3]
-        answer = _TRUE_FALSE[head.strip()]
+        answer = _TRUE_FALSE[head.strip(WHITESPACE)]
         wrong, right = _text(wrong, self.format) or None, _text(right, self.format) or None
         return {
             "kind": "true_false",
@@ -365,7 +365,7 @@ class _Question:
     ) -> dict | None:
         lead, pieces = _split(answers, "=")
         # Moodle reads text before the first "=" as an answer too ({Paris} is a short answer).
-        entries = ([("", lead, 0)] if lead.strip() else []) + pieces
+        entries = ([("", lead, 0)] if lead.strip(WHITESPACE) else []) + pieces
         accepted, notes = [], []
         for _, piece, at in entries:
             weight, rest = _weight(piece)
@@ -412,7 +412,7 @@ class _Question:
         hash_at = answers.index("#")
         body = answers[hash_at + 1 :]
         other = body.find("~")  # {#=4 ~#feedback for any other number}
-        other_feedback = _text(body[other + 1 :].lstrip().removeprefix("#"), self.format)
+        other_feedback = _text(body[other + 1 :].lstrip(WHITESPACE).removeprefix("#"), self.format)
         body = body if other < 0 else body[:other]
         short = self._short(question, body, offset + hash_at + 1, general, numeric=True)
         if short is None:
@@ -426,7 +426,7 @@ class _Question:
 
 def _category(path: str) -> str:
     """`$course$/top/Unit 1/Backprop` -> `Unit 1/Backprop` (the export adds the prefix back)."""
-    return _CONTEXT_PREFIX.sub("", path.strip()).strip() or "top"
+    return _CONTEXT_PREFIX.sub("", path.strip(WHITESPACE)).strip(WHITESPACE) or "top"
 
 
 def parse_gift(text: str, source: str) -> Parsed:
@@ -440,7 +440,7 @@ def parse_gift(text: str, source: str) -> Parsed:
             end = block.text.find("\n")
             end = len(block.text) if end < 0 else end
             category = _category(_restore(block.text[len("$CATEGORY:") : end]))
-            if not block.text[end:].strip():
+            if not block.text[end:].strip(WHITESPACE):
                 continue
             block = _Block(block.text[end + 1 :], block.where[end + 1 :])
         draft = _Question(block, source, parsed).parse(category)
