@@ -79,9 +79,14 @@ def export_command(
         raise _fail("an Anki package is binary; write it to a file with -o NAME.apkg")
     _check_writable(out, force)
 
-    from studykit.deck.loader import load_decks
+    from studykit.deck.loader import DeckError, load_decks
 
-    loaded = load_decks(paths)
+    try:
+        loaded = load_decks(paths)
+    except DeckError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
     errors = [p for p in loaded.problems if p.severity == "error"]
     for problem in errors:
         typer.echo(str(problem), err=True)

@@ -3,6 +3,8 @@ every bad input with one line and exit code 1."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -110,3 +112,15 @@ def test_bad_input_gets_one_line_and_exit_1(bank, tmp_path, args, expected):
     assert result.stderr == expected.replace("{dir}", str(tmp_path)) + "\n"
     assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+def test_imported_deck_loads_cleanly_next_to_the_bundled_decks(bank, tmp_path):
+    pytest.importorskip("studykit.deck.loader")
+    from studykit.deck.loader import load_decks
+
+    out = tmp_path / "week3.yaml"
+    result = runner.invoke(app, ["deck", "import", str(bank), "-o", str(out), "--id-prefix", "w3-"])
+    assert result.exit_code == 0, result.output
+    loaded = load_decks([out, Path(__file__).parents[2] / "decks"])
+    assert [str(p) for p in loaded.problems if p.severity == "error"] == []
+    assert "week3" in [deck.id for deck in loaded.decks]
