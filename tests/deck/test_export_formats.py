@@ -14,7 +14,7 @@ import yaml
 from studykit.deck.export import FORMATS, UnknownFormat, export_decks, render_text
 from studykit.deck.export.csv import COLUMNS, to_csv
 from studykit.deck.export.gift import escape, to_gift, weight
-from studykit.deck.export.markdown import to_markdown
+from studykit.deck.export.markdown import escape_line, to_markdown
 from studykit.deck.importers import Parsed, build_deck
 from studykit.deck.importers.gift import parse_gift
 from studykit.deck.model import LETTERS, Deck
@@ -413,6 +413,15 @@ def test_every_kind_round_trips_through_markdown():
             assert labelled["Lab:"].split(" ")[0] == card.lab.name
             assert labelled.get("Look for:") == card.lab.notice
     assert entries["ek-flash"]["fields"]["Lab:"] == "prompt-vs-prefix (task=sort)"
+
+
+@pytest.mark.parametrize(
+    ("line", "escaped"),
+    [("1. looks like a list", "1\\. looks like a list"), ("36.0", "36.0"), ("2) x", "2\\) x"),
+     ("> quote", "\\> quote"), ("a_b*c", "a\\_b\\*c"), ("x 1. y", "x 1. y")],
+)  # fmt: skip
+def test_markdown_escape_line(line, escaped):
+    assert escape_line(line) == escaped
 
 
 def test_markdown_escapes_what_markdown_would_interpret():

@@ -26,7 +26,7 @@ from studykit.deck.model import (
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 # Characters that start a block (list, heading, quote, setext underline) when they open a line.
-_LINE_START_SPECIAL = re.compile(r"^(\s*)([-+=#>]|\d+(?=[.)]))")
+_LINE_START_SPECIAL = re.compile(r"^(\s*)([-+=#>]|\d{1,9}(?=[.)](?:\s|$)))")
 HARD_BREAK = "\\\n"
 
 
