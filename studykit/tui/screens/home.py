@@ -49,7 +49,7 @@ class HomeScreen(Screen[None]):
         decks.add_column("Total", key="total")
         topics = self.query_one("#topics", DataTable)
         topics.add_column("Topic", key="title")
-        topics.add_column("Mastery", key="mastery")
+        topics.add_column("Mastery", key="mastery", width=len(bar(0)) + 6)
         topics.add_column("Seen", key="seen")
         self._show_banner()
         self.refresh_overview()

@@ -70,7 +70,13 @@ class LabScreen(Screen[None]):
         try:
             self.spec = get_lab(self.lab_name)
         except UnknownLab as error:
-            self._show_status(Content.styled(str(error), "$error"))
+            for part in ("#lab-progress", "#lab-charts", "#lab-results"):
+                self.query_one(part).display = False
+            self._show_status(
+                Content.assemble(
+                    (str(error), "$error"), "\n", ("esc", "bold $accent"), " back to the card"
+                )
+            )
             return
         self.query_one("#lab-intro", Static).update(self._intro())
         self.query_one("#lab-results").display = False

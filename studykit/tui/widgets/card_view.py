@@ -8,6 +8,7 @@ After grading, the screen calls `reveal(verdict)` so the view can mark what was 
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from textual.app import ComposeResult
@@ -55,10 +56,21 @@ class CardView(Vertical, can_focus=True):
     def refresh_view(self) -> None:
         bodies = self.query(".card-body")
         if bodies:  # not yet composed when called from __init__-time code paths
-            bodies.first(Static).update(self.render_card())
+            bodies.first(Static).update(self.render_card().rstrip("\n"))
 
     def render_card(self) -> Content:
         raise NotImplementedError
+
+    def on_resize(self) -> None:
+        self.refresh_view()  # re-wrap long choices and steps to the new width
+
+    def hang(self, text: str, indent: int) -> str:
+        """`text` wrapped to this view's width with continuation lines indented by `indent`,
+        so a long choice lines up under its own first word rather than under its key."""
+        width = self.content_size.width - indent
+        if width < 20:  # not laid out yet, or too narrow to bother
+            return text
+        return ("\n" + " " * indent).join(textwrap.wrap(text, width)) or text
 
     def focus_answer(self) -> None:
         """Give focus to whatever takes the answer (the view itself, or its input box)."""

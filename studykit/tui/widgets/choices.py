@@ -53,7 +53,6 @@ class _ChoicesView(CardView):
         picked = self.picked_originals()
         correct = self.correct_originals()
         for position, original in enumerate(self.order):
-            text = self.card.choices[original].text
             mark, style, note = "  ", "", ""
             if self.verdict is not None:
                 if original in correct:
@@ -65,6 +64,7 @@ class _ChoicesView(CardView):
             elif original in picked and not self.checkboxes:
                 mark = "● "
             box = ("☒ " if original in picked else "☐ ") if self.checkboxes else ""
+            text = self.hang(self.card.choices[original].text, 6 + len(box))
             parts += [
                 (mark, style),
                 box,

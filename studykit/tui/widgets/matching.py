@@ -50,23 +50,29 @@ class MatchingView(CardView):
             cursor = ("▸ ", KEY) if here else "  "
             linked = self.links.get(left)
             link = f"→ {letter_of[linked]}" if linked is not None else "→ ?"
-            partner = f" {pairs[linked].right}" if linked is not None else ""
             style = "reverse" if here else ""
             mark: tuple[str, str] = ("", "")
             if self.verdict is not None:
-                mark = ("  ✓", RIGHT) if linked == left else (f"  ✗ {letter_of[left]}", WRONG)
+                mark = (" ✓", RIGHT) if linked == left else (f" ✗ {letter_of[left]}", WRONG)
+            # The partner's text, cut to the rest of the row so each pair stays on one line.
+            used = 2 + len(str(left + 1)) + 1 + width + 2 + len(link) + len(mark[0]) + 1
+            partner = pairs[linked].right if linked is not None else ""
+            room = self.content_size.width - used
+            if room < len(partner):
+                partner = partner[: max(0, room - 1)] + "…" if room > 8 else ""
             parts += [
                 cursor,
                 (f"{left + 1} {pair.left.ljust(width)}", style),
                 "  ",
                 (link, "bold"),
-                (partner, DIM),
                 mark,
+                (f" {partner}" if partner else "", DIM),
                 "\n",
             ]
         parts.append("\n")
         for position, original in enumerate(self.order):
-            parts += ["  ", key_label(LETTERS[position]), " ", pairs[original].right, "\n"]
+            right = self.hang(pairs[original].right, 6)
+            parts += ["  ", key_label(LETTERS[position]), " ", right, "\n"]
         if not self.answered:
             parts += [
                 ("\n↑↓ choose a row · letter links it · ", DIM),

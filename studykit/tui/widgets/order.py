@@ -43,7 +43,8 @@ class OrderView(CardView):
                     mark = ("  ✓", RIGHT)
                 else:
                     mark = (f"  ✗ belongs at {original + 1}", WRONG)
-            parts += [cursor, (f"{position + 1}. {self.card.steps[original]}", style), mark, "\n"]
+            step = self.hang(f"{position + 1}. {self.card.steps[original]}", 5)
+            parts += [cursor, (step, style), mark, "\n"]
         if not self.answered:
             parts += [
                 ("\n↑↓ highlight · ", DIM),
