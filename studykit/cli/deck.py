@@ -1,9 +1,203 @@
-"""`studykit deck ...` commands."""
+"""`studykit deck ...`: check, scaffold, list and show decks (export/import live in deck_io).
+
+    studykit deck validate decks/            exit 0 when clean, 1 on any error
+    studykit deck validate decks/ --json     {"files", "decks", "cards", "errors", "warnings"}
+    studykit deck lint decks/                warnings that are not errors (exit 1 if any)
+    studykit deck new decks/my-topic.yaml    a starter deck with one card of every kind
+    studykit deck list                       the bundled decks (or: studykit deck list PATH)
+    studykit deck show pt-07                 one card, with its answer and explanation
+    studykit deck schema > deck.schema.json  JSON Schema for editors
+
+Problems print one per line as `file:line:column: card ID: what is wrong; how to fix it`.
+Deck code is imported inside each command so `studykit --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from studykit.cli import deck_io
 
-app = typer.Typer(help="Validate, lint, scaffold, list, show, export and import decks.",
-                  no_args_is_help=True)
+if TYPE_CHECKING:
+    from studykit.deck.loader import LoadResult, Problem
+
+app = typer.Typer(
+    help="Validate, lint, scaffold, list, show, export and import decks.", no_args_is_help=True
+)
 deck_io.register(app)
+
+PATHS_HELP = "Deck files, or folders searched for *.yaml and *.yml."
+
+
+def _load(paths: list[Path]) -> LoadResult:
+    from studykit.deck.loader import DeckError, load_decks
+
+    try:
+        return load_decks(paths)
+    except DeckError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+
+
+def _summary(result: LoadResult, warnings: int) -> str:
+    files = f"{result.files} file{'s' * (result.files != 1)}"
+    loaded = f"{len(result.decks)} deck{'s' * (len(result.decks) != 1)}, {result.cards} cards"
+    errors = len(result.errors)
+    verdict = f"{errors} error{'s' * (errors != 1)}" if errors else "no errors"
+    noted = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+    return f"checked {files}: {loaded}; {verdict}{noted}"
+
+
+def _as_json(result: LoadResult, warnings: list[Problem]) -> str:
+    return json.dumps(
+        {
+            "files": result.files,
+            "decks": len(result.decks),
+            "cards": result.cards,
+            "errors": [p.to_json() for p in result.errors],
+            "warnings": [p.to_json() for p in warnings],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
+@app.command("validate")
+def validate_command(
+    paths: list[Path] = typer.Argument(..., help=PATHS_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Check decks against the format; print one line per error; exit 1 if there is any."""
+    result = _load(paths)
+    if as_json:
+        typer.echo(_as_json(result, result.warnings))
+    else:
+        for problem in result.errors:
+            typer.echo(str(problem))
+        summary = _summary(result, len(result.warnings))
+        if result.warnings:
+            summary += " (see them with `studykit deck lint`)"
+        typer.echo(summary)
+    raise typer.Exit(1 if result.errors else 0)
+
+
+@app.command("lint")
+def lint_command(
+    paths: list[Path] = typer.Argument(..., help=PATHS_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Warn about what loads but teaches less well: missing explanations and feedback, unknown
+    labs, prerequisite cycles, unused topics, near-duplicate questions, answer-position patterns.
+    Exit 1 if there is any error or warning."""
+    from studykit.deck.lint import lint
+
+    result = _load(paths)
+    warnings = sorted(result.warnings + lint(result), key=lambda p: p.sort_key)
+    if as_json:
+        typer.echo(_as_json(result, warnings))
+    else:
+        for problem in sorted(result.errors + warnings, key=lambda p: p.sort_key):
+            typer.echo(str(problem))
+        typer.echo(_summary(result, len(warnings)))
+    raise typer.Exit(1 if result.errors or warnings else 0)
+
+
+@app.command("new")
+def new_command(
+    path: Path = typer.Argument(..., help="The deck file to create, e.g. decks/my-topic.yaml."),
+    deck_id: str | None = typer.Option(None, "--id", help="Deck id (default: from the name)."),
+    title: str | None = typer.Option(None, "--title", help="Deck title."),
+) -> None:
+    """Create a starter deck with one card of every kind (never overwrites a file)."""
+    from studykit.deck.errors import DeckError
+    from studykit.deck.scaffold import write_scaffold
+
+    if path.suffix not in (".yaml", ".yml"):
+        typer.echo(f"{path}: a deck file name ends in .yaml or .yml", err=True)
+        raise typer.Exit(1)
+    try:
+        deck_id = write_scaffold(path, deck_id, title)
+    except DeckError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {path} (deck {deck_id}, one card of each of the 7 kinds)")
+    typer.echo(f"next: edit it, then run `studykit deck validate {path}`")
+
+
+@app.command("list")
+def list_command(
+    paths: list[Path] | None = typer.Argument(None, help=PATHS_HELP + " Default: bundled decks."),
+) -> None:
+    """List decks with their topics and cards by kind."""
+    from rich.console import Console
+
+    from studykit.deck.render import deck_table
+    from studykit.paths import bundled_decks_dir
+
+    result = _load(paths or [bundled_decks_dir()])
+    console = Console()
+    if result.decks:
+        console.print(deck_table(result))
+    for problem in result.errors:
+        typer.echo(str(problem))
+    typer.echo(_summary(result, len(result.warnings)))
+    raise typer.Exit(1 if result.errors else 0)
+
+
+@app.command("show")
+def show_command(
+    card_id: str = typer.Argument(..., help="The id of the card to show."),
+    decks: list[Path] | None = typer.Option(
+        None, "--decks", "-d", help="Where to look (repeatable). Default: the bundled decks."
+    ),
+) -> None:
+    """Show one card: question, answer key, feedback, explanation, references and lab link."""
+    import difflib
+
+    from rich.console import Console
+
+    from studykit.deck.render import card_view
+    from studykit.paths import bundled_decks_dir
+
+    result = _load(decks or [bundled_decks_dir()])
+    for deck in result.decks:
+        for index, card in enumerate(deck.cards):
+            if card.id == card_id:
+                Console().print(card_view(card, deck, result.sources.get(deck.id), index))
+                return
+    known = [card.id for deck in result.decks for card in deck.cards]
+    close = difflib.get_close_matches(card_id, known, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    where = ", ".join(str(p) for p in (decks or [bundled_decks_dir()]))
+    typer.echo(f'no card "{card_id}" in {where}{hint}', err=True)
+    if result.errors:
+        typer.echo(
+            f"({len(result.errors)} errors kept some decks from loading; run "
+            "`studykit deck validate`)",
+            err=True,
+        )
+    raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_command(
+    out: Path | None = typer.Option(None, "-o", "--output", help="Write to a file, not stdout."),
+) -> None:
+    """Print the JSON Schema of a deck file, for editors' YAML language servers."""
+    from studykit.deck.model import deck_json_schema
+
+    text = json.dumps(deck_json_schema(), indent=2, ensure_ascii=False)
+    if out is None:
+        typer.echo(text)
+        return
+    try:
+        out.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        typer.echo(f"{out}: cannot write: {error.strerror or error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {out}")

@@ -15,20 +15,46 @@ from __future__ import annotations
 import string
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+)
 
 # Stable identifiers: lowercase, digits, dot, dash, underscore. They key the learner's progress.
 IdStr = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max_length=80)]
 Text = Annotated[str, Field(min_length=1)]
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+# `learn_before: backprop` is short for `learn_before: [backprop]`; the same goes for every list of
+# text (tags, refs, authors, the answers of short and multi cards).
+TextList = Annotated[
+    list[Text], BeforeValidator(_one_or_many, json_schema_input_type=list[Text] | Text)
+]
+IdList = Annotated[
+    list[IdStr], BeforeValidator(_one_or_many, json_schema_input_type=list[IdStr] | IdStr)
+]
 
 CARD_KINDS = ("flashcard", "mcq", "multi", "true_false", "matching", "order", "short")
 LETTERS = string.ascii_uppercase
 
 
 class _Strict(BaseModel):
-    """Unknown keys are errors: a typo like `explaination:` must not pass silently."""
+    """Unknown keys are errors: a typo like `explaination:` must not pass silently.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    Numbers where text is expected are taken as text (`answers: [42]`, `version: 2`); quote them
+    to keep an exact spelling such as `"1e-3"`.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
 
 class LabLink(_Strict):
@@ -39,30 +65,41 @@ class LabLink(_Strict):
     notice: str | None = Field(default=None, description="What the learner should look for.")
 
 
+def _lab_shorthand(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+# `lab: prompt-vs-prefix` is short for `lab: {name: prompt-vs-prefix}`; the schema admits both.
+LabField = Annotated[
+    LabLink | None, BeforeValidator(_lab_shorthand, json_schema_input_type=LabLink | IdStr | None)
+]
+
+
 class Choice(_Strict):
     """One option of an mcq or multi card; `why` is the feedback shown when it is picked."""
 
     text: Text
-    why: str | None = None
+    why: str | None = Field(default=None, description="Feedback shown when this choice is picked.")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_plain_string(cls, value: Any) -> Any:
-        return {"text": value} if isinstance(value, str) else value
+
+def _choice_shorthand(value: Any) -> Any:
+    plain = isinstance(value, str | int | float) and not isinstance(value, bool)
+    return {"text": value} if plain else value
+
+
+# A choice may be written as plain text (`- The soft prompt`) when it needs no `why`.
+ChoiceField = Annotated[
+    Choice, BeforeValidator(_choice_shorthand, json_schema_input_type=Choice | str)
+]
 
 
 class _CardBase(_Strict):
-    id: IdStr
-    topic: IdStr
-    tags: list[str] = Field(default_factory=list)
+    id: IdStr = Field(description="Stable id, unique across all decks; progress is keyed by it.")
+    topic: IdStr = Field(description="Id of a topic of this deck.")
+    tags: TextList = Field(default_factory=list)
     explanation: str = Field(default="", description="Why the answer is right.")
-    refs: list[str] = Field(default_factory=list, description="e.g. 'arXiv 2104.08691'.")
-    lab: LabLink | None = None
-
-    @field_validator("lab", mode="before")
-    @classmethod
-    def _lab_shorthand(cls, value: Any) -> Any:
-        return {"name": value} if isinstance(value, str) else value
+    refs: TextList = Field(default_factory=list, description="e.g. 'arXiv 2104.08691'.")
+    lab: LabField = Field(default=None, description="A lab that shows this card's idea live.")
 
     def prompt_text(self) -> str:
         """The text a learner reads first (used by lint, listings and exports)."""
@@ -78,14 +115,30 @@ class Flashcard(_CardBase):
         return self.front
 
 
-def _letter_index(letter: str, choices: list[Choice]) -> int:
+def _letter(letter: str, info: ValidationInfo, field: str = "answer") -> str:
+    """`letter` as a capital within the card's choices; choices are validated before answers."""
     letter = letter.strip().upper()
+    choices = info.data.get("choices")
+    if choices is None:  # the choices themselves are wrong; that error is reported instead
+        return letter
     allowed = LETTERS[: len(choices)]
     if len(letter) != 1 or letter not in allowed:
         raise ValueError(
-            f'answer "{letter}" is not one of the choices {allowed[0]}-{allowed[-1]}'
+            f'{field} "{letter}" is not one of the choices {allowed[0]}-{allowed[-1]}; '
+            "name a choice by its letter"
         )
-    return allowed.index(letter)
+    return letter
+
+
+def _distinct_choices(choices: list[Choice]) -> list[Choice]:
+    texts = [c.text.casefold() for c in choices]
+    for i, text in enumerate(texts):
+        if text in texts[:i]:
+            raise ValueError(
+                f"choices {LETTERS[texts.index(text)]} and {LETTERS[i]} have the same text; "
+                "make each choice different"
+            )
+    return choices
 
 
 class MultipleChoice(_CardBase):
@@ -93,13 +146,15 @@ class MultipleChoice(_CardBase):
 
     kind: Literal["mcq"]
     question: Text
-    choices: list[Choice] = Field(min_length=2, max_length=26)
+    choices: list[ChoiceField] = Field(min_length=2, max_length=26)
     answer: str = Field(description="Letter of the correct choice, e.g. B.")
 
-    @model_validator(mode="after")
-    def _answer_is_a_choice(self) -> MultipleChoice:
-        self.answer = LETTERS[_letter_index(self.answer, self.choices)]
-        return self
+    _choices_differ = field_validator("choices")(_distinct_choices)
+
+    @field_validator("answer")
+    @classmethod
+    def _answer_is_a_choice(cls, answer: str, info: ValidationInfo) -> str:
+        return _letter(answer, info)
 
     @property
     def correct_index(self) -> int:
@@ -114,14 +169,16 @@ class MultipleSelect(_CardBase):
 
     kind: Literal["multi"]
     question: Text
-    choices: list[Choice] = Field(min_length=2, max_length=26)
-    answers: list[str] = Field(min_length=1, description="Letters of every correct choice.")
+    choices: list[ChoiceField] = Field(min_length=2, max_length=26)
+    answers: TextList = Field(min_length=1, description="Letters of every correct choice.")
 
-    @model_validator(mode="after")
-    def _answers_are_choices(self) -> MultipleSelect:
-        indexes = sorted({_letter_index(a, self.choices) for a in self.answers})
-        self.answers = [LETTERS[i] for i in indexes]
-        return self
+    _choices_differ = field_validator("choices")(_distinct_choices)
+
+    @field_validator("answers")
+    @classmethod
+    def _answers_are_choices(cls, answers: list[str], info: ValidationInfo) -> list[str]:
+        letters = {_letter(a, info, f"answers[{i}]") for i, a in enumerate(answers)}
+        return sorted(letters)
 
     @property
     def correct_indexes(self) -> list[int]:
@@ -134,7 +191,7 @@ class MultipleSelect(_CardBase):
 class TrueFalse(_CardBase):
     kind: Literal["true_false"]
     statement: Text
-    answer: bool
+    answer: StrictBool = Field(description="true or false (yes/no are not accepted).")
     why_true: str | None = Field(default=None, description="Feedback when 'true' is picked.")
     why_false: str | None = Field(default=None, description="Feedback when 'false' is picked.")
 
@@ -152,15 +209,16 @@ class Matching(_CardBase):
 
     kind: Literal["matching"]
     prompt: Text
-    pairs: list[Pair] = Field(min_length=2)
+    pairs: list[Pair] = Field(min_length=2, description="Listed correctly matched.")
 
-    @model_validator(mode="after")
-    def _sides_are_distinct(self) -> Matching:
+    @field_validator("pairs")
+    @classmethod
+    def _sides_are_distinct(cls, pairs: list[Pair]) -> list[Pair]:
         for side in ("left", "right"):
-            values = [getattr(p, side) for p in self.pairs]
+            values = [getattr(p, side) for p in pairs]
             if len(set(values)) != len(values):
                 raise ValueError(f"two pairs share the same {side} item; make each unique")
-        return self
+        return pairs
 
     def prompt_text(self) -> str:
         return self.prompt
@@ -171,13 +229,14 @@ class Order(_CardBase):
 
     kind: Literal["order"]
     prompt: Text
-    steps: list[Text] = Field(min_length=2)
+    steps: list[Text] = Field(min_length=2, description="Listed in the correct order.")
 
-    @model_validator(mode="after")
-    def _steps_are_distinct(self) -> Order:
-        if len(set(self.steps)) != len(self.steps):
+    @field_validator("steps")
+    @classmethod
+    def _steps_are_distinct(cls, steps: list[str]) -> list[str]:
+        if len(set(steps)) != len(steps):
             raise ValueError("two steps have the same text; make each unique")
-        return self
+        return steps
 
     def prompt_text(self) -> str:
         return self.prompt
@@ -188,7 +247,7 @@ class ShortAnswer(_CardBase):
 
     kind: Literal["short"]
     question: Text
-    answers: list[Text] = Field(min_length=1)
+    answers: TextList = Field(min_length=1, description="Every accepted answer.")
 
     def prompt_text(self) -> str:
         return self.question
@@ -198,24 +257,44 @@ Card = Annotated[
     Flashcard | MultipleChoice | MultipleSelect | TrueFalse | Matching | Order | ShortAnswer,
     Field(discriminator="kind"),
 ]
+CARD_CLASSES: dict[str, type[_CardBase]] = {
+    "flashcard": Flashcard,
+    "mcq": MultipleChoice,
+    "multi": MultipleSelect,
+    "true_false": TrueFalse,
+    "matching": Matching,
+    "order": Order,
+    "short": ShortAnswer,
+}
 
 
 class Topic(_Strict):
     id: IdStr
     title: Text
     description: str | None = None
-    learn_before: list[IdStr] = Field(default_factory=list, description="Prerequisite topic ids.")
+    learn_before: IdList = Field(
+        default_factory=list, description="Ids of topics to learn first (from any deck)."
+    )
 
 
 class Deck(_Strict):
     id: IdStr
     title: Text
     description: Text
-    authors: list[str] = Field(default_factory=list)
+    authors: TextList = Field(default_factory=list)
     version: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: TextList = Field(default_factory=list)
     topics: list[Topic] = Field(min_length=1)
     cards: list[Card] = Field(min_length=1)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
+
+
+SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
+
+
+def deck_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a deck file, for editors (`studykit deck schema`)."""
+    schema = Deck.model_json_schema()
+    return {"$schema": SCHEMA_URL, "title": "studykit deck", **schema}

@@ -1,0 +1,293 @@
+"""Warnings about decks that load but teach less well than they could.
+
+`lint(result)` looks at the decks a `load_decks` call returned and says, one line each:
+- a card has no explanation;
+- an mcq/multi card's wrong choices do not say `why` they are wrong;
+- topics form a prerequisite cycle (`learn_before` loops back);
+- a topic no card uses;
+- two questions are nearly the same;
+- the correct answers sit in the same position (most mcq answers are B; every true_false is true).
+A lab link to a lab that does not exist is reported by the loader itself, as a warning.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+
+from studykit.deck.errors import Problem
+from studykit.deck.loader import LoadResult
+from studykit.deck.model import LETTERS, Deck, Matching, MultipleChoice, MultipleSelect, Order
+
+# Position lint: with this many cards of a kind, this share on one answer is a pattern to fix.
+MIN_CARDS_FOR_POSITION = 4
+SAME_POSITION_SHARE = 0.75
+
+
+def lint(result: LoadResult) -> list[Problem]:
+    """Every lint warning for the loaded decks, in file and line order."""
+    linter = _Linter(result)
+    for deck in result.decks:
+        linter.explanations(deck)
+        linter.choice_feedback(deck)
+        linter.unused_topics(deck)
+        linter.answer_positions(deck)
+    linter.cycles()
+    linter.near_duplicates()
+    return sorted(linter.found, key=lambda p: p.sort_key)
+
+
+class _Linter:
+    def __init__(self, result: LoadResult):
+        self.result = result
+        self.found: list[Problem] = []
+
+    def warn(self, deck: Deck, path: tuple, message: str, card: str | None = None) -> None:
+        source = self.result.sources.get(deck.id)
+        line, column = source.where(*path) if source else (0, 0)
+        file = source.file if source else deck.id
+        self.found.append(Problem(file, line, column, card, message, "warning"))
+
+    def explanations(self, deck: Deck) -> None:
+        for i, card in enumerate(deck.cards):
+            if not card.explanation:
+                self.warn(
+                    deck,
+                    ("cards", i, "id"),
+                    'no "explanation"; say why the answer is '
+                    "right, so a learner who got it wrong learns something",
+                    card.id,
+                )
+
+    def choice_feedback(self, deck: Deck) -> None:
+        for i, card in enumerate(deck.cards):
+            if isinstance(card, MultipleChoice):
+                right = {card.correct_index}
+            elif isinstance(card, MultipleSelect):
+                right = set(card.correct_indexes)
+            else:
+                continue
+            silent = [
+                LETTERS[j] for j, c in enumerate(card.choices) if j not in right and not c.why
+            ]
+            if silent:
+                which = "choice" if len(silent) == 1 else "choices"
+                self.warn(
+                    deck,
+                    ("cards", i, "choices"),
+                    f'wrong {which} {", ".join(silent)} have no "why"; say why each is wrong',
+                    card.id,
+                )
+
+    def unused_topics(self, deck: Deck) -> None:
+        used = {card.topic for card in deck.cards}
+        for i, topic in enumerate(deck.topics):
+            if topic.id not in used:
+                self.warn(
+                    deck,
+                    ("topics", i, "id"),
+                    f'topic "{topic.id}" has no cards; add some or remove the topic',
+                )
+
+    def answer_positions(self, deck: Deck) -> None:
+        letters = [c.answer for c in deck.cards if isinstance(c, MultipleChoice)]
+        if len(letters) >= MIN_CARDS_FOR_POSITION:
+            letter, count = Counter(letters).most_common(1)[0]
+            if count >= SAME_POSITION_SHARE * len(letters):
+                share = "all" if count == len(letters) else f"{count} of"
+                self.warn(
+                    deck,
+                    ("id",),
+                    f"{share} {len(letters)} mcq cards have answer "
+                    f"{letter}; put the correct choice in different positions",
+                )
+        truths = [c.answer for c in deck.cards if c.kind == "true_false"]
+        if len(truths) >= MIN_CARDS_FOR_POSITION and len(set(truths)) == 1:
+            self.warn(
+                deck,
+                ("id",),
+                f"all {len(truths)} true_false cards are "
+                f"{str(truths[0]).lower()}; write some the other way round",
+            )
+
+    def cycles(self) -> None:
+        """One warning per group of topics that are each other's prerequisites."""
+        home: dict[str, tuple[Deck, int]] = {}
+        edges: dict[str, list[str]] = {}
+        for deck in self.result.decks:
+            for i, topic in enumerate(deck.topics):
+                home[topic.id] = (deck, i)
+                edges[topic.id] = list(topic.learn_before)
+        for group in _strongly_connected(edges):
+            if len(group) == 1 and group[0] not in edges[group[0]]:
+                continue  # a topic on its own, not its own prerequisite
+            loop = _a_cycle(sorted(group), edges)
+            deck, i = home[loop[0]]
+            self.warn(
+                deck,
+                ("topics", i, "learn_before"),
+                f"prerequisite cycle: {' → '.join(loop)}; remove one of these learn_before links",
+            )
+
+    def near_duplicates(self) -> None:
+        cards = [(deck, i, card) for deck in self.result.decks for i, card in enumerate(deck.cards)]
+        words = [_content_words(_question(card)) for _, _, card in cards]
+        for first, second in _similar_pairs(words):
+            deck, i, card = cards[second]
+            other_deck, j, other = cards[first]
+            source = self.result.sources.get(other_deck.id)
+            where = f" ({source.file}:{source.where('cards', j)[0]})" if source else ""
+            self.warn(
+                deck,
+                ("cards", i, "id"),
+                f"asks nearly the same as card {other.id}{where}; "
+                "merge them or make them ask different things",
+                card.id,
+            )
+
+
+def _question(card: object) -> str:
+    """The text that makes a card a distinct question (generic prompts need their items)."""
+    text = card.prompt_text()  # type: ignore[attr-defined]
+    if isinstance(card, Order):
+        text += " " + " ".join(card.steps)
+    elif isinstance(card, Matching):
+        text += " " + " ".join(f"{p.left} {p.right}" for p in card.pairs)
+    return text
+
+
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "by",
+        "with",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "as",
+        "at",
+        "from",
+        "into",
+        "do",
+        "does",
+        "did",
+    }
+)
+_WORD = re.compile(r"[^\W_]+")
+MAX_DIFFERENT_WORDS = 2  # near duplicates differ in at most this many words (each way)
+SIMILAR_WORD = 0.8  # ...and each differing word is a near-spelling of one in the other text
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS]
+
+
+def _similar_pairs(texts: list[list[str]]) -> Iterator[tuple[int, int]]:
+    """Pairs (i < j) of word lists that are the same up to order, stopwords and small typos.
+
+    Comparing every pair is quadratic; instead each text is compared only with texts holding
+    one of its rarest words. A near duplicate misses at most MAX_DIFFERENT_WORDS of a text's
+    words, so it must hold at least one of its MAX_DIFFERENT_WORDS + 1 rarest words.
+    """
+    holders: dict[str, set[int]] = defaultdict(set)
+    for i, words in enumerate(texts):
+        for word in set(words):
+            holders[word].add(i)
+    for i, words in enumerate(texts):
+        distinct = sorted(set(words), key=lambda w: (len(holders[w]), w))
+        candidates = set().union(*(holders[w] for w in distinct[: MAX_DIFFERENT_WORDS + 1]))
+        for j in sorted(c for c in candidates if c > i):
+            if _nearly_same(words, texts[j]):
+                yield i, j
+
+
+def _nearly_same(a: list[str], b: list[str]) -> bool:
+    if not a or not b:
+        return False
+    only_a = list((Counter(a) - Counter(b)).elements())
+    only_b = list((Counter(b) - Counter(a)).elements())
+    if len(only_a) > MAX_DIFFERENT_WORDS or len(only_b) > MAX_DIFFERENT_WORDS:
+        return False
+    if len(only_a) + len(only_b) >= len(set(a) | set(b)):
+        return False  # nothing in common
+    return all(_close_to_any(w, only_b) for w in only_a) and all(
+        _close_to_any(w, only_a) for w in only_b
+    )
+
+
+def _close_to_any(word: str, others: list[str]) -> bool:
+    return any(difflib.SequenceMatcher(None, word, o).ratio() >= SIMILAR_WORD for o in others)
+
+
+def _strongly_connected(edges: dict[str, list[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components, iteratively (no recursion limit to hit)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    groups: list[list[str]] = []
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next((c for c in children if c in edges), None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                groups.append(group)
+    return groups
+
+
+def _a_cycle(group: list[str], edges: dict[str, list[str]]) -> list[str]:
+    """A concrete loop through a strongly connected group, e.g. [a, b, c, a]."""
+    members = set(group)
+    path = [group[0]]
+    while True:
+        step = next(c for c in edges[path[-1]] if c in members)
+        if step in path:
+            return path[path.index(step) :] + [step]
+        path.append(step)

@@ -1,0 +1,159 @@
+"""Pydantic's validation errors, rewritten as the one-line messages deck authors act on.
+
+pydantic says "Input should be a valid string" at `('cards', 3, 'mcq', 'front')`; an author needs
+`card pt-07: "front" should be text, got a list` at line 42. This module does the rewording: it
+finds the card, names the field by its path inside the card, and adds the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from studykit.deck.model import CARD_CLASSES, CARD_KINDS, Choice, Deck, LabLink, Pair, Topic
+
+_KINDS = ", ".join(CARD_KINDS)
+
+
+def _field_names(*models: type[BaseModel]) -> list[str]:
+    return sorted({name for model in models for name in model.model_fields})
+
+
+# Every key a deck file may use anywhere: "did you mean" suggestions come from here.
+_KNOWN_KEYS = _field_names(Deck, Topic, Choice, Pair, LabLink, *CARD_CLASSES.values())
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    path: tuple[Any, ...]  # the error's location as keys and indexes into the data
+    at_key: bool  # point at the key itself (unknown keys) rather than its value
+    card: str | None  # the id of the card the error is in, when there is one
+    message: str
+
+
+def rewrite(error: dict[str, Any], data: Any) -> Rewritten:
+    """One pydantic error (from `ValidationError.errors()`) as a message for a deck author."""
+    path = _data_path(data, error["loc"])
+    card_id, field_path, container = _split_card(data, path)
+    kind = container.get("kind") if isinstance(container, dict) else None
+    if field_path:
+        subject = f'"{_dotted(field_path)}"'
+    else:
+        subject = "a card" if container is not data else "a deck file"
+    kind = kind if isinstance(kind, str) and kind in CARD_KINDS else None
+    message = _message(error, subject, kind, field_path)
+    return Rewritten(path, error["type"] == "extra_forbidden", card_id, message)
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The parts of pydantic's `loc` that index into the data (drops union tags and the like).
+
+    A missing key is kept as the last element, so messages can name it.
+    """
+    path: list[Any] = []
+    value = data
+    for i, step in enumerate(loc):
+        in_dict = isinstance(value, dict) and isinstance(step, str) and step in value
+        in_list = isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value)
+        if in_dict or in_list:
+            path.append(step)
+            value = value[step]
+        elif i == len(loc) - 1 and isinstance(value, dict) and isinstance(step, str):
+            path.append(step)  # a missing or unknown key, named by the error
+    return tuple(path)
+
+
+def _split_card(data: Any, path: tuple[Any, ...]) -> tuple[str | None, tuple[Any, ...], Any]:
+    """(card id, path inside the card, the card's data) for errors under `cards`, else the deck."""
+    if len(path) >= 2 and path[0] == "cards" and isinstance(data, dict):
+        card = data["cards"][path[1]]
+        card_id = card.get("id") if isinstance(card, dict) else None
+        return (card_id if isinstance(card_id, str) else None), path[2:], card
+    return None, path, data
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    """('choices', 2, 'why') -> 'choices[2].why'."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'the text "{_clip(value)}"'
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _clip(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _message(error: dict[str, Any], name: str, kind: str | None, field_path: tuple) -> str:
+    """The sentence for one error; `name` is the quoted field path, "a card" or "a deck file"."""
+    kind_of, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    field = name.strip('"')
+    if kind_of == "missing":
+        owner = _dotted(field_path[:-1])
+        whose = f"a {kind} card" if kind and not owner else (f'"{owner}"' if owner else "it")
+        return f'{whose} needs "{field_path[-1]}"; add it'
+    if kind_of == "extra_forbidden":
+        key = field_path[-1] if field_path else field
+        close = difflib.get_close_matches(str(key), _KNOWN_KEYS, n=1)
+        hint = f'; did you mean "{close[0]}"?' if close else "; remove it"
+        where = f" in a {kind} card" if kind and len(field_path) == 1 else ""
+        return f'unknown key "{key}"{where}{hint}'
+    if kind_of == "union_tag_invalid":
+        return f'unknown kind "{ctx.get("tag")}"; use one of {_KINDS}'
+    if kind_of == "union_tag_not_found":
+        return f'the card has no "kind"; add kind: with one of {_KINDS}'
+    if kind_of in ("model_attributes_type", "model_type", "dict_type"):
+        if name == "a deck file":
+            return (
+                f"a deck file is a mapping (id:, title:, topics:, cards: …), not {_describe(value)}"
+            )
+        if name == "a card":
+            return f"a card is a mapping (kind:, id:, topic: …), not {_describe(value)}"
+        return f"{name} should be a mapping of key: value lines, got {_describe(value)}"
+    if kind_of == "string_type":
+        if value is None:
+            return f"{name} is empty; write some text"
+        quote = "; put it in quotes to use it as text" if isinstance(value, bool) else ""
+        return f"{name} should be text, got {_describe(value)}{quote}"
+    if kind_of == "string_too_short":
+        return f"{name} is empty; write some text"
+    if kind_of == "string_too_long":
+        return f"{name} is longer than {ctx.get('max_length')} characters; shorten it"
+    if kind_of == "string_pattern_mismatch":
+        return (
+            f'{name} "{_clip(str(value))}" is not a valid id: use lowercase letters, digits, '
+            '".", "-" and "_", starting with a letter or digit'
+        )
+    if kind_of == "list_type":
+        return f"{name} should be a list (lines starting with -), got {_describe(value)}"
+    if kind_of == "too_short":
+        least = ctx.get("min_length")
+        return f"{name} needs at least {least} item{'s' * (least != 1)}; add more"
+    if kind_of == "too_long":
+        return f"{name} has more than {ctx.get('max_length')} items; remove some"
+    if kind_of in ("bool_type", "bool_parsing"):
+        return f"{name} must be true or false, got {_describe(value)}"
+    if kind_of == "value_error":
+        text = str(ctx.get("error", error["msg"]))
+        return f"{field}: {text}" if field and not text.startswith(field.split("[")[0]) else text
+    return f"{name}: {error['msg']}"

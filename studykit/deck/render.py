@@ -1,0 +1,134 @@
+"""Decks and cards as rich renderables, for `studykit deck list` and `studykit deck show`.
+
+Only presentation lives here: the answer key is read from the model (a correct choice is the one
+the card names), never recomputed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from studykit.deck.loader import DeckSource, LoadResult
+from studykit.deck.model import (
+    CARD_KINDS,
+    LETTERS,
+    Deck,
+    Flashcard,
+    Matching,
+    MultipleChoice,
+    MultipleSelect,
+    Order,
+    ShortAnswer,
+    TrueFalse,
+)
+
+KIND_SHORT = {
+    "flashcard": "flash",
+    "mcq": "mcq",
+    "multi": "multi",
+    "true_false": "t/f",
+    "matching": "match",
+    "order": "order",
+    "short": "short",
+}
+
+
+def deck_table(result: LoadResult) -> Table:
+    """One row per loaded deck: id, title, counts of topics and cards by kind, its file."""
+    table = Table(title=None, show_lines=False, header_style="bold")
+    table.add_column("deck", style="cyan", no_wrap=True)
+    table.add_column("title")
+    table.add_column("topics", justify="right")
+    table.add_column("cards", justify="right")
+    table.add_column("kinds")
+    table.add_column("file", style="dim", overflow="fold")
+    for deck in result.decks:
+        kinds = Counter(card.kind for card in deck.cards)
+        mix = " ".join(f"{KIND_SHORT[k]} {kinds[k]}" for k in CARD_KINDS if kinds[k])
+        source = result.sources.get(deck.id)
+        table.add_row(
+            deck.id,
+            escape(deck.title),
+            str(len(deck.topics)),
+            str(len(deck.cards)),
+            mix,
+            escape(source.file) if source else "",
+        )
+    return table
+
+
+def card_view(card: object, deck: Deck, source: DeckSource | None, index: int) -> RenderableType:
+    """A card with its answer key, feedback, explanation, references and lab link."""
+    topic = deck.topic(card.topic)  # type: ignore[attr-defined]
+    where = ""
+    if source is not None:
+        line, _ = source.where("cards", index)
+        where = f"  {source.file}:{line}"
+    header = Text.assemble(
+        (card.id, "bold cyan"),  # type: ignore[attr-defined]
+        f"  {card.kind}",  # type: ignore[attr-defined]
+        (f"  {deck.id} › {topic.title if topic else card.topic}", "dim"),  # type: ignore[attr-defined]
+        (where, "dim"),
+    )
+    parts: list[RenderableType] = [header, Text()]
+    parts += _body(card)
+    if card.explanation:  # type: ignore[attr-defined]
+        parts += [Text(), Text("Why", style="bold"), Text(card.explanation)]  # type: ignore[attr-defined]
+    extras = []
+    if card.refs:  # type: ignore[attr-defined]
+        extras.append(Text("refs: " + "; ".join(card.refs), style="dim"))  # type: ignore[attr-defined]
+    if card.lab:  # type: ignore[attr-defined]
+        lab = card.lab  # type: ignore[attr-defined]
+        params = ", ".join(f"{k}={v}" for k, v in lab.params.items())
+        line = f"lab: studykit lab run {lab.name}" + (f"  ({params})" if params else "")
+        extras.append(Text(line, style="magenta"))
+        if lab.notice:
+            extras.append(Text(f"notice: {lab.notice}", style="dim"))
+    if card.tags:  # type: ignore[attr-defined]
+        extras.append(Text("tags: " + ", ".join(card.tags), style="dim"))  # type: ignore[attr-defined]
+    if extras:
+        parts += [Text(), *extras]
+    return Panel(Group(*parts), expand=False)
+
+
+def _body(card: object) -> list[RenderableType]:
+    if isinstance(card, Flashcard):
+        return [Text(card.front, style="bold"), Text(), Text("Back", style="bold"), Text(card.back)]
+    if isinstance(card, MultipleChoice | MultipleSelect):
+        right = (
+            {card.correct_index} if isinstance(card, MultipleChoice) else set(card.correct_indexes)
+        )
+        lines: list[RenderableType] = [Text(card.question, style="bold")]
+        for i, choice in enumerate(card.choices):
+            mark = ("✓ ", "green") if i in right else ("  ", "")
+            lines.append(Text.assemble(mark, f"{LETTERS[i]}. {choice.text}"))
+            if choice.why:
+                lines.append(Text(f"      {choice.why}", style="dim"))
+        return lines
+    if isinstance(card, TrueFalse):
+        lines = [
+            Text(card.statement, style="bold"),
+            Text.assemble("answer: ", ("true" if card.answer else "false", "green")),
+        ]
+        for label, why in (("if true is picked", card.why_true), ("if false", card.why_false)):
+            if why:
+                lines.append(Text(f"  {label}: {why}", style="dim"))
+        return lines
+    if isinstance(card, Matching):
+        table = Table(show_header=False, box=None, padding=(0, 1))
+        for pair in card.pairs:
+            table.add_row(escape(pair.left), "↔", escape(pair.right))
+        return [Text(card.prompt, style="bold"), table]
+    if isinstance(card, Order):
+        steps = [Text(f"{n}. {step}") for n, step in enumerate(card.steps, start=1)]
+        return [Text(card.prompt, style="bold"), *steps]
+    if isinstance(card, ShortAnswer):
+        accepted = " | ".join(card.answers)
+        return [Text(card.question, style="bold"), Text.assemble("accepted: ", (accepted, "green"))]
+    raise TypeError(f"unknown card type {type(card).__name__}")

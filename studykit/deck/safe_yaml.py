@@ -1,0 +1,444 @@
+"""Read one YAML document safely, remembering where every value came from.
+
+PyYAML's loaders are either unsafe (tags that build objects) or blind to positions once the data
+is built. Here we walk libyaml's event stream ourselves and build plain Python values (dict, list,
+str, int, float, bool, None) while recording the line and column of every key and value, so an
+error found later (by pydantic, or by a cross-deck check) can point at `file:line:column`.
+
+Walking the events ourselves also lets us refuse hostile input early:
+- size: files over `Limits.max_bytes` are refused before parsing;
+- depth: nesting deeper than `Limits.max_depth` stops the parse at once (libyaml's own composer
+  recurses in C and crashes the interpreter on deeply nested input);
+- aliases: every use of `*anchor` is charged the anchor's full size, so a "billion laughs" file is
+  refused after reading a few lines instead of expanding into gigabytes; anchors that contain
+  their own alias are refused too;
+- tags: only the standard scalar/collection tags are accepted; anything else is an error.
+
+Scalars follow YAML 1.2's core schema rather than PyYAML's YAML 1.1: only true/false are booleans,
+so prose such as `why: no` or `answer: on` stays text; `1:30` and `2021-04-18` stay text too.
+Duplicate keys are errors (YAML says keys are unique; PyYAML silently keeps the last one).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml import events as ev
+
+# libyaml when available (fast); the pure-Python parser gives the same events otherwise.
+_Loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that make a hostile file fail fast instead of eating memory or time."""
+
+    max_bytes: int = 8 * 1024 * 1024
+    max_depth: int = 50
+    max_alias_nodes: int = 100_000  # values added by expanding aliases, summed over the file
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True, slots=True)
+class YamlProblem:
+    line: int  # 1-based; 0 when the problem concerns the whole file
+    column: int
+    message: str
+
+
+class _Fatal(Exception):
+    """Stops the parse of one file (syntax error, limit exceeded)."""
+
+    def __init__(self, line: int, column: int, message: str):
+        super().__init__(message)
+        self.problem = YamlProblem(line, column, message)
+
+
+# --- scalars: the YAML 1.2 core schema ---------------------------------------------------------
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+")
+_INT_OCT = re.compile(r"0o[0-7]+")
+_INT_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_FLOAT_SPECIAL = {
+    **{
+        f"{sign}{inf}": float(f"{sign}inf")
+        for sign in ("", "+", "-")
+        for inf in (".inf", ".Inf", ".INF")
+    },
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
+}
+# Only plain scalars starting with one of these can be anything but text: a cheap first test.
+_NUMBER_START = frozenset("0123456789+-.")
+_MAYBE_NOT_TEXT = _NUMBER_START | frozenset("~nNtTfF")
+
+
+def plain_scalar(text: str) -> Any:
+    """The value of an unquoted, untagged scalar under the YAML 1.2 core schema."""
+    if text in _NULLS:
+        return None
+    if text in _BOOLS:
+        return _BOOLS[text]
+    if text[0] not in _NUMBER_START:
+        return text
+    if _INT.fullmatch(text):
+        return int(text)
+    if _INT_OCT.fullmatch(text):
+        return int(text[2:], 8)
+    if _INT_HEX.fullmatch(text):
+        return int(text[2:], 16)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    return _FLOAT_SPECIAL.get(text, text)
+
+
+_STD = "tag:yaml.org,2002:"
+
+
+def _tagged_scalar(tag: str, text: str) -> Any:
+    """A scalar with an explicit standard tag (`!!str 42`); raises ValueError if it does not fit."""
+    if tag in ("!", _STD + "str"):
+        return text
+    if tag == _STD + "null" and text in _NULLS:
+        return None
+    if tag == _STD + "bool" and text in _BOOLS:
+        return _BOOLS[text]
+    if tag == _STD + "int" and isinstance(value := plain_scalar(text), int):
+        return value
+    if tag == _STD + "float" and isinstance(value := plain_scalar(text), int | float):
+        return float(value)
+    if tag.startswith(_STD) and tag[len(_STD) :] in ("null", "bool", "int", "float"):
+        raise ValueError(f'"{text}" is not a valid !!{tag[len(_STD) :]}')
+    raise ValueError(f"the tag {_short_tag(tag)} is not allowed; decks use plain YAML values")
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_STD) :] if tag.startswith(_STD) else tag
+
+
+# --- the document -------------------------------------------------------------------------------
+
+Mark = tuple[int, int]  # (line, column), 1-based
+
+
+def _at(mark: Any) -> Mark:
+    """A parser mark (0-based) as the (line, column) people read (1-based)."""
+    return (mark.line + 1, mark.column + 1)
+
+
+class YamlDocument:
+    """Plain data plus where each piece came from.
+
+    Positions live in side tables keyed by the identity of each dict and list, so the data itself
+    stays ordinary Python values that pydantic validates at full speed. The tables hold the
+    parser's own mark objects; they become (line, column) only when someone asks.
+    """
+
+    def __init__(self) -> None:
+        self.data: Any = None
+        self._root_mark: Any = None
+        self._starts: dict[int, Any] = {}  # id(container) -> mark of its start
+        self._keys: dict[int, dict[Hashable, tuple[Any, Any]]] = {}  # id(dict) -> key, value
+        self._items: dict[int, list[Any]] = {}  # id(list) -> mark of each item
+
+    def locate(self, path: tuple[Any, ...], *, at_key: bool = False) -> Mark:
+        """Where the value at `path` (dict keys and list indexes) is, as deep as the path goes.
+
+        Path elements that are not keys or indexes of the data (pydantic adds names such as the
+        union tag `mcq`) are skipped. With `at_key`, a final dict key points at the key itself
+        (for "unknown key" errors) rather than its value.
+        """
+        value, mark = self.data, self._root_mark
+        for i, step in enumerate(path):
+            if isinstance(value, dict) and isinstance(step, Hashable) and step in value:
+                key_mark, value_mark = self._keys[id(value)][step]
+                if at_key and i == len(path) - 1:
+                    return _at(key_mark)
+                value, mark = value[step], value_mark
+            elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+                value, mark = value[step], self._items[id(value)][step]
+        return _at(mark) if mark is not None else (1, 1)
+
+
+# --- building values from events ----------------------------------------------------------------
+
+_NO_KEY = object()  # the open mapping waits for a key, not a value
+
+
+class _Open:
+    """A mapping or sequence whose end event has not arrived yet."""
+
+    __slots__ = ("value", "is_list", "marks", "key", "key_mark", "anchor", "size", "merges")
+
+    def __init__(self, value: dict | list, anchor: str | None):
+        self.value = value
+        self.is_list = isinstance(value, list)
+        self.marks: Any = [] if self.is_list else {}
+        self.key: Any = _NO_KEY
+        self.key_mark: Any = None
+        self.anchor = anchor
+        self.size = 1  # values in this subtree once aliases are expanded
+        self.merges: list[tuple[dict, Any]] = []  # `<<: *defaults` sources, applied at the end
+
+
+def parse_yaml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[YamlDocument | None, list]:
+    """Parse one YAML document from UTF-8 bytes.
+
+    Returns the document (None when nothing usable could be read, e.g. an empty file) and every
+    problem found: duplicate keys are reported and parsing goes on (the first value is kept);
+    syntax errors and exceeded limits stop the parse of this file.
+    """
+    text_error = _check_text(data, limits)
+    if text_error:
+        return None, [text_error]
+    builder = _Builder(data, limits)
+    try:
+        document = builder.build()
+    except _Fatal as fatal:
+        return None, [*builder.problems, fatal.problem]
+    return document, builder.problems
+
+
+def _check_text(data: bytes, limits: Limits) -> YamlProblem | None:
+    """Refuse what is not a reasonably sized UTF-8 text file, before the parser sees it."""
+    if len(data) > limits.max_bytes:
+        return YamlProblem(
+            0,
+            0,
+            f"file is {len(data):,} bytes, over the {limits.max_bytes:,}-byte limit; "
+            "split the deck into several files",
+        )
+    if b"\0" in data:
+        line, column = _position(data, data.index(b"\0"))
+        return YamlProblem(line, column, "file contains NUL bytes: this is not a text file")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        line, column = _position(data, bad.start)
+        return YamlProblem(
+            line, column, f"byte 0x{data[bad.start]:02x} is not valid UTF-8; save the file as UTF-8"
+        )
+    return None
+
+
+def _position(data: bytes, offset: int) -> Mark:
+    """1-based line and column (in characters) of a byte offset."""
+    offset = max(0, min(offset, len(data)))
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return data.count(b"\n", 0, offset) + 1, column
+
+
+class _Builder:
+    """Turns the event stream of one document into a YamlDocument."""
+
+    def __init__(self, data: bytes, limits: Limits):
+        self.data = data
+        self.limits = limits
+        self.problems: list[YamlProblem] = []
+        self.doc = YamlDocument()
+        self.stack: list[_Open] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, size)
+        self.open_anchors: set[str] = set()
+        self.alias_nodes = 0
+        self.documents = 0
+
+    def build(self) -> YamlDocument | None:
+        loader = _Loader(self.data)
+        try:
+            self._consume(loader.get_event)
+        except yaml.MarkedYAMLError as error:
+            raise _Fatal(*_syntax_error(error)) from None
+        except yaml.YAMLError as error:  # a ReaderError: a character YAML forbids
+            line, column = _position(self.data, getattr(error, "position", 0))
+            raise _Fatal(line, column, _reader_error(error)) from None
+        finally:
+            loader.dispose()
+        return self.doc if self.documents else None  # None: empty, or only comments
+
+    def _consume(self, get_event: Any) -> None:
+        # The hot loop: a deck of 10,000 cards is ~350,000 events, so scalars (most of them) are
+        # attached inline; everything rarer goes through a method.
+        top: _Open | None = None  # the innermost open collection
+        scalar, mapping_start, sequence_start = (
+            ev.ScalarEvent,
+            ev.MappingStartEvent,
+            ev.SequenceStartEvent,
+        )
+        collection_end = (ev.MappingEndEvent, ev.SequenceEndEvent)
+        maybe_not_text, no_key = _MAYBE_NOT_TEXT, _NO_KEY
+        while (event := get_event()) is not None:
+            kind = type(event)
+            if kind is scalar:
+                text = event.value
+                if not event.implicit[0]:
+                    value = self._quoted_or_tagged(event)
+                elif text and text[0] not in maybe_not_text:
+                    value = text  # plain text, by far the most common case
+                else:
+                    value = plain_scalar(text)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = (value, 1)
+                if top is None:
+                    self._add(value, event.start_mark, 1)
+                    continue
+                top.size += 1
+                if top.is_list:
+                    top.value.append(value)
+                    top.marks.append(event.start_mark)
+                elif (key := top.key) is no_key:
+                    top.key, top.key_mark = value, event.start_mark
+                elif key in top.value or key == "<<":
+                    self._set(top, value, event.start_mark)
+                else:
+                    top.value[key] = value
+                    top.marks[key] = (top.key_mark, event.start_mark)
+                    top.key = no_key
+            elif kind is mapping_start:
+                top = self._open(event, {})
+            elif kind is sequence_start:
+                top = self._open(event, [])
+            elif kind in collection_end:
+                top = self._close()
+            elif kind is ev.AliasEvent:
+                self._alias(event)
+            elif kind is ev.DocumentStartEvent:
+                self._start_document(event)
+
+    def _start_document(self, event: ev.DocumentStartEvent) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            raise _Fatal(
+                *_at(event.start_mark),
+                "a deck file holds one YAML document; remove the "
+                "second `---` or move that deck to its own file",
+            )
+
+    def _quoted_or_tagged(self, event: ev.ScalarEvent) -> Any:
+        if event.tag is None:  # quoted or block scalar: always text
+            return event.value
+        try:
+            return _tagged_scalar(event.tag, event.value)
+        except ValueError as error:
+            raise _Fatal(*_at(event.start_mark), str(error)) from None
+
+    def _open(self, event: ev.CollectionStartEvent, value: dict | list) -> _Open:
+        if event.tag not in (None, "!", _STD + "map", _STD + "seq"):
+            raise _Fatal(
+                *_at(event.start_mark),
+                f"the tag {_short_tag(event.tag)} is not allowed; "
+                "decks use plain YAML mappings and lists",
+            )
+        if len(self.stack) >= self.limits.max_depth:
+            raise _Fatal(
+                *_at(event.start_mark),
+                f"values are nested more than {self.limits.max_depth} "
+                "levels deep; a deck never needs that",
+            )
+        if event.anchor is not None:
+            self.open_anchors.add(event.anchor)
+        opened = _Open(value, event.anchor)
+        self.stack.append(opened)
+        self.doc._starts[id(value)] = event.start_mark
+        return opened
+
+    def _close(self) -> _Open | None:
+        closed = self.stack.pop()
+        for source, mark in closed.merges:
+            self._merge(closed, source, mark)
+        if closed.is_list:
+            self.doc._items[id(closed.value)] = closed.marks
+        else:
+            self.doc._keys[id(closed.value)] = closed.marks
+        if closed.anchor is not None:
+            self.open_anchors.discard(closed.anchor)
+            self.anchors[closed.anchor] = (closed.value, closed.size)
+        self._add(closed.value, self.doc._starts[id(closed.value)], closed.size)
+        return self.stack[-1] if self.stack else None
+
+    def _alias(self, event: ev.AliasEvent) -> None:
+        name, mark = event.anchor, event.start_mark
+        if name in self.open_anchors:
+            raise _Fatal(*_at(mark), f"alias *{name} is used inside its own anchor &{name}")
+        if name not in self.anchors:
+            raise _Fatal(*_at(mark), f"alias *{name} has no matching anchor &{name} above it")
+        value, size = self.anchors[name]
+        self.alias_nodes += size
+        if self.alias_nodes > self.limits.max_alias_nodes:
+            raise _Fatal(
+                *_at(mark),
+                f"aliases expand to more than {self.limits.max_alias_nodes:,} "
+                "values; write the values out or use fewer nested aliases",
+            )
+        # The same object is shared, not copied: memory stays small, and the budget above keeps
+        # the work of validating every use of it bounded.
+        self._add(value, mark, size)
+
+    def _add(self, value: Any, mark: Any, size: int) -> None:
+        """Attach a finished value to the open collection, or make it the document's root."""
+        if not self.stack:
+            self.doc.data, self.doc._root_mark = value, mark
+            return
+        parent = self.stack[-1]
+        parent.size += size
+        if parent.is_list:
+            parent.value.append(value)
+            parent.marks.append(mark)
+        elif parent.key is _NO_KEY:
+            if isinstance(value, dict | list):
+                raise _Fatal(*_at(mark), "a mapping key must be a plain value, not a collection")
+            parent.key, parent.key_mark = value, mark
+        else:
+            self._set(parent, value, mark)
+
+    def _set(self, parent: _Open, value: Any, mark: Any) -> None:
+        key, key_mark = parent.key, parent.key_mark
+        parent.key = _NO_KEY
+        if key == "<<":  # a YAML merge key: `<<: *defaults` copies the keys not given here
+            sources = value if isinstance(value, list) else [value]
+            if not all(isinstance(source, dict) for source in sources):
+                raise _Fatal(*_at(mark), "a merge key (<<) needs a mapping or a list of mappings")
+            parent.merges.extend((source, mark) for source in sources)
+        elif key in parent.value:
+            first_line = parent.marks[key][0].line + 1
+            self.problems.append(
+                YamlProblem(
+                    *_at(key_mark),
+                    f'duplicate key "{key}" (first given on line {first_line}); keep one of them',
+                )
+            )
+        else:
+            parent.value[key] = value
+            parent.marks[key] = (key_mark, mark)
+
+    def _merge(self, target: _Open, source: dict, mark: Any) -> None:
+        source_marks = self.doc._keys[id(source)]
+        for key, value in source.items():
+            if key not in target.value:
+                target.value[key] = value
+                target.marks[key] = source_marks.get(key, (mark, mark))
+
+
+def _syntax_error(error: yaml.MarkedYAMLError) -> tuple[int, int, str]:
+    mark = error.problem_mark or error.context_mark
+    line, column = _at(mark) if mark else (0, 0)
+    what = error.problem or "invalid YAML"
+    context = f" ({error.context})" if error.context else ""
+    return line, column, f"YAML syntax error: {what}{context}; check the indentation and quoting"
+
+
+def _reader_error(error: yaml.YAMLError) -> str:
+    character = getattr(error, "character", None)
+    if isinstance(character, int):
+        return f"character U+{character:04X} is not allowed in YAML; delete it"
+    return "the file contains characters YAML does not allow; save it as plain UTF-8 text"

@@ -1,0 +1,145 @@
+"""`studykit deck new PATH`: a starter deck with one card of every kind, which validates.
+
+The template is YAML text rather than a dumped model so it keeps the comments that teach the
+format; a test loads it to prove it validates.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from studykit.deck.errors import DeckError
+
+
+def deck_id_for(path: Path) -> str:
+    """A deck id from a file name: `My Deck.yaml` -> `my-deck`."""
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
+    return slug[:40] or "my-deck"
+
+
+def scaffold_text(deck_id: str, title: str | None = None) -> str:
+    title = title or deck_id.replace("-", " ").capitalize()
+    return _TEMPLATE.format(id=deck_id, title=title)
+
+
+def write_scaffold(path: Path, deck_id: str | None = None, title: str | None = None) -> str:
+    """Write the starter deck to `path` (never over an existing file); returns the deck id."""
+    deck_id = deck_id or deck_id_for(path)
+    if path.exists():
+        raise DeckError(f"{path}: already exists; choose another file name or delete it first")
+    if not path.parent.is_dir():
+        raise DeckError(f"{path.parent}: no such folder; create it first")
+    try:
+        with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
+            handle.write(scaffold_text(deck_id, title))
+    except OSError as error:
+        raise DeckError(f"{path}: cannot write: {error.strerror or error}") from None
+    return deck_id
+
+
+_TEMPLATE = """\
+# A studykit deck. Check it with:   studykit deck validate {id}.yaml
+# Editor completion: run `studykit deck schema > deck.schema.json` and put a modeline pointing at
+# that file on the first line of this deck (see docs/deck-format.md).
+#
+# Card ids key each learner's progress: keep an id when you edit a card's text, and never reuse
+# one for a different question. Ids are unique across all decks, so prefix them with the deck id.
+id: {id}
+title: {title}
+description: What this deck teaches, in one or two sentences.
+authors: [Your Name]
+version: "1.0"
+tags: [example]
+
+# Topics group cards; learn_before lists topics to study first (from this deck or another).
+topics:
+  - id: {id}-basics
+    title: The basics
+  - id: {id}-methods
+    title: Adapting a model
+    learn_before: [{id}-basics]
+
+cards:
+  - id: {id}-flash-1
+    kind: flashcard
+    topic: {id}-basics
+    front: What does backpropagation compute?
+    back: The gradient of the loss with respect to every parameter.
+    explanation: >-
+      Backpropagation applies the chain rule from the loss back through each layer, reusing the
+      intermediate results of the forward pass, so one backward pass yields every gradient.
+    lab: backprop                # short form of a lab link
+
+  - id: {id}-mcq-1
+    kind: mcq
+    topic: {id}-methods
+    question: In prompt tuning, which parameters does the optimizer update?
+    choices:                     # lettered A, B, C... in this order; `why` is shown when picked
+      - text: Every weight of the model
+        why: That is full fine-tuning. Prompt tuning keeps the model frozen.
+      - text: Only the soft prompt vectors
+      - text: Only the output layer
+        why: Training just the head is linear probing, a different method.
+    answer: B
+    explanation: >-
+      The soft prompt is the only trainable tensor. Gradients still flow back through the frozen
+      network to reach it, but the update step changes the prompt alone.
+    refs: [arXiv 2104.08691]
+    lab:                         # long form: parameters and what to look for
+      name: prompt-vs-prefix
+      notice: How many parameters each method trains.
+
+  - id: {id}-multi-1
+    kind: multi
+    topic: {id}-methods
+    question: Which statements about prefix tuning are true?
+    choices:
+      - text: It adds trainable vectors to every layer's keys and values
+      - text: It updates the base model's weights
+        why: The base model stays frozen; only the prefix is trained.
+      - text: It trains more parameters than prompt tuning on the same model
+    answers: [A, C]
+    explanation: >-
+      A prefix is a per-layer key/value cache, so it reaches every layer; prompt tuning only
+      prepends vectors at the input embeddings, which needs fewer parameters.
+    refs: [arXiv 2101.00190]
+
+  - id: {id}-tf-1
+    kind: true_false
+    topic: {id}-methods
+    statement: In prompt tuning, gradients flow through the whole frozen network.
+    answer: true                 # only true/false count as booleans; yes/no stay text
+    why_false: The prompt sits at the input, so its gradient must pass back through every layer.
+    explanation: >-
+      Frozen weights still take part in the forward and backward pass; they just never change.
+
+  - id: {id}-match-1
+    kind: matching
+    topic: {id}-methods
+    prompt: Match each method to what it trains.
+    pairs:                       # listed correctly matched; shuffled when studied
+      - left: Full fine-tuning
+        right: Every weight of the model
+      - left: Prompt tuning
+        right: Vectors prepended to the input embeddings
+      - left: Prefix tuning
+        right: Key and value vectors at every layer
+    explanation: The three methods differ in where the trainable parameters live.
+
+  - id: {id}-order-1
+    kind: order
+    topic: {id}-basics
+    prompt: Put one training step in order.
+    steps: [Forward pass, Compute the loss, Backward pass, Update the parameters]
+    explanation: >-
+      The loss needs the forward pass's output, gradients need the loss, and the update needs
+      the gradients.
+
+  - id: {id}-short-1
+    kind: short
+    topic: {id}-basics
+    question: Which algorithm computes the gradients a training step uses?
+    answers: [backpropagation, backprop]   # any of these; case and spacing are ignored
+    explanation: Backpropagation computes the gradients; gradient descent then uses them.
+"""
