@@ -40,6 +40,7 @@ class StudykitApp(App[None]):
         seed: int | None = None,
         lab_runner: Callable[..., Any] | None = None,
         lab_overrides: dict[str, Any] | None = None,
+        labs_dir: Path | None = None,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
         """
@@ -50,6 +51,7 @@ class StudykitApp(App[None]):
             seed: seeds the shuffling of choices and steps (tests fix it).
             lab_runner: replaces `studykit.lab.runner.run_lab` (same signature).
             lab_overrides: lab parameters applied over a card's own (e.g. tiny step counts).
+            labs_dir: where lab specs are read (default: the bundled `labs/`).
             timer: monotonic seconds, used to time answers (tests freeze it).
         """
         super().__init__()
@@ -61,6 +63,7 @@ class StudykitApp(App[None]):
         self.seed = seed
         self.lab_runner = lab_runner
         self.lab_overrides = dict(lab_overrides or {})
+        self.labs_dir = labs_dir
         self.timer = timer
         self.topics = {topic.id: topic for deck in self.decks for topic in deck.topics}
 

@@ -19,13 +19,13 @@ os.environ["TZ"] = "UTC"
 time.tzset()
 
 from studykit.deck.loader import load_decks  # noqa: E402
-
 from studykit.lab.results import Claim, LabResult, MethodResult, Progress  # noqa: E402
 from studykit.study.store import ProgressStore  # noqa: E402
 from studykit.tui.app import StudykitApp  # noqa: E402
 
 DECKS_DIR = Path(__file__).parent / "decks"
 TINY_DECK = DECKS_DIR / "tiny.yaml"
+LABS_DIR = Path(__file__).parent / "labs"  # a fixed spec, independent of the bundled labs
 FROZEN_NOW = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)  # a Monday, noon
 SEED = 7
 
@@ -103,7 +103,7 @@ class FakeLab:
 
 @pytest.fixture
 def tiny_load():
-    return load_decks([TINY_DECK])
+    return load_decks([TINY_DECK], labs_dir=LABS_DIR)
 
 
 @pytest.fixture
@@ -128,6 +128,7 @@ def make_app(tiny_load, store, timer, fake_lab):
 
     def build(load=None, **options) -> StudykitApp:
         options.setdefault("lab_runner", fake_lab)
+        options.setdefault("labs_dir", LABS_DIR)
         return StudykitApp(
             load or tiny_load, store, now=FROZEN_NOW, seed=SEED, timer=timer, **options
         )

@@ -5,10 +5,12 @@ report (`snapshot_report.html`).
 
 from __future__ import annotations
 
-import pytest
-from conftest import DECKS_DIR, TINY_DECK
-from studykit.deck.loader import load_decks
+from pathlib import Path
 
+import pytest
+from conftest import DECKS_DIR, LABS_DIR, TINY_DECK
+
+from studykit.deck.loader import load_decks
 from studykit.tui.screens.study import StudyScreen
 
 SIZES = [(80, 24), (120, 40)]
@@ -87,8 +89,10 @@ def test_stats(snap_compare, make_app, size):
     assert snap_compare(make_app(), run_before=three_reviews_then_stats, terminal_size=size)
 
 
-def test_broken_deck_problems(snap_compare, make_app):
-    load = load_decks([TINY_DECK, DECKS_DIR / "broken.yaml"])
+def test_broken_deck_problems(snap_compare, make_app, monkeypatch):
+    # Relative paths, so the problem lines read the same in any checkout.
+    monkeypatch.chdir(DECKS_DIR)
+    load = load_decks([TINY_DECK, Path("broken.yaml")], labs_dir=LABS_DIR)
     assert snap_compare(make_app(load))
 
 

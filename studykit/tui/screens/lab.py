@@ -68,7 +68,7 @@ class LabScreen(Screen[None]):
 
         self.sub_title = f"Lab · {self.lab_name}"
         try:
-            self.spec = get_lab(self.lab_name)
+            self.spec = get_lab(self.lab_name, self.app.labs_dir)
         except UnknownLab as error:
             for part in ("#lab-progress", "#lab-charts", "#lab-results"):
                 self.query_one(part).display = False
