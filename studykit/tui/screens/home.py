@@ -18,11 +18,18 @@ from studykit.tui.display import bar
 ALL = "__all__"  # row key of the "all decks" row
 
 
+class StudyTable(DataTable):
+    """A row table whose enter (select the row: study it) shows in the footer."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Study", id="study")]
+
+
 class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("a", "study_all", "All due", id="study-all"),
         Binding("c", "cram", "Cram", id="cram"),
-        Binding("tab", "switch_table", "Decks/topics", show=False),
+        Binding("tab", "switch_table('topics')", "Topics", id="to-topics"),
+        Binding("tab", "switch_table('decks')", "Decks", id="to-decks"),
         Binding("s", "stats", "Stats", id="stats"),
         Binding("p", "problems", "Problems", id="problems"),
         Binding("q", "app.quit", "Quit", id="quit"),
@@ -35,9 +42,9 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="home-banner")
-        yield DataTable(id="decks", cursor_type="row", zebra_stripes=False)
+        yield StudyTable(id="decks", cursor_type="row")
         yield Static(id="topics-title")
-        yield DataTable(id="topics", cursor_type="row")
+        yield StudyTable(id="topics", cursor_type="row")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -178,9 +185,9 @@ class HomeScreen(Screen[None]):
         deck = self._highlighted_deck()
         self.start_study(deck=deck.deck_id if deck else None, cram=True)
 
-    def action_switch_table(self) -> None:
-        decks = self.query_one("#decks", DataTable)
-        (self.query_one("#topics", DataTable) if decks.has_focus else decks).focus()
+    def action_switch_table(self, table: str) -> None:
+        self.query_one(f"#{table}", DataTable).focus()
+        self.refresh_bindings()
 
     def start_study(
         self, deck: str | None = None, topic: str | None = None, cram: bool = False
@@ -219,4 +226,11 @@ class HomeScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "problems":
             return bool(self.app.problems)
+        if action == "switch_table":
+            # tab goes to the other table; only that direction shows in the footer
+            target = self.query(f"#{parameters[0]}")
+            return not (target and target.first().has_focus)
         return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # a click can move focus between the tables too
