@@ -1,0 +1,111 @@
+"""From task examples (words) to tensors: token ids, answer labels, and a held-out evaluation set.
+
+Labels follow the Hugging Face convention: the token id on answer positions, -100 elsewhere, so
+the loss and the exact match look only at what the model must produce after `=`.
+Sequences are right-padded; a causal model never attends to padding that comes after a token, so
+no attention mask is needed.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import torch
+
+from studykit.lab.tasks import EOS, Example, Task, make_example
+
+IGNORE = -100  # label of positions that are not part of the answer
+
+
+class Encoder:
+    """Words to token ids for one tokenizer, each distinct word encoded once and cached.
+
+    With the bundled word-level tokenizer every word is one token. With a subword tokenizer (a real
+    GPT-2, say) a word may become several tokens; words after the first get a leading space so they
+    tokenize as they would inside a sentence.
+    """
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        self.eos_id: int = tokenizer.eos_token_id
+        pad = tokenizer.pad_token_id
+        self.pad_id: int = pad if pad is not None else self.eos_id
+        self._cache: dict[tuple[str, bool], list[int]] = {}
+
+    def word(self, word: str, first: bool = False) -> list[int]:
+        key = (word, first)
+        if key not in self._cache:
+            if word == EOS:
+                ids = [self.eos_id]
+            else:
+                ids = self.tokenizer.encode(word if first else " " + word, add_special_tokens=False)
+            self._cache[key] = ids
+        return self._cache[key]
+
+    def words(self, words: list[str]) -> list[int]:
+        return [i for n, w in enumerate(words) for i in self.word(w, first=n == 0)]
+
+
+@dataclass
+class Batch:
+    input_ids: torch.Tensor  # (B, T) token ids, right-padded
+    labels: torch.Tensor  # (B, T) answer token ids, IGNORE elsewhere
+
+    def __len__(self) -> int:
+        return self.input_ids.shape[0]
+
+
+def encode(examples: list[Example], encoder: Encoder) -> Batch:
+    """Examples -> one right-padded batch (B, T)."""
+    rows, labels = [], []
+    for example in examples:
+        prompt = encoder.words(example.prompt)
+        answer = [i for w in example.answer for i in encoder.word(w)]
+        rows.append(prompt + answer)
+        labels.append([IGNORE] * len(prompt) + answer)
+    width = max(map(len, rows))
+    input_ids = torch.full((len(rows), width), encoder.pad_id, dtype=torch.long)
+    label_ids = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+    for n, (row, label) in enumerate(zip(rows, labels, strict=True)):
+        input_ids[n, : len(row)] = torch.tensor(row)
+        label_ids[n, : len(label)] = torch.tensor(label)
+    return Batch(input_ids, label_ids)
+
+
+class TaskData:
+    """Training batches and a held-out evaluation set for one task.
+
+    The evaluation set depends only on the task (the same for every seed and method, so runs compare
+    fairly); training batches come from `seed` and never repeat an evaluation prompt. Every method
+    trained with the same seed sees the same sequence of batches.
+    """
+
+    def __init__(
+        self,
+        task: Task,
+        encoder: Encoder,
+        *,
+        words: tuple[str, ...] = (),
+        seed: int = 0,
+        batch_size: int = 64,
+        eval_size: int = 256,
+    ):
+        self.task, self.encoder, self.words, self.batch_size = task, encoder, words, batch_size
+        eval_rng = random.Random(f"eval:{task.name}")  # str seeds are hashed with sha512: stable
+        held_out: dict[tuple[str, ...], Example] = {}
+        while len(held_out) < eval_size:
+            example = make_example(task, eval_rng, words)
+            held_out.setdefault(example.key(), example)
+        self.eval_examples = list(held_out.values())
+        self.eval_batch = encode(self.eval_examples, encoder)
+        self._held_out = set(held_out)
+        self._rng = random.Random(f"train:{task.name}:{seed}")
+
+    def next_batch(self) -> Batch:
+        examples: list[Example] = []
+        while len(examples) < self.batch_size:
+            example = make_example(self.task, self._rng, self.words)
+            if example.key() not in self._held_out:
+                examples.append(example)
+        return encode(examples, self.encoder)

@@ -1,0 +1,174 @@
+"""Pretraining the bundled base model: a tiny GPT-2 that knows six digit skills by name.
+
+    studykit model pretrain --out DIR --seed 0     # what built studykit/lab/base_model/
+
+Each training line is `word : digits = answer <eos>` with the word of one of the `PRETRAINING`
+tasks; the loss covers the answer tokens only. Every example starts at a random position offset
+(0..max_offset): GPT-2 has learned absolute position embeddings, so without this, k virtual tokens
+prepended by a soft prompt or a prefix would push the real tokens to positions the model never saw,
+and prompt tuning would stall.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from studykit.lab.base import import_transformers, use_one_thread
+from studykit.lab.data import Encoder, TaskData, encode
+from studykit.lab.evaluate import Scores, answer_loss, evaluate
+from studykit.lab.results import Progress, ProgressCallback, StopCheck
+from studykit.lab.tasks import EOS, PAD, PRETRAINING, UNK, make_example, vocabulary
+
+RECIPE_FILE = "studykit_pretrain.json"  # the settings a model directory was pretrained with
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    seed: int = 0
+    steps: int = 4000
+    batch_size: int = 64
+    lr: float = 3e-3  # peak; cosine decay to 0 (without the decay `sort` oscillates for long)
+    warmup: int = 100  # steps of linear warm-up
+    max_offset: int = 8  # random position offsets 0..max_offset for prepended virtual tokens
+    eval_every: int = 250
+    layers: int = 2
+    width: int = 64
+    heads: int = 4
+    positions: int = 32  # longest line (16 tokens) + max_offset + room for a prompt
+
+
+def build_tokenizer():
+    """A word-level tokenizer over `tasks.vocabulary()`: one token per whitespace-separated word."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+
+    PreTrainedTokenizerFast = import_transformers().PreTrainedTokenizerFast
+
+    vocab = {word: i for i, word in enumerate(vocabulary())}
+    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token=UNK))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    core.decoder = decoders.WordPiece(prefix="##")  # joins words with spaces
+    return PreTrainedTokenizerFast(
+        tokenizer_object=core, unk_token=UNK, pad_token=PAD, eos_token=EOS, bos_token=EOS
+    )
+
+
+def build_model(config: PretrainConfig, tokenizer):
+    """A fresh GPT-2 with the config's shape, initialised from torch's global generator."""
+    transformers = import_transformers()
+    gpt2 = transformers.GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=config.positions,
+        n_embd=config.width,
+        n_layer=config.layers,
+        n_head=config.heads,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,  # no dropout: runs repeat bit for bit
+        bos_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return transformers.GPT2LMHeadModel(gpt2)
+
+
+def task_scores(model, tokenizer) -> dict[str, Scores]:
+    """Exact match of every pretraining task with its instruction word, on the held-out sets."""
+    encoder = Encoder(tokenizer)
+    model.eval()
+    out = {}
+    for name, task in PRETRAINING.items():
+        data = TaskData(task, encoder, words=task.words, eval_size=256)
+        out[name] = evaluate(
+            lambda ids: model(input_ids=ids, use_cache=False).logits, data.eval_batch
+        )
+    return out
+
+
+def _lr_factor(step: int, config: PretrainConfig) -> float:
+    if step < config.warmup:
+        return (step + 1) / config.warmup
+    progress = (step - config.warmup) / max(1, config.steps - config.warmup)
+    return 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def pretrain(
+    out_dir: Path,
+    config: PretrainConfig = PretrainConfig(),
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+) -> dict[str, Scores]:
+    """Train a base model from scratch and save it (weights, tokenizer, recipe) to `out_dir`.
+
+    Returns the per-task scores of the saved model. Deterministic for a given seed and thread count.
+    """
+    use_one_thread()
+    torch.manual_seed(config.seed)
+    tokenizer = build_tokenizer()
+    model = build_model(config, tokenizer)
+    encoder = Encoder(tokenizer)
+    held_out = {
+        ex.key()
+        for task in PRETRAINING.values()
+        for ex in TaskData(task, encoder, words=task.words).eval_examples
+    }
+    rng = random.Random(f"pretrain:{config.seed}")
+    tasks = list(PRETRAINING.values())
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _lr_factor(s, config))
+    start = time.perf_counter()
+    model.train()
+    for step in range(1, config.steps + 1):
+        examples = []
+        while len(examples) < config.batch_size:
+            task = rng.choice(tasks)
+            example = make_example(task, rng, task.words)
+            if example.key() not in held_out:
+                examples.append(example)
+        batch = encode(examples, encoder)
+        B, T = batch.input_ids.shape
+        offsets = torch.tensor([rng.randint(0, config.max_offset) for _ in range(B)])
+        position_ids = torch.arange(T).unsqueeze(0) + offsets.unsqueeze(1)  # (B, T)
+        logits = model(input_ids=batch.input_ids, position_ids=position_ids, use_cache=False).logits
+        loss = answer_loss(logits, batch.labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        metrics = {}
+        if step % config.eval_every == 0 or step == config.steps:
+            metrics = {name: s.exact_match for name, s in task_scores(model, tokenizer).items()}
+            model.train()
+        if on_progress:
+            on_progress(
+                Progress(
+                    "pretrain",
+                    step,
+                    config.steps,
+                    loss.item(),
+                    metrics,
+                    time.perf_counter() - start,
+                )
+            )
+        if should_stop and should_stop():
+            break
+    model.eval()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    final = task_scores(model, tokenizer)
+    recipe = {
+        "config": asdict(config),
+        "steps_done": step,
+        "seconds": round(time.perf_counter() - start, 1),
+        "exact_match": {name: s.exact_match for name, s in final.items()},
+    }
+    (out_dir / RECIPE_FILE).write_text(json.dumps(recipe, indent=2) + "\n", encoding="utf-8")
+    return final
