@@ -1,0 +1,130 @@
+"""What every lab run shares: the frozen base model, the seed, the callbacks, and the result.
+
+A lab module (`studykit/lab/labs/<name>.py`) is a short script over a `LabRun`:
+
+    def run(params, *, on_progress=None, should_stop=None) -> LabResult:
+        lab = LabRun("my-lab", params, on_progress, should_stop)    # loads the base, checksums it
+        data = lab.data("reverse")                                    # instruction word removed
+        lab.measure("no-prompt", data)                                # untrained: one evaluation
+        lab.train("prompt-tuning", data, TrainConfig(steps=100, lr=0.1), virtual_tokens=4)
+        lab.claim("the prompt helped", lab.em("prompt-tuning") > lab.em("no-prompt"))
+        return lab.finish()                                           # checksum after, wall time
+
+Method keys may carry a part, as in "skill/prompt-tuning": the part before the slash groups rows
+in tables and curves; the part after it names the method built by `methods.build`.
+When `should_stop()` turns true, `train` returns early and `stopped` is true: the lab should skip
+what is left and `finish()`, which marks the result interrupted.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from torch import nn
+
+from studykit.lab.base import Base, load_base, use_one_thread
+from studykit.lab.data import Encoder, TaskData
+from studykit.lab.measure import checksum, seed_everything
+from studykit.lab.methods import build
+from studykit.lab.results import Claim, LabResult, MethodResult, ProgressCallback, StopCheck
+from studykit.lab.tasks import Task, get_task
+from studykit.lab.train import TrainConfig, measure_only, train
+
+
+class LabRun:
+    def __init__(
+        self,
+        lab: str,
+        params: dict[str, Any],
+        on_progress: ProgressCallback | None = None,
+        should_stop: StopCheck | None = None,
+    ):
+        self.started = time.perf_counter()
+        self.params = params
+        self.seed = int(params.get("seed", 0))
+        self.on_progress, self.should_stop = on_progress, should_stop
+        use_one_thread()
+        seed_everything(self.seed)
+        self.base: Base = load_base(params.get("model") or None)
+        self.encoder = Encoder(self.base.tokenizer)
+        self.result = LabResult(
+            lab=lab, seed=self.seed, model=str(self.base.path), params=dict(params)
+        )
+        self.result.base_checksum_before = checksum(self.base.model)
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.should_stop and self.should_stop())
+
+    def data(
+        self,
+        task: str | Task,
+        words: tuple[str, ...] = (),
+        batch_size: int = 64,
+        eval_size: int = 256,
+    ) -> TaskData:
+        """Batches and a held-out set for a task; `words` open each prompt (default: none)."""
+        task = get_task(task) if isinstance(task, str) else task
+        return TaskData(
+            task,
+            self.encoder,
+            words=words,
+            seed=self.seed,
+            batch_size=batch_size,
+            eval_size=eval_size,
+        )
+
+    def measure(self, key: str, data: TaskData, method: str | None = None) -> MethodResult:
+        """Score an untrained method (default: the frozen base) and record it under `key`."""
+        model = build(method or _method_name(key), self.base, seed=self.seed)
+        result = measure_only(model, data, base_params=self.base.num_params)
+        self.result.methods[key] = result
+        return result
+
+    def train(
+        self,
+        key: str,
+        data: TaskData,
+        config: TrainConfig,
+        method: str | None = None,
+        **build_args: Any,
+    ) -> tuple[MethodResult, nn.Module]:
+        """Build method `key` (or `method`), train it, record the result; returns both."""
+        model = build(method or _method_name(key), self.base, seed=self.seed, **build_args)
+        result = train(
+            key,
+            model,
+            data,
+            config,
+            base_params=self.base.num_params,
+            on_progress=self.on_progress,
+            should_stop=self.should_stop,
+        )
+        self.result.methods[key] = result
+        return result, model
+
+    def em(self, key: str) -> float:
+        """Exact match after training (or as measured) of a recorded method."""
+        return self.result.methods[key].exact_match_after
+
+    def claim(self, text: str, holds: bool) -> None:
+        self.result.claims.append(Claim(text, bool(holds)))
+
+    def table(self, name: str, columns: list[str], rows: list[list[Any]]) -> None:
+        """A lab-specific table, rendered by the CLI and the TUI under `name`."""
+        self.result.tables[name] = {"columns": columns, "rows": rows}
+
+    def base_unchanged(self) -> bool:
+        """Whether the base model's weights are still bit-for-bit what they were at the start."""
+        return checksum(self.base.model) == self.result.base_checksum_before
+
+    def finish(self) -> LabResult:
+        self.result.base_checksum_after = checksum(self.base.model)
+        self.result.interrupted = self.stopped
+        self.result.wall_seconds = time.perf_counter() - self.started
+        return self.result
+
+
+def _method_name(key: str) -> str:
+    return key.rsplit("/", 1)[-1]

@@ -1,0 +1,430 @@
+"""Lab `backprop`: the chain rule made visible on a soft prompt in front of a frozen model.
+
+    studykit lab backprop
+
+One backward call carries the loss's gradient from the logits back through every layer of the
+frozen model to the k prompt vectors. The lab shows it four ways:
+
+1. Gradient flow: the gradient norm at each layer's activations on the way back (hooks that call
+   `retain_grad`), and which parameters end up with a `.grad` (only the prompt).
+2. Finite differences in float64: a few prompt coordinates nudged by ±ε; the slope of the loss
+   must match the backward pass's gradient (relative error < 1e-4).
+3. The cost of a backward pass with and without weight gradients (median of several repetitions).
+4. A short prompt-tuning run: the prompt moves, the base checksum stays the same.
+
+`activation_gradients` is also used by the `soft-prompt` lab.
+"""
+
+from __future__ import annotations
+
+import copy
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from studykit.lab.data import Batch
+from studykit.lab.evaluate import answer_loss
+from studykit.lab.harness import LabRun
+from studykit.lab.measure import generator
+from studykit.lab.results import LabResult, Progress, ProgressCallback, StopCheck
+from studykit.lab.soft_prompt import SoftPrompt
+from studykit.lab.train import TrainConfig, train
+
+FD_TOLERANCE = 1e-4  # the relative error a correct float64 gradient stays under
+
+
+# -- 1. gradient flow -------------------------------------------------------------------------
+
+
+def transformer_blocks(model: nn.Module) -> nn.ModuleList:
+    """The model's stack of layers: the first ModuleList as long as `num_hidden_layers`
+    (GPT-2's `transformer.h`, Llama's `model.layers`, ...)."""
+    layers = model.config.num_hidden_layers
+    for module in model.modules():
+        if isinstance(module, nn.ModuleList) and len(module) == layers:
+            return module
+    raise ValueError(f"no list of {layers} layers found in {type(model).__name__}")
+
+
+@dataclass
+class Activation:
+    """One tensor on the path from the prompt to the loss, with the gradient that reached it."""
+
+    name: str
+    shape: tuple[int, ...]
+    grad_norm: float  # ‖∂L/∂activation‖ over the whole tensor
+    prompt_grad_norm: float | None  # the same over the k prompt positions (None: no such rows)
+
+
+@dataclass
+class GradientFlow:
+    loss: float
+    activations: list[Activation]  # from the loss back to the prompt: logits first, prompt last
+    joined_shape: tuple[int, ...]  # (B, k+T, d): the prompt joined to the word embeddings
+    with_grad: list[str]  # names of the parameters whose .grad is set after backward
+    frozen_without_grad: int  # frozen weight tensors whose .grad stayed None
+    frozen_total: int
+    prompt_is_sum_of_joined: bool  # prompt.grad == Σ over the batch of ∂L/∂joined[:, :k]
+
+
+def activation_gradients(prompt: SoftPrompt, batch: Batch) -> GradientFlow:
+    """One forward and backward pass of `prompt` on `batch`, recording the gradient at each layer.
+
+    Forward hooks call `retain_grad()` on: the joined input (B, k+T, d) the model receives as
+    `inputs_embeds`, each layer's input and output (B, k+T, d), and the logits (B, T, V).
+    """
+    k = prompt.virtual_tokens
+    model = prompt.base
+    blocks = transformer_blocks(model)
+    kept: list[tuple[str, torch.Tensor]] = []  # in forward order
+
+    def keep(name: str, tensor: torch.Tensor) -> None:
+        tensor.retain_grad()  # a non-leaf tensor keeps its .grad only when asked
+        kept.append((name, tensor))
+
+    def on_model_input(_module, _args, kwargs):
+        keep("joined input (prompt + word embeddings)", kwargs["inputs_embeds"])
+
+    def on_first_block_input(_module, args):
+        keep("layer 1 input (+ position embeddings)", args[0])
+
+    def on_block_output(index: int) -> Callable:
+        def hook(_module, _args, output):
+            keep(f"layer {index + 1} output", output[0] if isinstance(output, tuple) else output)
+
+        return hook
+
+    handles = [
+        model.register_forward_pre_hook(on_model_input, with_kwargs=True),
+        blocks[0].register_forward_pre_hook(on_first_block_input),
+    ]
+    handles += [block.register_forward_hook(on_block_output(i)) for i, block in enumerate(blocks)]
+    try:
+        prompt.zero_grad(set_to_none=True)
+        logits = prompt(batch.input_ids)  # (B, T, V)
+        logits.retain_grad()
+        loss = answer_loss(logits, batch.labels)
+        loss.backward()
+    finally:
+        for handle in handles:
+            handle.remove()
+
+    joined = kept[0][1]
+    rows = [Activation("logits", tuple(logits.shape), logits.grad.norm().item(), None)]
+    for name, tensor in reversed(kept):
+        rows.append(
+            Activation(
+                name,
+                tuple(tensor.shape),
+                tensor.grad.norm().item(),
+                tensor.grad[:, :k].norm().item(),
+            )
+        )
+    rows.append(
+        Activation(
+            "prompt (the parameter)",
+            tuple(prompt.prompt.shape),
+            prompt.prompt.grad.norm().item(),
+            prompt.prompt.grad.norm().item(),
+        )
+    )
+    frozen = [p for p in model.parameters() if not p.requires_grad]
+    return GradientFlow(
+        loss=loss.item(),
+        activations=rows,
+        joined_shape=tuple(joined.shape),
+        with_grad=[name for name, p in prompt.named_parameters() if p.grad is not None],
+        frozen_without_grad=sum(p.grad is None for p in frozen),
+        frozen_total=len(frozen),
+        prompt_is_sum_of_joined=torch.allclose(
+            prompt.prompt.grad, joined.grad[:, :k].sum(0), rtol=1e-5, atol=1e-8
+        ),
+    )
+
+
+# -- 2. finite differences ----------------------------------------------------------------------
+
+
+@dataclass
+class FiniteDifference:
+    coordinates: list[tuple[int, int]]  # (virtual token, dimension) of each checked number
+    backprop: list[float]  # ∂L/∂prompt[i, j] from the backward pass
+    numeric: list[float]  # (L(θ + ε) − L(θ − ε)) / 2ε
+    relative_errors: list[float]
+    epsilon: float
+    forward_passes: int
+
+    @property
+    def max_relative_error(self) -> float:
+        return max(self.relative_errors)
+
+
+def finite_difference_check(
+    loss_at: Callable[[], torch.Tensor],
+    prompt: nn.Parameter,
+    gradient: torch.Tensor,
+    coordinates: list[tuple[int, int]],
+    epsilon: float = 1e-6,
+) -> FiniteDifference:
+    """Compare `gradient` (from backprop) with central differences of `loss_at()` at `coordinates`.
+
+    The relative error of one coordinate is |numeric − backprop| / max(|numeric|, |backprop|).
+    Run in float64: in float32 rounding alone would swamp a 1e-4 comparison.
+    """
+    numeric, relative = [], []
+    with torch.no_grad():
+        for i, j in coordinates:
+            original = prompt[i, j].item()
+            prompt[i, j] = original + epsilon
+            up = loss_at().item()
+            prompt[i, j] = original - epsilon
+            down = loss_at().item()
+            prompt[i, j] = original
+            slope = (up - down) / (2 * epsilon)
+            exact = gradient[i, j].item()
+            numeric.append(slope)
+            relative.append(abs(slope - exact) / max(abs(slope), abs(exact), 1e-30))
+    return FiniteDifference(
+        coordinates,
+        [gradient[i, j].item() for i, j in coordinates],
+        numeric,
+        relative,
+        epsilon,
+        2 * len(coordinates),
+    )
+
+
+def float64_prompt(prompt: SoftPrompt) -> SoftPrompt:
+    """A float64 copy of a soft prompt and its frozen model (the original stays untouched)."""
+    copied = copy.deepcopy(prompt)
+    return copied.double()
+
+
+# -- 3. the cost of weight gradients ------------------------------------------------------------
+
+
+@dataclass
+class BackwardCost:
+    repeats: int
+    frozen_ms: float  # median backward time with frozen weights (prompt gradient only)
+    unfrozen_ms: float  # median backward time when every weight also wants a gradient
+    frozen_grad_tensors: int
+    unfrozen_grad_tensors: int
+    frozen_grad_numbers: int
+    unfrozen_grad_numbers: int
+
+
+def _timed_backward(prompt: SoftPrompt, batch: Batch) -> tuple[float, int, int]:
+    """Seconds of one backward pass (the forward pass is not timed), and the gradients it wrote."""
+    prompt.zero_grad(set_to_none=True)
+    loss = answer_loss(prompt(batch.input_ids), batch.labels)
+    tick = time.perf_counter()
+    loss.backward()
+    seconds = time.perf_counter() - tick
+    grads = [p.grad for p in prompt.parameters() if p.grad is not None]
+    return seconds, len(grads), sum(g.numel() for g in grads)
+
+
+def backward_cost(
+    prompt: SoftPrompt, batch: Batch, repeats: int, should_stop: StopCheck | None = None
+) -> BackwardCost:
+    """Median backward time of the prompt over the frozen model vs over a copy whose weights all
+    require gradients. The two are timed in alternation so a busy machine slows both alike."""
+    unfrozen = copy.deepcopy(prompt)
+    unfrozen.base.requires_grad_(True)
+    for _ in range(2):  # warm-up: first passes allocate
+        _timed_backward(prompt, batch)
+        _timed_backward(unfrozen, batch)
+    frozen_times, unfrozen_times = [], []
+    for _ in range(repeats):
+        seconds, frozen_tensors, frozen_numbers = _timed_backward(prompt, batch)
+        frozen_times.append(seconds)
+        seconds, unfrozen_tensors, unfrozen_numbers = _timed_backward(unfrozen, batch)
+        unfrozen_times.append(seconds)
+        if should_stop and should_stop():
+            break
+    prompt.zero_grad(set_to_none=True)
+    return BackwardCost(
+        len(frozen_times),
+        1000 * statistics.median(frozen_times),
+        1000 * statistics.median(unfrozen_times),
+        frozen_tensors,
+        unfrozen_tensors,
+        frozen_numbers,
+        unfrozen_numbers,
+    )
+
+
+# -- the lab ------------------------------------------------------------------------------------
+
+
+def run(
+    params: dict[str, Any],
+    *,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+) -> LabResult:
+    lab = LabRun("backprop", params, on_progress, should_stop)
+    k, seed = params["virtual_tokens"], lab.seed
+    data = lab.data(params["task"])
+    batch = data.next_batch()
+    prompt = SoftPrompt(lab.base.model, k, generator=generator(seed, "prompt-tuning"))
+
+    flow = activation_gradients(prompt, batch)
+    _report("gradient-flow", 1, 1, flow.loss, on_progress)
+    _flow_table(lab, flow)
+    layers = [a for a in flow.activations if a.name.startswith("layer")]
+    lab.claim(
+        f"the gradient reached the prompt through all {lab.base.shape[0]} layers: "
+        f"nonzero at each of {len(layers)} layer activations and at the prompt",
+        all(a.grad_norm > 0 for a in flow.activations),
+    )
+    lab.claim(
+        "the prompt's gradient is the sum over the batch of the gradient at its k input "
+        "positions (the last link of the chain)",
+        flow.prompt_is_sum_of_joined,
+    )
+    lab.claim(
+        f"after backward only the prompt has a .grad; all {flow.frozen_total} frozen weight "
+        "tensors' .grad stayed None",
+        flow.with_grad == ["prompt"] and flow.frozen_without_grad == flow.frozen_total,
+    )
+
+    if not lab.stopped:
+        fd = _finite_differences(prompt, batch, params["fd_coordinates"], seed, on_progress)
+        lab.table(
+            "finite differences (float64)",
+            ["prompt coordinate", "backprop", "finite difference", "relative error"],
+            [
+                [f"[{i}, {j}]", f"{b:.6e}", f"{n:.6e}", f"{e:.1e}"]
+                for (i, j), b, n, e in zip(
+                    fd.coordinates, fd.backprop, fd.numeric, fd.relative_errors, strict=True
+                )
+            ],
+        )
+        lab.result.tables["finite differences (float64)"]["note"] = (
+            f"ε = {fd.epsilon:g}; {fd.forward_passes} forward passes checked "
+            f"{len(fd.coordinates)} of {prompt.prompt.numel()} numbers that one backward pass "
+            "produced together"
+        )
+        lab.claim(
+            f"finite differences in float64 agree with backprop on {len(fd.coordinates)} "
+            f"prompt coordinates (max relative error {fd.max_relative_error:.1e} < "
+            f"{FD_TOLERANCE:g})",
+            fd.max_relative_error < FD_TOLERANCE,
+        )
+
+    if not lab.stopped:
+        cost = backward_cost(prompt, batch, params["repeats"], should_stop)
+        _report("backward-cost", 1, 1, flow.loss, on_progress)
+        _cost_table(lab, cost)
+        faster = cost.frozen_ms < cost.unfrozen_ms
+        lab.claim(
+            f"without weight gradients the backward pass wrote {cost.frozen_grad_tensors} "
+            f"gradient tensor ({cost.frozen_grad_numbers:,} numbers); with them "
+            f"{cost.unfrozen_grad_tensors} ({cost.unfrozen_grad_numbers:,} numbers)",
+            cost.frozen_grad_tensors == 1 and cost.unfrozen_grad_tensors == 1 + flow.frozen_total,
+        )
+        lab.claim(
+            f"on this run the backward pass without weight gradients was "
+            f"{'faster' if faster else 'not faster'}: median {cost.frozen_ms:.2f} ms vs "
+            f"{cost.unfrozen_ms:.2f} ms over {cost.repeats} repetitions",
+            faster,
+        )
+
+    if not lab.stopped:  # the same prompt object trains: every later step repeats part 1
+        start = prompt.prompt.detach().clone()
+        config = TrainConfig(steps=params["steps"], lr=params["lr"], eval_every=10)
+        result = train(
+            "prompt-tuning",
+            prompt,
+            data,
+            config,
+            base_params=lab.base.num_params,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+        lab.result.methods["prompt-tuning"] = result
+        moved = (prompt.prompt.detach() - start).norm().item()
+        result.extra["prompt_moved_by"] = moved
+        lab.claim(
+            f"{result.steps} update steps moved the prompt (by {moved:.3g} in norm) "
+            "and left every base weight bit-identical (checksum)",
+            moved > 0 and lab.base_unchanged(),
+        )
+    return lab.finish()
+
+
+def _finite_differences(
+    prompt: SoftPrompt, batch: Batch, count: int, seed: int, on_progress: ProgressCallback | None
+) -> FiniteDifference:
+    exact = float64_prompt(prompt)
+    exact.zero_grad(set_to_none=True)
+    answer_loss(exact(batch.input_ids), batch.labels).backward()
+    k, d = exact.prompt.shape
+    picks = torch.randperm(k * d, generator=generator(seed, "finite-difference"))[:count]
+    coordinates = [(int(n) // d, int(n) % d) for n in picks]
+    result = finite_difference_check(
+        lambda: answer_loss(exact(batch.input_ids), batch.labels),
+        exact.prompt,
+        exact.prompt.grad,
+        coordinates,
+    )
+    _report("finite-difference", len(coordinates), len(coordinates), 0.0, on_progress)
+    return result
+
+
+def _report(
+    method: str, step: int, total: int, loss: float, on_progress: ProgressCallback | None
+) -> None:
+    if on_progress:
+        on_progress(Progress(method, step, total, loss))
+
+
+def _flow_table(lab: LabRun, flow: GradientFlow) -> None:
+    rows, previous = [], None
+    for a in flow.activations:
+        ratio = "" if previous is None or previous == 0 else f"×{a.grad_norm / previous:.3g}"
+        at_prompt = "—" if a.prompt_grad_norm is None else f"{a.prompt_grad_norm:.3e}"
+        rows.append([a.name, "×".join(map(str, a.shape)), f"{a.grad_norm:.3e}", at_prompt, ratio])
+        previous = a.grad_norm
+    lab.table(
+        "gradient flow, loss → prompt",
+        ["activation", "shape", "‖∂L/∂x‖", "at the prompt positions", "vs. the row above"],
+        rows,
+    )
+    lab.result.tables["gradient flow, loss → prompt"]["note"] = (
+        f"loss {flow.loss:.4f}; parameters with a .grad: {', '.join(flow.with_grad) or 'none'}; "
+        f"frozen weight tensors with .grad None: {flow.frozen_without_grad}/{flow.frozen_total}"
+    )
+
+
+def _cost_table(lab: LabRun, cost: BackwardCost) -> None:
+    lab.table(
+        "cost of one backward pass",
+        ["weights", "median ms", "gradient tensors", "gradient numbers"],
+        [
+            [
+                "frozen (prompt gradient only)",
+                f"{cost.frozen_ms:.2f}",
+                cost.frozen_grad_tensors,
+                cost.frozen_grad_numbers,
+            ],
+            [
+                "trainable (every weight's gradient too)",
+                f"{cost.unfrozen_ms:.2f}",
+                cost.unfrozen_grad_tensors,
+                cost.unfrozen_grad_numbers,
+            ],
+        ],
+    )
+    lab.result.tables["cost of one backward pass"]["note"] = (
+        f"median of {cost.repeats} repetitions, timed in alternation; ratio "
+        f"{cost.unfrozen_ms / cost.frozen_ms:.2f}×. Both passes compute the gradient at every "
+        "activation; only the weight-gradient products differ."
+    )

@@ -1,0 +1,91 @@
+"""Prefix tuning (Li & Liang, 2021): trainable keys and values at every layer.
+
+Every real token attends, in every layer, to k extra key/value pairs as if k tokens had come
+before it. Unlike a soft prompt, which only enters at the input, the prefix conditions each layer
+directly. The base model is frozen; only the prefix learns.
+
+    prefix = Prefix(base.model, virtual_tokens=4)
+    logits = prefix(input_ids)          # (B, T, V)
+
+The prefix is handed to the model as its attention cache (`past_key_values`), rebuilt for every
+forward pass because the model appends the real tokens' keys and values to the cache it is given.
+Layout per virtual token, as in peft's `PrefixTuningConfig`: [layer][key|value][head][head_dim].
+With `mlp_hidden`, the prefix is computed by a small MLP from k embeddings (Li & Liang's
+reparameterisation, which they found steadier to train); without it, the numbers train directly.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Prefix(nn.Module):
+    """A frozen causal LM with k trainable key/value pairs per layer.
+
+    Trainable numbers: k·2·L·d directly, or k·d + (d·h + h) + (h·2·L·d + 2·L·d) with the MLP.
+    """
+
+    def __init__(
+        self,
+        base: nn.Module,
+        virtual_tokens: int,
+        mlp_hidden: int = 0,
+        init: str = "random",
+        generator: torch.Generator | None = None,
+    ):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        c = base.config
+        self.virtual_tokens = k = virtual_tokens
+        self.layers = c.num_hidden_layers
+        self.kv_heads = getattr(c, "num_key_value_heads", None) or c.num_attention_heads
+        self.head_dim = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
+        width = 2 * self.layers * self.kv_heads * self.head_dim  # numbers per virtual token
+        d = c.hidden_size
+        if init == "vocab":  # the keys and values the model itself makes for k random words
+            start = self._word_key_values(k, generator)  # (k, width)
+        elif init == "random":  # standard normal, like peft's nn.Embedding
+            start = torch.randn(k, width if not mlp_hidden else d, generator=generator)
+        else:
+            raise ValueError(f'init must be "vocab" or "random", got {init!r}')
+        if mlp_hidden:
+            if init == "vocab":  # the MLP input starts from word embeddings instead
+                table = base.get_input_embeddings().weight
+                start = table[torch.randint(table.shape[0], (k,), generator=generator)].clone()
+            self.embedding = nn.Parameter(start.detach())  # (k, d)
+            self.mlp = nn.Sequential(
+                nn.Linear(d, mlp_hidden), nn.Tanh(), nn.Linear(mlp_hidden, width)
+            )
+        else:
+            self.prefix = nn.Parameter(start.detach())  # (k, width)
+            self.mlp = None
+
+    def key_values(self) -> torch.Tensor:
+        """The prefix as one matrix (k, 2·L·H·head_dim)."""
+        return self.mlp(self.embedding) if self.mlp is not None else self.prefix
+
+    def cache(self, batch_size: int):
+        """A fresh attention cache with the prefix in every layer: keys, values (B, H, k, hd)."""
+        from transformers import DynamicCache
+
+        k, L, H, hd = self.virtual_tokens, self.layers, self.kv_heads, self.head_dim
+        kv = self.key_values().view(k, 2 * L, H, hd).permute(1, 2, 0, 3)  # (2L, H, k, hd)
+        kv = kv.unsqueeze(1).expand(-1, batch_size, -1, -1, -1)  # (2L, B, H, k, hd)
+        return DynamicCache(ddp_cache_data=[(kv[2 * i], kv[2 * i + 1]) for i in range(L)])
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """input_ids (B, T) -> logits (B, T, V). Real tokens take positions k..k+T-1."""
+        cache = self.cache(input_ids.shape[0])
+        return self.base(input_ids=input_ids, past_key_values=cache, use_cache=True).logits
+
+    @torch.no_grad()
+    def _word_key_values(self, k: int, generator: torch.Generator | None) -> torch.Tensor:
+        """Run k random vocabulary words through the model and keep their keys and values."""
+        ids = torch.randint(self.base.config.vocab_size, (1, k), generator=generator)
+        cache = self.base(input_ids=ids, use_cache=True).past_key_values
+        per_layer = []
+        for layer in cache.layers:  # keys, values: (1, H, k, hd)
+            per_layer += [layer.keys[0], layer.values[0]]
+        kv = torch.stack(per_layer)  # (2L, H, k, hd)
+        return kv.permute(2, 0, 1, 3).reshape(k, -1)  # (k, 2L·H·hd)

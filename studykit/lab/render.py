@@ -1,0 +1,270 @@
+"""Showing a `LabResult` in the terminal, for every lab: the methods table, the curves (plotext),
+the lab's own tables, the base-model checksums and the claims. Also the live progress display
+and the `--plot FILE.png` figure (matplotlib). Torch-free: it reads only `studykit.lab.results`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from studykit.lab.results import LabResult, MethodResult
+from studykit.lab.results import Progress as ProgressEvent
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """ "skill/prompt-tuning" -> ("skill", "prompt tuning"); a key without a part -> ("", ...)."""
+    part, _, method = key.rpartition("/")
+    return part, method.replace("-", " ")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _to_target(m: MethodResult) -> str:
+    if m.steps == 0:
+        return "-"
+    if m.steps_to_target is None:
+        return "no"
+    return f"{m.steps_to_target}/{m.seconds_to_target:.1f}s"
+
+
+def _share(pct: float) -> str:
+    return f"{pct:.0f}%" if pct >= 10 else f"{pct:.2f}%"
+
+
+def methods_table(result: LabResult) -> Table:
+    """One row per method (grouped under a heading per part): what trains, how well, how fast,
+    how much memory."""
+    target = next((m.extra["target"] for m in result.methods.values() if "target" in m.extra), None)
+    table = Table(
+        title="Methods",
+        title_justify="left",
+        header_style="bold underline",
+        box=None,
+        pad_edge=False,
+        padding=(0, 1),
+    )
+    table.add_column("method", no_wrap=True)
+    for name in [
+        "trains",
+        "%",
+        "before",
+        "after",
+        "steps",
+        f"to {target:.0%}" if target is not None else "to target",
+        "ms/step",
+        "MB",
+    ]:
+        table.add_column(name, justify="right", no_wrap=True)
+    previous_part = ""
+    for key, m in result.methods.items():
+        part, method = split_key(key)
+        if part != previous_part:
+            table.add_row(Text(part, style="bold"))
+            previous_part = part
+        table.add_row(
+            ("  " if part else "") + method,
+            f"{m.trainable_params:,}",
+            _share(m.trainable_pct),
+            _pct(m.exact_match_before),
+            _pct(m.exact_match_after),
+            str(m.steps),
+            _to_target(m),
+            f"{m.ms_per_step:.1f}" if m.steps else "-",
+            f"{m.peak_rss_mb:.0f}",
+        )
+    table.caption = (
+        "before/after: exact match on the held-out set; to target: steps/seconds; "
+        "MB: peak resident memory"
+    )
+    table.caption_justify = "left"
+    return table
+
+
+def lab_tables(result: LabResult) -> list[Table]:
+    """The lab-specific tables: `tables[name] = {"columns": [...], "rows": [[...], ...]}`."""
+    out = []
+    for name, spec in result.tables.items():
+        if not isinstance(spec, dict) or "columns" not in spec:
+            continue
+        table = Table(title=name, title_justify="left", header_style="bold")
+        for column in spec["columns"]:
+            table.add_column(str(column))
+        for row in spec.get("rows", []):
+            table.add_row(*(_cell(v) for v in row))
+        out.append(table)
+    return out
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def checksum_lines(result: LabResult) -> Text:
+    before, after = result.base_checksum_before, result.base_checksum_after
+    text = Text("Base model sha256  before ", style="bold")
+    text.append(before[:16] or "-")
+    text.append("…  after ")
+    text.append(after[:16] or "-")
+    text.append("…  ")
+    if before and after:
+        same = before == after
+        text.append("identical" if same else "CHANGED", style="green" if same else "red bold")
+    return text
+
+
+def claims_text(result: LabResult) -> Text:
+    text = Text("Claims checked on this run\n", style="bold")
+    for claim in result.claims:
+        text.append("  ✓ " if claim.holds else "  ✗ ", style="green" if claim.holds else "red")
+        text.append(claim.text + "\n")
+    if not result.claims:
+        text.append("  (none: the run stopped before they could be checked)\n")
+    return text
+
+
+def curves(result: LabResult, width: int = 100, height: int = 14, color: bool = True) -> str:
+    """Exact match against step, one panel per part, one line per trained method (plotext)."""
+    import plotext as plt
+
+    groups: dict[str, list[tuple[str, list[dict[str, float]]]]] = {}
+    for key, m in result.methods.items():
+        points = [p for p in m.curve if "exact_match" in p]
+        if m.steps and len(points) > 1:
+            part, method = split_key(key)
+            groups.setdefault(part, []).append((method, points))
+    if not groups:
+        return ""
+    plt.clear_figure()
+    plt.subplots(1, len(groups))
+    plt.plot_size(width, height)
+    for column, (part, lines) in enumerate(groups.items(), start=1):
+        plt.subplot(1, column)
+        plt.title(f"{part}: exact match" if part else "exact match on the held-out set")
+        for method, points in lines:
+            plt.plot(
+                [p["step"] for p in points],
+                [p["exact_match"] for p in points],
+                label=method,
+                marker="braille",
+            )
+        plt.ylim(0, 1)
+        plt.xlabel("step")
+    if not color:
+        plt.theme("clear")
+    return plt.build()
+
+
+def render(result: LabResult, console: Console, title: str = "") -> None:
+    """Print everything a lab measured, in reading order."""
+    header = Text(title or result.lab, style="bold")
+    header.append(f"   model {result.model}   seed {result.seed}", style="dim")
+    console.print(header)
+    if result.interrupted:
+        console.print(
+            Text("Interrupted: showing what was measured before the stop.", style="yellow bold")
+        )
+    console.print(methods_table(result))
+    plot = curves(result, width=min(console.width, 120), color=console.is_terminal)
+    if plot:
+        console.print(Text.from_ansi(plot))
+    for table in lab_tables(result):
+        console.print(table)
+    console.print(checksum_lines(result))
+    console.print(claims_text(result))
+    console.print(Text(f"Wall time {result.wall_seconds:.1f}s", style="dim"))
+
+
+class LiveProgress:
+    """A rich progress display fed by `Progress` events: one bar per method, with its latest
+    loss and exact match. Use as a context manager and pass the instance as `on_progress`."""
+
+    def __init__(self, console: Console):
+        self.progress = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self.tasks: dict[str, Any] = {}
+        self.latest: dict[str, float] = {}
+
+    def __enter__(self) -> LiveProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if event.method not in self.tasks:
+            part, method = split_key(event.method)
+            label = f"{part}: {method}" if part else method
+            self.tasks[event.method] = self.progress.add_task(
+                label, total=event.total_steps, status=""
+            )
+        if "exact_match" in event.metrics:
+            self.latest[event.method] = event.metrics["exact_match"]
+        match = self.latest.get(event.method)
+        status = f"loss {event.loss:.3f}" + (f"  exact {_pct(match)}" if match is not None else "")
+        self.progress.update(self.tasks[event.method], completed=event.step, status=status)
+
+
+def save_plot(result: LabResult, path: Path) -> Path:
+    """Loss and exact-match curves of every trained method, one column per part (matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    parts: dict[str, list[tuple[str, MethodResult]]] = {}
+    for key, m in result.methods.items():
+        if m.steps:
+            part, method = split_key(key)
+            parts.setdefault(part, []).append((method, m))
+    columns = max(1, len(parts))
+    fig, axes = plt.subplots(2, columns, figsize=(5 * columns, 6), squeeze=False)
+    for column, (part, methods) in enumerate(parts.items()):
+        loss_ax, match_ax = axes[0][column], axes[1][column]
+        for method, m in methods:
+            losses = [p for p in m.curve if "loss" in p]
+            matches = [p for p in m.curve if "exact_match" in p]
+            loss_ax.plot([p["step"] for p in losses], [p["loss"] for p in losses], label=method)
+            match_ax.plot(
+                [p["step"] for p in matches],
+                [p["exact_match"] for p in matches],
+                marker="o",
+                markersize=3,
+                label=method,
+            )
+        loss_ax.set_title(f"{part}: training loss" if part else "training loss")
+        loss_ax.set_yscale("log")
+        match_ax.set_title(f"{part}: held-out exact match" if part else "held-out exact match")
+        match_ax.set_ylim(0, 1.02)
+        match_ax.set_xlabel("step")
+        for ax in (loss_ax, match_ax):
+            ax.legend(fontsize=8)
+            ax.grid(alpha=0.3)
+    fig.suptitle(f"{result.lab} (seed {result.seed})")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def summary(result: LabResult) -> RenderableType:
+    """A compact block (methods table and claims) for places with little room, like a TUI pane."""
+    return Group(methods_table(result), claims_text(result))

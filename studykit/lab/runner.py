@@ -1,0 +1,50 @@
+"""`run_lab`: the one entry point the CLI and the TUI share.
+
+    from studykit.lab.runner import run_lab
+    result = run_lab("prompt-vs-prefix", {"steps": 50}, on_progress=print,
+                     should_stop=lambda: False)
+
+The lab named `my-lab` is declared in `labs/my-lab.yaml` and implemented by
+`studykit/lab/labs/my_lab.py`, which defines
+`run(params, *, on_progress, should_stop) -> LabResult`.
+Importing this module is cheap; torch loads when a lab module is imported, inside `run_lab`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from studykit.lab.catalog import check_params, get_lab
+from studykit.lab.errors import LabParamError
+from studykit.lab.results import LabResult, ProgressCallback, StopCheck
+
+
+def lab_module_name(name: str) -> str:
+    return "studykit.lab.labs." + name.replace("-", "_")
+
+
+def resolve_params(name: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The lab's defaults overlaid with `params`; raises `UnknownLab` or `LabParamError`."""
+    spec = get_lab(name)
+    params = dict(params or {})
+    problems = check_params(spec, params)
+    if problems:
+        raise LabParamError(problems)
+    return spec.defaults() | params
+
+
+def run_lab(
+    name: str,
+    params: dict[str, Any] | None = None,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+) -> LabResult:
+    """Run lab `name` with `params` (validated against its spec, missing ones defaulted).
+
+    Raises `UnknownLab`, `LabParamError` or `ModelDirError` (all one-line messages) before any
+    training starts. A stop request returns what was measured so far, with `interrupted=True`.
+    """
+    full = resolve_params(name, params)
+    module = importlib.import_module(lab_module_name(name))
+    return module.run(full, on_progress=on_progress, should_stop=should_stop)
