@@ -96,3 +96,23 @@ async def test_a_failing_lab_shows_its_error_and_the_app_keeps_running(make_app,
         await pilot.pause()
         assert isinstance(app.screen, StudyScreen)
     assert store.lab_runs("t-flash") == []
+
+
+async def test_the_real_lab_starts_in_a_thread_and_esc_stops_it(make_app, store):
+    """The bundled prompt-vs-prefix lab with the real runner: torch loads in the worker, the
+    first step arrives, Esc stops the run, and the interrupted run is stored with the card."""
+    app = make_app(lab_runner=None, labs_dir=None)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = LabScreen("t-flash", "prompt-vs-prefix", {"steps": 50})
+        await app.push_screen(screen)
+        for _ in range(600):  # up to 60 s for torch, the model and the first step
+            if screen.query_one("#lab-progress").progress > 0 or not screen.running:
+                break
+            await pilot.pause(0.1)
+        assert screen.running, str(screen.query_one("#lab-status").content)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.result is not None and screen.result.interrupted
+    [run] = store.lab_runs("t-flash")
+    assert run.summary["lab"] == "prompt-vs-prefix" and run.summary["interrupted"] is True

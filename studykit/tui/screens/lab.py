@@ -128,37 +128,30 @@ class LabScreen(Screen[None]):
 
     @on(LabProgressed)
     def _progressed(self, message: LabProgressed) -> None:
-        event = message.progress
-        methods = self._methods(message.history)
-        index = methods.index(event.method)
-        bar = self.query_one(ProgressBar)
-        bar.update(
-            total=event.total_steps * len(methods), progress=index * event.total_steps + event.step
+        event, history = message.progress, message.history
+        # The bar follows the method being trained; a lab may train several one after another.
+        self.query_one(ProgressBar).update(total=event.total_steps, progress=event.step)
+        methods_so_far = len(dict.fromkeys(e.method for e in history))
+        # Evaluation metrics come every few steps: show the latest this method reported.
+        metrics = next(
+            (e.metrics for e in reversed(history) if e.method == event.method and e.metrics), {}
         )
-        metrics = "  ".join(f"{k} {v:.3g}" for k, v in event.metrics.items())
+        figures = "  ".join(f"{name} {value:.3g}" for name, value in metrics.items())
         stopping = ("  stopping…", "$warning") if self.stopping else ("", "")
         self._show_status(
             Content.assemble(
                 (event.method, "bold $secondary"),
-                f" ({index + 1}/{len(methods)})  step {event.step}/{event.total_steps}  ",
-                f"loss {event.loss:.4f}  {metrics}  {event.elapsed:.1f}s",
+                f" (method {methods_so_far})  step {event.step}/{event.total_steps}  ",
+                f"loss {event.loss:.4f}  {figures}  {event.elapsed:.1f}s",
                 stopping,
             )
         )
         metric_chart = self.query_one("#metric-chart", LabChart)
-        if metric_chart.metric is None and event.metrics:
-            metric_chart.metric = next(iter(event.metrics))
+        if metric_chart.metric is None and metrics:
+            metric_chart.metric = next(iter(metrics))
             metric_chart.title = metric_chart.metric
-        self.query_one("#loss-chart", LabChart).draw(message.history)
-        metric_chart.draw(message.history)
-
-    def _methods(self, history: tuple[Any, ...]) -> list[str]:
-        """Methods in run order: the spec's list first, then any the run reported besides."""
-        methods = list(self.spec.compares) if self.spec else []
-        for event in history:
-            if event.method not in methods:
-                methods.append(event.method)
-        return methods or ["run"]
+        self.query_one("#loss-chart", LabChart).draw(history)
+        metric_chart.draw(history)
 
     @on(LabFinished)
     def _finished(self, message: LabFinished) -> None:
