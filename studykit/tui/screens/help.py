@@ -48,17 +48,18 @@ class HelpScreen(ModalScreen[None]):
         seen: set[str] = set()
         for _key, active in self.under.active_bindings.items():
             binding = active.binding
-            if not binding.description or binding.description in seen:
+            # Only what the footer offers: scrolling and focus keys of containers are noise here.
+            if not binding.show or not binding.description or binding.description in seen:
                 continue
             seen.add(binding.description)
             label = binding.key_display or self.app.get_key_display(binding)
-            parts += [(f"{label:>10}", "bold $accent"), "  ", binding.description, "\n"]
-        return Content.assemble(*parts)
+            parts += [(f"{label:<10}", "bold $accent"), binding.description, "\n"]
+        return Content.assemble(*parts).rstrip("\n")
 
     def _how_to(self) -> Content:
         parts: list[Content | str | tuple[str, str]] = [("\nAnswering cards\n", "bold")]
         for kind, how in HOW_TO_ANSWER:
-            parts += [(f"{kind:>16}", "bold $secondary"), "  ", how, "\n"]
+            parts += [(kind, "bold $secondary"), "\n", ("  " + how, ""), "\n"]
         return Content.assemble(*parts)
 
     def action_dismiss(self) -> None:

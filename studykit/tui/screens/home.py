@@ -132,13 +132,16 @@ class HomeScreen(Screen[None]):
         if not problems and self.app.decks:
             return
         errors = sum(1 for p in problems if p.severity == "error")
-        text = (
-            f"{errors} deck error(s), {len(problems) - errors} warning(s): press p to see them."
-            if problems
-            else "No decks found. Pass deck files: studykit study DECK.yaml"
-        )
+        warnings = len(problems) - errors
+        if errors:
+            text = f"{errors} deck error(s), {warnings} warning(s): press p to see them."
+        elif problems:
+            text = f"{warnings} deck warning(s): press p to see them."
+        else:
+            text = "No decks found. Pass deck files: studykit study DECK.yaml"
         banner.update(text)
         banner.add_class("-shown")
+        banner.set_class(bool(problems) and not errors, "-warnings-only")
 
     # -- events and actions ----------------------------------------------------------------------
 

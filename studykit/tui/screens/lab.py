@@ -57,8 +57,8 @@ class LabScreen(Screen[None]):
             yield Static(id="lab-status")
             yield ProgressBar(id="lab-progress", show_eta=False)
             with Horizontal(id="lab-charts"):
-                yield LabChart("loss", id="loss-chart")
-                yield LabChart("metric", id="metric-chart")
+                yield LabChart("loss", plots_loss=True, id="loss-chart")
+                yield LabChart("metric", plots_loss=False, id="metric-chart")
             yield DataTable(id="lab-results", show_cursor=False, zebra_stripes=True)
             yield Static(id="lab-claims")
         yield Footer(compact=True)

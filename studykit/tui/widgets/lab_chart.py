@@ -15,19 +15,20 @@ class LabChart(PlotextPlot):
     LabChart { height: 12; width: 1fr; }
     """
 
-    def __init__(self, title: str, metric: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, title: str, *, plots_loss: bool, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.title = title
-        self.metric = metric  # None: plot the loss
+        self.plots_loss = plots_loss
+        self.metric: str | None = None  # a metric chart draws nothing until this is set
 
     def on_mount(self) -> None:
         super().on_mount()
         self.draw([])
 
     def value(self, event: Any) -> float | None:
-        if self.metric is None:
+        if self.plots_loss:
             return event.loss
-        return event.metrics.get(self.metric)
+        return event.metrics.get(self.metric) if self.metric else None
 
     def draw(self, history: Sequence[Any]) -> None:
         plt = self.plt
