@@ -386,21 +386,29 @@ def _report(
         on_progress(Progress(method, step, total, loss))
 
 
-def _flow_table(lab: LabRun, flow: GradientFlow) -> None:
+FLOW_COLUMNS = ["activation", "shape", "‖∂L/∂x‖", "at the prompt positions", "vs. the row above"]
+
+
+def flow_rows(flow: GradientFlow) -> list[list[str]]:
+    """Table rows of a GradientFlow: each activation's gradient norm and its ratio to the row
+    above (the local derivative the chain rule multiplied in at that step)."""
     rows, previous = [], None
     for a in flow.activations:
         ratio = "" if previous is None or previous == 0 else f"×{a.grad_norm / previous:.3g}"
         at_prompt = "—" if a.prompt_grad_norm is None else f"{a.prompt_grad_norm:.3e}"
         rows.append([a.name, "×".join(map(str, a.shape)), f"{a.grad_norm:.3e}", at_prompt, ratio])
         previous = a.grad_norm
-    lab.table(
-        "gradient flow, loss → prompt",
-        ["activation", "shape", "‖∂L/∂x‖", "at the prompt positions", "vs. the row above"],
-        rows,
-    )
-    lab.result.tables["gradient flow, loss → prompt"]["note"] = (
-        f"loss {flow.loss:.4f}; parameters with a .grad: {', '.join(flow.with_grad) or 'none'}; "
-        f"frozen weight tensors with .grad None: {flow.frozen_without_grad}/{flow.frozen_total}"
+    return rows
+
+
+def _flow_table(lab: LabRun, flow: GradientFlow) -> None:
+    name = "gradient flow, loss → prompt"
+    lab.table(name, FLOW_COLUMNS, flow_rows(flow))
+    lab.result.tables[name]["note"] = (
+        f"loss {flow.loss:.4f}. At the last layer the prompt positions get no gradient: their "
+        "outputs are dropped. Below it they do, because the real tokens attended to them. "
+        f"Parameters with a .grad: {', '.join(flow.with_grad) or 'none'}; frozen weight tensors "
+        f"whose .grad is None: {flow.frozen_without_grad} of {flow.frozen_total}."
     )
 
 

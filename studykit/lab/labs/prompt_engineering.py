@@ -1,0 +1,247 @@
+"""Lab `prompt-engineering`: hand-written prompts, no training at all, against a tuned soft prompt.
+
+    studykit lab prompt-engineering [--task reverse] [--new-task min] [--composed-task reverse+add1]
+
+The frozen model is asked to do three tasks, each with its instruction word removed and replaced
+by whatever a person might write: nothing, each instruction word the model knows, a synonym it
+never saw (which its tokenizer reads as an unknown token), or two words in a row. Every row is one
+evaluation of the same frozen weights: no parameter trains, no optimizer step is taken. Then a
+soft prompt is tuned on the same task for comparison, and its cost is counted.
+
+- skill: a pretrained task: its own word works at once; any other wording fails (brittle).
+- new: a task the model was never named (min): no word written by hand brings it out.
+- composed: two known skills in a row (reverse, then add1): no wording does it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from studykit.lab.data import TaskData
+from studykit.lab.harness import LabRun
+from studykit.lab.methods import build
+from studykit.lab.results import LabResult, MethodResult, ProgressCallback, StopCheck
+from studykit.lab.tasks import PRETRAINING, Task, get_task
+from studykit.lab.train import TrainConfig, count_trainable, measure_only
+
+TARGET = 0.9  # exact match a tuned prompt trains towards (training stops there)
+WORKS = 0.95  # a hand-written prompt "works" at this exact match
+FAILS = 0.25  # a hand-written prompt that scores below this does not do the task
+EVAL_EVERY = 10
+
+# What a person might write instead of the model's own word. None of these is in the bundled
+# model's vocabulary, so its tokenizer reads each as <unk>: wording the model never saw.
+SYNONYMS = {
+    "copy": ["repeat"],
+    "reverse": ["backwards"],
+    "sort": ["order"],
+    "add1": ["increment"],
+    "max": ["largest"],
+    "count": ["length"],
+    "min": ["min", "smallest"],
+}
+
+
+@dataclass
+class Wording:
+    """One hand-written prompt and how it scored."""
+
+    words: tuple[str, ...]
+    kind: str  # "no word", "its own word", "another task's word", "a synonym", "two words"
+    tokens: list[str]  # what the model actually reads
+    exact_match: float
+    trainable: int  # parameters that would train: 0 for every hand-written prompt
+    steps: int  # optimizer steps taken: 0
+    examples: int  # held-out examples scored
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words) or "(none)"
+
+
+def wordings(task: Task) -> list[tuple[tuple[str, ...], str]]:
+    """Every hand-written prompt the lab tries on `task`, with its kind."""
+    own = set(task.words) if task.known else set()
+    rows: list[tuple[tuple[str, ...], str]] = [((), "no word")]
+    for word in PRETRAINING:
+        rows.append(((word,), "its own word" if word in own else "another task's word"))
+    parts = task.name.split("+")
+    for part in parts:
+        rows += [((synonym,), "a synonym") for synonym in SYNONYMS.get(part, [])]
+    if len(parts) == 2:
+        rows += [(tuple(parts), "two words"), (tuple(reversed(parts)), "two words")]
+    return rows
+
+
+def try_wordings(lab: LabRun, task: Task) -> list[Wording]:
+    """Score every wording on the same held-out examples with the frozen model."""
+    frozen = build("no-prompt", lab.base)
+    trainable = count_trainable(frozen)
+    tokenizer = lab.base.tokenizer
+    out = []
+    for words, kind in wordings(task):
+        data = TaskData(task, lab.encoder, words=words, seed=lab.seed)
+        result = measure_only(frozen, data, base_params=lab.base.num_params)
+        tokens = tokenizer.convert_ids_to_tokens(lab.encoder.words(list(words))) if words else []
+        out.append(
+            Wording(
+                words,
+                kind,
+                tokens,
+                result.exact_match_after,
+                trainable,
+                result.steps,
+                len(data.eval_examples),
+            )
+        )
+    return out
+
+
+def run(
+    params: dict[str, Any],
+    *,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+) -> LabResult:
+    lab = LabRun("prompt-engineering", params, on_progress, should_stop)
+    parts = {
+        "skill": get_task(params["task"]),
+        "new": get_task(params["new_task"]),
+        "composed": get_task(params["composed_task"]),
+    }
+    tried: dict[str, list[Wording]] = {}
+    for part, task in parts.items():
+        if lab.stopped:
+            break
+        tried[part] = try_wordings(lab, task)
+        _wording_table(lab, part, task, tried[part])
+        best = max(tried[part], key=lambda w: w.exact_match)
+        lab.result.methods[f"{part}/no-prompt"] = _as_method(lab, tried[part][0])
+        lab.result.methods[f"{part}/best hand-written"] = _as_method(lab, best)
+    config = TrainConfig(
+        steps=params["steps"],
+        lr=params["lr"],
+        eval_every=EVAL_EVERY,
+        target=TARGET,
+        stop_at_target=True,
+    )
+    for part, task in parts.items():
+        if lab.stopped or part not in tried:
+            break
+        lab.train(
+            f"{part}/prompt-tuning",
+            lab.data(task),
+            config,
+            virtual_tokens=params["virtual_tokens"],
+            init=params["init"],
+        )
+    _cost_table(lab, parts, tried)
+    _claims(lab, parts, tried)
+    return lab.finish()
+
+
+def _as_method(lab: LabRun, wording: Wording) -> MethodResult:
+    """A hand-written prompt as a row of the methods table: nothing trained, nothing stepped."""
+    return MethodResult(
+        trainable_params=wording.trainable,
+        trainable_pct=100.0 * wording.trainable / lab.base.num_params,
+        exact_match_before=wording.exact_match,
+        exact_match_after=wording.exact_match,
+        steps=wording.steps,
+        seconds=0.0,
+        ms_per_step=0.0,
+        peak_rss_mb=0.0,
+        extra={"prompt": wording.text, "kind": wording.kind},
+    )
+
+
+def _wording_table(lab: LabRun, part: str, task: Task, tried: list[Wording]) -> None:
+    name = f"{part}: {task.name} ({task.description}), written by hand"
+    rows = [
+        [w.text, w.kind, " ".join(w.tokens) or "—", f"{w.exact_match:.1%}"]
+        for w in sorted(tried, key=lambda w: -w.exact_match)
+    ]
+    lab.table(name, ["prompt", "kind", "as the model reads it", "exact match"], rows)
+    lab.result.tables[name]["note"] = (
+        f"each row: one pass of the frozen model over the same {tried[0].examples} "
+        "held-out examples, prompt written as `WORDS : 3 1 4 =`; 0 parameters trained"
+    )
+
+
+def _cost_table(lab: LabRun, parts: dict[str, Task], tried: dict[str, list[Wording]]) -> None:
+    rows = []
+    for part, task in parts.items():
+        if part not in tried:
+            continue
+        best = max(tried[part], key=lambda w: w.exact_match)
+        rows.append(
+            [
+                part,
+                task.name,
+                f"best hand-written: {best.text}",
+                0,
+                0,
+                "0.0",
+                f"{best.exact_match:.1%}",
+            ]
+        )
+        tuned = lab.result.methods.get(f"{part}/prompt-tuning")
+        if tuned is not None:
+            reached = "" if tuned.steps_to_target is not None else f" (target {TARGET:.0%} not met)"
+            rows.append(
+                [
+                    part,
+                    task.name,
+                    "tuned soft prompt",
+                    f"{tuned.trainable_params:,}",
+                    tuned.steps,
+                    f"{tuned.seconds:.1f}",
+                    f"{tuned.exact_match_after:.1%}{reached}",
+                ]
+            )
+    lab.table(
+        "what each costs and reaches",
+        ["part", "task", "prompt", "trained numbers", "optimizer steps", "seconds", "exact match"],
+        rows,
+    )
+
+
+def _claims(lab: LabRun, parts: dict[str, Task], tried: dict[str, list[Wording]]) -> None:
+    everything = [w for rows in tried.values() for w in rows]
+    if everything:
+        lab.claim(
+            f"all {len(everything)} hand-written prompts trained 0 parameters and took 0 "
+            "optimizer steps",
+            all(w.trainable == 0 and w.steps == 0 for w in everything),
+        )
+    skill = parts["skill"]
+    if "skill" in tried:
+        own = [w for w in tried["skill"] if w.kind == "its own word"]
+        others = [w for w in tried["skill"] if w.kind != "its own word"]
+        own_em = own[0].exact_match if own else 0.0
+        lab.claim(
+            f'the word "{" ".join(skill.words)}" alone does {skill.name}: {own_em:.1%} exact '
+            f"match (≥ {WORKS:.0%}) with no training",
+            own_em >= WORKS,
+        )
+        worst = max(others, key=lambda w: w.exact_match)
+        lab.claim(
+            f"brittle: every other wording of {skill.name} (none, another task's word, a "
+            f"synonym) fails, the best being {worst.text!r} at {worst.exact_match:.1%} "
+            f"(< {FAILS:.0%})",
+            worst.exact_match < FAILS,
+        )
+    for part in ("new", "composed"):
+        if part not in tried:
+            continue
+        task, best = parts[part], max(tried[part], key=lambda w: w.exact_match)
+        lab.claim(
+            f"no hand-written prompt does {task.name} ({len(tried[part])} tried; best "
+            f"{best.text!r} at {best.exact_match:.1%}, < {FAILS:.0%})",
+            best.exact_match < FAILS,
+        )
+    lab.claim(
+        "the base model's weights are bit-for-bit identical at the end (checksum)",
+        lab.base_unchanged(),
+    )

@@ -1,0 +1,274 @@
+"""Lab `soft-prompt`: what a soft prompt is, in shapes, gradients and nearest words.
+
+    studykit lab soft-prompt [--task reverse] [--virtual-tokens 4] [--seeds 3]
+
+A soft prompt is a (k, d) matrix of trainable vectors joined in front of the word embeddings, so
+the frozen model reads a (B, k+T, d) input. The lab shows:
+
+1. The shapes on the way in, and which parameters receive a gradient after one backward pass
+   (only the prompt), while the gradient still crosses every frozen layer to reach it.
+2. Training from two starts, vocabulary embeddings vs random vectors, curves side by side, and
+   per seed which one reached the target first (it changes with the seed, so it is not claimed).
+3. The nearest vocabulary word (cosine) to each vector as training goes, as in Lester et al.
+   (2021, §7): the vectors drift away from every word.
+4. The base model's checksum before and after: unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from studykit.lab.data import TaskData
+from studykit.lab.harness import LabRun
+from studykit.lab.labs.backprop import FLOW_COLUMNS, activation_gradients, flow_rows
+from studykit.lab.methods import build
+from studykit.lab.pretrain import RECIPE_FILE
+from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
+from studykit.lab.soft_prompt import SoftPrompt
+from studykit.lab.tasks import get_task
+from studykit.lab.train import TrainConfig, train
+
+TARGET = 0.9  # exact match that counts as "converged"
+EVAL_EVERY = 10
+INITS = {"vocab-init": "vocab", "random-init": "random"}  # method key -> SoftPrompt init
+WORD_LIKE = 0.99  # a vector this close (cosine) to a word embedding is that word in disguise
+
+
+@dataclass
+class Nearest:
+    """The closest vocabulary word to each prompt vector at one step."""
+
+    step: int
+    words: list[str]
+    cosines: list[float]
+
+
+def nearest_words(prompt: torch.Tensor, table: torch.Tensor, vocabulary: list[str]) -> Nearest:
+    """prompt (k, d), table (V, d) -> the word whose embedding has the highest cosine to each
+    vector. A vector may be close to no word at all: the cosine says how close."""
+    cosine = F.normalize(prompt.detach(), dim=-1) @ F.normalize(table, dim=-1).T  # (k, V)
+    best, index = cosine.max(dim=-1)
+    return Nearest(0, [vocabulary[i] for i in index.tolist()], best.tolist())
+
+
+def run(
+    params: dict[str, Any],
+    *,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+) -> LabResult:
+    lab = LabRun("soft-prompt", params, on_progress, should_stop)
+    k, task = params["virtual_tokens"], get_task(params["task"])
+    data = lab.data(task)
+    _anatomy(lab, data, k)
+
+    table = lab.base.model.get_input_embeddings().weight.detach()  # (V, d)
+    vocabulary = lab.base.tokenizer.convert_ids_to_tokens(list(range(table.shape[0])))
+    config = TrainConfig(
+        steps=params["steps"],
+        lr=params["lr"],
+        eval_every=EVAL_EVERY,
+        target=TARGET,
+        stop_at_target=True,
+    )
+    seeds = range(lab.seed, lab.seed + params["seeds"])
+    per_seed: list[list[Any]] = []
+    trails: dict[str, list[Nearest]] = {}
+    for seed in seeds:
+        results: dict[str, MethodResult] = {}
+        for key, init in INITS.items():
+            if lab.stopped:
+                break
+            prompt = build("prompt-tuning", lab.base, virtual_tokens=k, seed=seed, init=init)
+            seed_data = data if seed == lab.seed else TaskData(task, lab.encoder, seed=seed)
+            trail = [_at(0, nearest_words(prompt.prompt, table, vocabulary))]
+            result = train(
+                key if seed == lab.seed else f"seed {seed}/{key}",
+                prompt,
+                seed_data,
+                config,
+                base_params=lab.base.num_params,
+                on_progress=_tracking(prompt, table, vocabulary, trail, on_progress),
+                should_stop=should_stop,
+            )
+            results[key] = result
+            if seed == lab.seed:  # the lab's own seed: full curves and the nearest words
+                lab.result.methods[key] = result
+                trails[key] = trail
+                result.extra["nearest_words"] = [vars(n) for n in trail]
+        if len(results) == len(INITS):
+            per_seed.append(_race(seed, results))
+    if trails:
+        _nearest_tables(lab, trails, task.words)
+    if per_seed:
+        _init_table(lab, per_seed)
+    _claims(lab, k, trails)
+    return lab.finish()
+
+
+def _at(step: int, nearest: Nearest) -> Nearest:
+    nearest.step = step
+    return nearest
+
+
+def _tracking(
+    prompt: SoftPrompt,
+    table,
+    vocabulary,
+    trail: list[Nearest],
+    on_progress: ProgressCallback | None,
+) -> ProgressCallback:
+    """Pass progress on, and note the nearest words at every evaluation."""
+
+    def callback(event: Progress) -> None:
+        if event.metrics:
+            trail.append(_at(event.step, nearest_words(prompt.prompt, table, vocabulary)))
+        if on_progress:
+            on_progress(event)
+
+    return callback
+
+
+def _anatomy(lab: LabRun, data: TaskData, k: int) -> None:
+    """Shapes and gradients of one forward and backward pass, before any training."""
+    prompt = build("prompt-tuning", lab.base, virtual_tokens=k, seed=lab.seed)
+    batch = data.next_batch()
+    flow = activation_gradients(prompt, batch)
+    B, T = batch.input_ids.shape
+    L, d, _, _ = lab.base.shape
+    V = lab.base.config.vocab_size
+    lab.table(
+        "shapes",
+        ["tensor", "shape", "what it is"],
+        [
+            ["prompt", f"{k}×{d}", "k trainable vectors, each as wide as a word embedding"],
+            ["input_ids", f"{B}×{T}", "a batch of B examples of T tokens, instruction removed"],
+            ["word embeddings", f"{B}×{T}×{d}", "the frozen embedding table's rows for them"],
+            ["joined input", "×".join(map(str, flow.joined_shape)), "cat(prompt, embeddings)"],
+            ["logits kept", f"{B}×{T}×{V}", "one row per real token; the prompt's k are dropped"],
+        ],
+    )
+    lab.result.tables["shapes"]["note"] = _positions_note(lab, k, T)
+    lab.table(
+        "one backward pass: gradient norm at each layer, loss → prompt",
+        FLOW_COLUMNS,
+        flow_rows(flow),
+    )
+    lab.result.tables["one backward pass: gradient norm at each layer, loss → prompt"]["note"] = (
+        f"parameters with a .grad: {', '.join(flow.with_grad) or 'none'}; frozen weight tensors "
+        f"whose .grad is None: {flow.frozen_without_grad} of {flow.frozen_total}"
+    )
+    lab.claim(
+        f"the prompt is k×d = {k}×{d}, d being the model's embedding width; the model reads a "
+        f"B×(k+T)×d = {B}×{k + T}×{d} input",
+        tuple(prompt.prompt.shape) == (k, d) and flow.joined_shape == (B, k + T, d),
+    )
+    lab.claim(
+        f"after backward only the prompt's .grad is set; all {flow.frozen_total} frozen weight "
+        "tensors' .grad stay None",
+        flow.with_grad == ["prompt"] and flow.frozen_without_grad == flow.frozen_total,
+    )
+    lab.claim(
+        f"yet the gradient crosses all {L} frozen layers to reach the prompt: nonzero at every "
+        "layer's activations",
+        all(a.grad_norm > 0 for a in flow.activations),
+    )
+
+
+def _positions_note(lab: LabRun, k: int, T: int) -> str:
+    """How the real tokens' positions stay familiar after k vectors are put in front of them."""
+    where = f"the real tokens sit at positions {k}..{k + T - 1} instead of 0..{T - 1}"
+    recipe = lab.base.path / RECIPE_FILE
+    if recipe.is_file():
+        offset = json.loads(recipe.read_text(encoding="utf-8"))["config"]["max_offset"]
+        familiar = "within" if k <= offset else "BEYOND"
+        return (
+            f"{where}; the base model was pretrained at random position offsets 0..{offset}, "
+            f"so a shift of k = {k} is {familiar} what it knows"
+        )
+    return f"{where}; this model's pretraining recipe is unknown, so the shift may be unfamiliar"
+
+
+def _race(seed: int, results: dict[str, MethodResult]) -> list[Any]:
+    """One row of the per-seed comparison: steps to target for each start, and which was first."""
+    steps = {key: r.steps_to_target for key, r in results.items()}
+    reached = {key: s for key, s in steps.items() if s is not None}
+    if not reached:
+        first = "neither reached it"
+    elif len(set(reached.values())) == 1 and len(reached) == len(steps):
+        first = "tie"
+    else:
+        first = min(reached, key=reached.get)
+    cells = [
+        f"{s} steps" if s is not None else f"not in {results[key].steps}"
+        for key, s in steps.items()
+    ]
+    return [seed, *cells, first]
+
+
+def _init_table(lab: LabRun, rows: list[list[Any]]) -> None:
+    name = f"steps to {TARGET:.0%} exact match, per seed"
+    lab.table(name, ["seed", *INITS, "first there"], rows)
+    wins = {key: [row[0] for row in rows if row[-1] == key] for key in INITS}
+    summary = "; ".join(
+        f"{key} first on seed(s) {', '.join(map(str, s)) or 'none'}" for key, s in wins.items()
+    )
+    lab.result.tables[name]["note"] = (
+        f"{summary}. Evaluated every {EVAL_EVERY} steps. Which start wins depends on the seed, "
+        "so it is reported per seed, not claimed."
+    )
+
+
+def _nearest_tables(lab: LabRun, trails: dict[str, list[Nearest]], task_words) -> None:
+    for key, trail in trails.items():
+        shown = _spread(trail, 6)
+        k = len(trail[0].words)
+        rows = [
+            [n.step] + [f"{w} ({c:.2f})" for w, c in zip(n.words, n.cosines, strict=True)]
+            for n in shown
+        ]
+        name = f"nearest word to each vector as training goes ({key}, cosine)"
+        lab.table(name, ["step", *(f"vector {i + 1}" for i in range(k))], rows)
+        final = trail[-1]
+        found = [w for w in task_words if w in final.words]
+        lab.result.tables[name]["note"] = (
+            f"the task's own word ({' '.join(task_words)}) is "
+            + ("among the nearest at the end" if found else "not among the nearest at the end")
+            + f"; highest cosine at the end {max(final.cosines):.2f}"
+        )
+
+
+def _spread(items: list, count: int) -> list:
+    """At most `count` items, evenly spaced, always keeping the first and the last."""
+    if len(items) <= count:
+        return items
+    picks = {round(i * (len(items) - 1) / (count - 1)) for i in range(count)}
+    return [items[i] for i in sorted(picks)]
+
+
+def _claims(lab: LabRun, k: int, trails: dict[str, list[Nearest]]) -> None:
+    d = lab.base.shape[1]
+    results = [lab.result.methods[key] for key in INITS if key in lab.result.methods]
+    if results:
+        lab.claim(
+            f"the prompt is the only thing trained: k·d = {k * d:,} numbers, "
+            f"{results[0].trainable_pct:.2f}% of the {lab.base.num_params:,} in the base model",
+            all(r.trainable_params == k * d for r in results),
+        )
+    if trails:
+        closest = max(max(trail[-1].cosines) for trail in trails.values())
+        lab.claim(
+            f"after training no prompt vector is a vocabulary word: the highest cosine to any "
+            f"word embedding is {closest:.2f} (< {WORD_LIKE})",
+            closest < WORD_LIKE,
+        )
+    lab.claim(
+        "the base model's weights are bit-for-bit identical after training (sha256 of the "
+        "state_dict)",
+        lab.base_unchanged(),
+    )
