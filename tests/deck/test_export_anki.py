@@ -9,11 +9,10 @@ from pathlib import Path
 
 import genanki
 import yaml
-from test_export_formats import EVERY_KIND_YAML, every_kind_deck
+from test_export_formats import EVERY_KIND_YAML, every_kind_deck, load_text
 
 from studykit.deck.export import export_decks
 from studykit.deck.export.anki import FIELDS, MODEL_NAME, stable_id
-from studykit.deck.model import Deck
 
 
 def open_package(path: Path, tmp_path: Path) -> dict:
@@ -67,7 +66,7 @@ def test_exporting_twice_gives_the_same_guids_and_ids(tmp_path):
     data = yaml.safe_load(EVERY_KIND_YAML)
     for card in data["cards"]:
         card["explanation"] = "Rewritten: " + card["explanation"]
-    export_decks([Deck.model_validate(data)], "anki", second)
+    export_decks([load_text(yaml.safe_dump(data))], "anki", second)
     a, b = open_package(first, tmp_path), open_package(second, tmp_path)
     assert [n["guid"] for n in a["notes"]] == [n["guid"] for n in b["notes"]]
     assert a["models"].keys() == b["models"].keys() == {str(stable_id(MODEL_NAME))}
@@ -102,7 +101,7 @@ def test_note_type_shows_choices_on_the_front_and_feedback_and_explanation_on_th
     order = notes["ek-order"]["fields"]
     assert order["Choices"].index("backward pass") < order["Choices"].index("forward pass")
     assert order["Answer"].index("forward pass") < order["Answer"].index("backward pass")
-    assert "studykit lab prompt-vs-prefix" in notes["ek-flash"]["fields"]["More"]
+    assert "studykit lab example-lab" in notes["ek-flash"]["fields"]["More"]
     assert {"studykit", "every-kind", "kind::flashcard", "two_words"} <= set(
         notes["ek-flash"]["tags"]
     )
@@ -114,7 +113,11 @@ def test_several_decks_share_one_package(tmp_path):
     for card in data["cards"]:
         card["id"] = "second-" + card["id"]
     out = tmp_path / "both.apkg"
-    export_decks([every_kind_deck(), Deck.model_validate(data)], "anki", out)
+    data["topics"][0]["id"], data["topics"][1]["id"] = "s-basics", "s-more"
+    data["topics"][1]["learn_before"] = ["s-basics"]
+    for card in data["cards"]:
+        card["topic"] = "s-" + card["topic"].removeprefix("ek-")
+    export_decks([every_kind_deck(), load_text(yaml.safe_dump(data))], "anki", out)
     package = open_package(out, tmp_path)
     assert len(package["notes"]) == 14
     names = {d["name"] for d in package["decks"].values()}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,10 @@ from studykit.deck.export.gift import escape, to_gift, weight
 from studykit.deck.export.markdown import escape_line, to_markdown
 from studykit.deck.importers import Parsed, build_deck
 from studykit.deck.importers.gift import parse_gift
+from studykit.deck.loader import load_decks
 from studykit.deck.model import LETTERS, Deck
+
+BUNDLED_DECKS = Path(__file__).parents[2] / "decks"
 
 # One card of every kind, with text that stresses each format: GIFT's ~ = # { } : and backslash,
 # Markdown's * _ ` [ ] < > | and line-start markers, CSV's commas, quotes and line breaks.
@@ -46,7 +50,7 @@ cards:
     explanation: "Queries meet keys; 50% of people forget the #1 rule."
     tags: [attention, two words]
     refs: [arXiv 2104.08691]
-    lab: {name: prompt-vs-prefix, params: {task: sort}, notice: "watch the loss, not the accuracy"}
+    lab: {name: example-lab, params: {task: sort}, notice: "watch the loss, not the accuracy"}
   - id: ek-mcq
     kind: mcq
     topic: ek-basics
@@ -112,8 +116,21 @@ CARD_FIELDS = {
 }
 
 
+def load_text(text: str) -> Deck:
+    """One deck from YAML text, through the real loader. Lab links are checked against an empty
+    catalog, so they are warnings and the tests do not depend on the bundled labs."""
+    with tempfile.TemporaryDirectory() as folder:
+        path, labs = Path(folder) / "deck.yaml", Path(folder) / "labs"
+        path.write_text(text, encoding="utf-8")
+        labs.mkdir()
+        result = load_decks([path], labs_dir=labs)
+    assert [str(p) for p in result.problems if p.severity == "error"] == []
+    (deck,) = result.decks
+    return deck
+
+
 def every_kind_deck() -> Deck:
-    return Deck.model_validate(yaml.safe_load(EVERY_KIND_YAML))
+    return load_text(EVERY_KIND_YAML)
 
 
 def card_content(card) -> dict:
@@ -188,7 +205,7 @@ def test_gift_skips_a_card_it_cannot_express_and_names_it():
     deck = every_kind_deck()
     data = yaml.safe_load(EVERY_KIND_YAML)
     data["cards"][4]["pairs"][0]["left"] = "a -> b"  # "->" on the left cannot be escaped
-    deck = Deck.model_validate(data)
+    deck = load_text(yaml.safe_dump(data))
     export = to_gift([deck])
     assert len(export.skipped) == 1
     assert export.skipped[0].startswith("card ek-match (matching) skipped:")
@@ -197,12 +214,9 @@ def test_gift_skips_a_card_it_cannot_express_and_names_it():
 
 
 def test_bundled_decks_round_trip_through_gift():
-    decks = [
-        Deck.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        for path in sorted(Path(__file__).parents[2].joinpath("decks").glob("*.yaml"))
-    ]
-    if not decks:
-        pytest.skip("no bundled decks yet")
+    loaded = load_decks([BUNDLED_DECKS])
+    assert [str(p) for p in loaded.problems if p.severity == "error"] == []
+    decks = loaded.decks
     back, skipped = gift_round_trip(decks)
     assert skipped == []
     originals = {card.id: card for deck in decks for card in deck.cards}
@@ -288,7 +302,7 @@ def test_every_kind_round_trips_through_csv():
 def test_csv_tags_column_splits_back_into_the_tags():
     rows = list(csv.DictReader(io.StringIO(to_csv([every_kind_deck()]), newline="")))
     assert rows[0]["tags"] == "attention; two words"
-    assert rows[0]["lab"] == "prompt-vs-prefix"
+    assert rows[0]["lab"] == "example-lab"
 
 
 # --- Markdown -------------------------------------------------------------------------------
@@ -412,7 +426,7 @@ def test_every_kind_round_trips_through_markdown():
         if card.lab:
             assert labelled["Lab:"].split(" ")[0] == card.lab.name
             assert labelled.get("Look for:") == card.lab.notice
-    assert entries["ek-flash"]["fields"]["Lab:"] == "prompt-vs-prefix (task=sort)"
+    assert entries["ek-flash"]["fields"]["Lab:"] == "example-lab (task=sort)"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from studykit.cli import app
+from studykit.deck.loader import load_decks
 from studykit.deck.model import Deck
 
 runner = CliRunner()
@@ -31,6 +32,13 @@ def bank(tmp_path):
     return path
 
 
+def load(path) -> Deck:
+    loaded = load_decks([path])
+    assert [str(p) for p in loaded.problems if p.severity == "error"] == []
+    (deck,) = loaded.decks
+    return deck
+
+
 def test_import_writes_a_deck_that_validates(bank, tmp_path):
     out = tmp_path / "week3.yaml"
     result = runner.invoke(app, ["deck", "import", str(bank), "--from", "gift", "-o", str(out)])
@@ -40,7 +48,7 @@ def test_import_writes_a_deck_that_validates(bank, tmp_path):
         f'warning: {bank}:6: question "Pi": is a numerical question whose answer "3.14:0.005" '
         "is not one exact number (a tolerance or a range), which studykit cannot grade; skipped"
     ]
-    deck = Deck.model_validate(yaml.safe_load(out.read_text(encoding="utf-8")))
+    deck = load(out)
     assert [card.id for card in deck.cards] == ["frozen", "rate"]
     assert deck.cards[1].choices[0].why == "Yes."
 
@@ -68,7 +76,7 @@ def test_deck_id_title_and_prefix_options(bank, tmp_path):
     args = ["--deck-id", "ml101", "--title", "ML 101, week 3", "--id-prefix", "ml101-"]
     result = runner.invoke(app, ["deck", "import", str(bank), "-o", str(out), *args])
     assert result.exit_code == 0, result.output
-    deck = Deck.model_validate(yaml.safe_load(out.read_text(encoding="utf-8")))
+    deck = load(out)
     assert (deck.id, deck.title) == ("ml101", "ML 101, week 3")
     assert [c.id for c in deck.cards] == ["ml101-frozen", "ml101-rate"]
 
@@ -115,9 +123,6 @@ def test_bad_input_gets_one_line_and_exit_1(bank, tmp_path, args, expected):
 
 
 def test_imported_deck_loads_cleanly_next_to_the_bundled_decks(bank, tmp_path):
-    pytest.importorskip("studykit.deck.loader")
-    from studykit.deck.loader import load_decks
-
     out = tmp_path / "week3.yaml"
     result = runner.invoke(app, ["deck", "import", str(bank), "-o", str(out), "--id-prefix", "w3-"])
     assert result.exit_code == 0, result.output

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,7 @@ from studykit.deck.export.gift import to_gift
 from studykit.deck.importers import BankError, build_deck, import_bank
 from studykit.deck.importers.gift import parse_gift
 from studykit.deck.importers.writer import deck_to_yaml
+from studykit.deck.loader import load_decks
 from studykit.deck.model import Deck
 
 # Written the way Moodle exports banks (comments naming each question, $CATEGORY blocks,
@@ -200,7 +200,9 @@ def test_gift_to_yaml_to_gift_keeps_every_question_answer_and_feedback(bank, tmp
     deck = import_bank(bank, "gift").deck
     deck_file = tmp_path / "ml101.yaml"
     deck_file.write_text(deck_to_yaml(deck), encoding="utf-8")
-    reloaded = Deck.model_validate(yaml.safe_load(deck_file.read_text(encoding="utf-8")))
+    loaded = load_decks([deck_file])
+    assert loaded.problems == []
+    (reloaded,) = loaded.decks
     assert reloaded == deck
 
     exported = to_gift([reloaded])
