@@ -99,6 +99,8 @@ def lab_tables(result: LabResult) -> list[Table]:
             table.add_column(str(column))
         for row in spec.get("rows", []):
             table.add_row(*(_cell(v) for v in row))
+        if spec.get("note"):  # a sentence on how to read the table
+            table.caption, table.caption_justify = str(spec["note"]), "left"
         out.append(table)
     return out
 
@@ -133,35 +135,46 @@ def claims_text(result: LabResult) -> Text:
 
 
 def curves(result: LabResult, width: int = 100, height: int = 14, color: bool = True) -> str:
-    """Exact match against step, one panel per part, one line per trained method (plotext)."""
+    """One row of panels per metric in `result.curve_metrics` (exact match unless the lab says
+    otherwise), one panel per part, one line per trained method (plotext)."""
     import plotext as plt
 
-    groups: dict[str, list[tuple[str, list[dict[str, float]]]]] = {}
-    for key, m in result.methods.items():
-        points = [p for p in m.curve if "exact_match" in p]
-        if m.steps and len(points) > 1:
-            part, method = split_key(key)
-            groups.setdefault(part, []).append((method, points))
-    if not groups:
+    rows: list[tuple[str, dict[str, list[tuple[str, list[dict[str, float]]]]]]] = []
+    for metric in result.curve_metrics or ["exact_match"]:
+        groups: dict[str, list[tuple[str, list[dict[str, float]]]]] = {}
+        for key, m in result.methods.items():
+            points = [p for p in m.curve if p.get(metric) is not None]
+            if m.steps and len(points) > 1:
+                part, method = split_key(key)
+                groups.setdefault(part, []).append((method, points))
+        if groups:
+            rows.append((metric, groups))
+    if not rows:
         return ""
     plt.clear_figure()
-    plt.subplots(1, len(groups))
-    plt.plot_size(width, height)
-    for column, (part, lines) in enumerate(groups.items(), start=1):
-        plt.subplot(1, column)
-        plt.title(f"{part}: exact match" if part else "exact match on the held-out set")
-        for method, points in lines:
-            plt.plot(
-                [p["step"] for p in points],
-                [p["exact_match"] for p in points],
-                label=method,
-                marker="braille",
-            )
-        plt.ylim(0, 1)
-        plt.xlabel("step")
+    plt.subplots(len(rows), max(len(groups) for _, groups in rows))
+    plt.plot_size(width, height * len(rows))
+    for row, (metric, groups) in enumerate(rows, start=1):
+        label = _METRIC_TITLES.get(metric, metric.replace("_", " "))
+        for column, (part, lines) in enumerate(groups.items(), start=1):
+            plt.subplot(row, column)
+            plt.title(f"{part}: {metric.replace('_', ' ')}" if part else label)
+            for method, points in lines:
+                plt.plot(
+                    [p["step"] for p in points],
+                    [p[metric] for p in points],
+                    label=method,
+                    marker="braille",
+                )
+            if metric == "exact_match":
+                plt.ylim(0, 1)
+            plt.xlabel("step")
     if not color:
         plt.theme("clear")
     return plt.build()
+
+
+_METRIC_TITLES = {"exact_match": "exact match on the held-out set", "loss": "training loss"}
 
 
 def render(result: LabResult, console: Console, title: str = "") -> None:

@@ -60,6 +60,8 @@ class LabResult:
     tables: dict[str, Any] = field(default_factory=dict)  # lab-specific figures
     wall_seconds: float = 0.0
     interrupted: bool = False
+    # Which curve keys the terminal plot draws, one row of panels each (e.g. ["loss", ...]).
+    curve_metrics: list[str] = field(default_factory=lambda: ["exact_match"])
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
