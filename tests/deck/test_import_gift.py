@@ -382,6 +382,8 @@ def test_any_text_survives_gift_export_and_import(question, right, wrong, why, l
             {"id": "e", "kind": "order", "topic": "t", "prompt": question, "steps": [right, wrong]},
             {"id": "f", "kind": "short", "topic": "t", "question": question,
              "answers": [right, wrong], "explanation": why},
+            {"id": "g", "kind": "flashcard", "topic": "t", "front": question, "back": right,
+             "explanation": why},
         ],
     }  # fmt: skip
     deck = Deck.model_validate(data)

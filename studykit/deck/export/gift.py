@@ -12,7 +12,8 @@ category (`$CATEGORY: $course$/top/<topic title>`; a `/` in the title makes a su
     short       {=answer =alternative …}
     order       a matching question pairing "Step 1", "Step 2"… with the steps; the importer
                 turns such a question back into an order card
-    flashcard   an essay question whose general feedback is the back (and the explanation)
+    flashcard   an essay question whose general feedback is the back, then the explanation
+                after a blank line and "Explanation: " (the importer splits them again)
 
 The explanation is the general feedback (`####`). Tags, refs and lab links have no GIFT form.
 Special characters (~ = # { } : and backslash) are escaped and line breaks written as `\\n`, as
@@ -37,6 +38,7 @@ from studykit.deck.model import (
 )
 
 CATEGORY_PREFIX = "$course$/top/"
+FLASHCARD_EXPLANATION = "\n\nExplanation: "  # joins a flashcard's back and explanation
 ORDER_STEP_LABEL = "Step {}"
 # The weights Moodle accepts for an answer (its grade options), in percent.
 MOODLE_WEIGHTS = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
@@ -133,7 +135,9 @@ def _answers(card) -> tuple[str, str | None]:
         case ShortAnswer():
             return _block([f"={escape(a)}" for a in card.answers], card.explanation), None
         case Flashcard():
-            back = "\n\n".join(part for part in (card.back, card.explanation) if part)
+            back = card.back
+            if card.explanation:
+                back += FLASHCARD_EXPLANATION + card.explanation
             return "{####" + escape(back) + "}", None
     raise TypeError(f"unknown card kind: {card!r}")
 

@@ -4,7 +4,9 @@ Questions are separated by blank lines; `//` lines are comments; `::Title::` nam
 `$CATEGORY: path` starts a category; a backslash makes ~ = # { } : and itself literal, and `\\n`
 is a line break. What is inside `{…}` decides the question type, in Moodle's order:
 
-    {}  or {####feedback}       essay        -> flashcard (front, back = general feedback)
+    {}  or {####feedback}       essay        -> flashcard (front, back = general feedback, up
+                                                to a blank line and "Explanation: ", which
+                                                starts the explanation)
     {#…}                        numerical    -> short when every answer is exact ({#4}, {#=4:0});
                                                 skipped with a warning when it has a tolerance
     any ~                       multichoice  -> mcq when an answer starts with =, else multi
@@ -26,6 +28,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from studykit.deck.export.gift import FLASHCARD_EXPLANATION
 from studykit.deck.importers import WHITESPACE, BankError, Draft, Parsed, lines_of
 from studykit.deck.model import LETTERS
 
@@ -258,7 +261,15 @@ class _Question:
             if not general:
                 self.warn("is an essay without general feedback, so it has no answer; skipped")
                 return None
-            return {"kind": "flashcard", "front": question, "back": general}
+            back, _, explanation = general.partition(FLASHCARD_EXPLANATION)
+            if not back.strip(WHITESPACE):
+                back, explanation = general, ""
+            return {
+                "kind": "flashcard",
+                "front": question,
+                "back": back.strip(WHITESPACE),
+                "explanation": explanation.strip(WHITESPACE),
+            }
         if body.startswith("#"):
             return self._numerical(question, answers, offset, general)
         if "~" in body:
