@@ -26,6 +26,17 @@ def checksum(model: nn.Module) -> str:
     return digest.hexdigest()
 
 
+def adam_state_bytes(optimizer: torch.optim.Optimizer) -> int:
+    """Bytes of Adam's running averages (exp_avg and exp_avg_sq) held for every trainable
+    parameter: two numbers per parameter, whatever the method."""
+    return sum(
+        state[name].nbytes
+        for state in optimizer.state.values()
+        for name in ("exp_avg", "exp_avg_sq")
+        if name in state
+    )
+
+
 def rss_mb() -> float:
     """The process's resident memory now, in MB (Linux /proc; elsewhere the peak so far)."""
     try:

@@ -19,7 +19,7 @@ from torch import nn
 
 from studykit.lab.data import TaskData
 from studykit.lab.evaluate import answer_loss, evaluate
-from studykit.lab.measure import rss_mb
+from studykit.lab.measure import adam_state_bytes, rss_mb
 from studykit.lab.results import MethodResult, Progress, ProgressCallback, StopCheck
 
 
@@ -112,6 +112,7 @@ def train(
             "token_accuracy_after": after.token_accuracy,
             "eval_loss_after": after.loss,
             "target": config.target,
+            "adam_state_bytes": adam_state_bytes(optimizer),
         },
     )
 
