@@ -147,6 +147,11 @@ def activation_gradients(prompt: SoftPrompt, batch: Batch) -> GradientFlow:
     )
 
 
+def only_prompt_has_grad(flow: GradientFlow) -> bool:
+    """True when the prompt is the one parameter with a .grad and every frozen weight's is None."""
+    return flow.with_grad == ["prompt"] and flow.frozen_without_grad == flow.frozen_total
+
+
 # -- 2. finite differences ----------------------------------------------------------------------
 
 
@@ -292,7 +297,7 @@ def run(
     lab.claim(
         f"after backward only the prompt has a .grad; all {flow.frozen_total} frozen weight "
         "tensors' .grad stayed None",
-        flow.with_grad == ["prompt"] and flow.frozen_without_grad == flow.frozen_total,
+        only_prompt_has_grad(flow),
     )
 
     if not lab.stopped:

@@ -37,6 +37,7 @@ LOSS_BLOWUP = 1.5  # a 5-step mean loss this many times the starting loss counts
 NORM_BLOWUP = 100.0  # so does a prompt norm this many times its starting norm
 CONVERGED_DROP = 0.9  # a run "converged" when its loss fell by at least this share
 EVAL_EVERY = 20
+TARGET = 0.9  # exact match reported as "reached" (training does not stop there)
 
 
 @dataclass
@@ -77,12 +78,12 @@ def check_divergence(run: Descent, start_norm: float) -> str:
     """Why `run` counts as diverged after its latest step ("" if it does not)."""
     loss, norm = run.losses[-1], run.norms[-1]
     if not math.isfinite(loss) or not math.isfinite(norm):
-        return f"the loss became {loss:g}" if not math.isfinite(loss) else f"‖θ‖ became {norm:g}"
+        return f"loss became {loss:g}" if not math.isfinite(loss) else f"‖θ‖ became {norm:g}"
     recent = run.losses[-5:]
     if len(recent) == 5 and sum(recent) / 5 > LOSS_BLOWUP * run.start_loss:
-        return f"the loss blew up: 5-step mean {sum(recent) / 5:.3g} > {LOSS_BLOWUP:g}× its start"
+        return f"loss blew up to {sum(recent) / 5 / run.start_loss:.1f}× its start (5-step mean)"
     if norm > NORM_BLOWUP * start_norm:
-        return f"‖θ‖ blew up to {norm / start_norm:,.0f}× its start (the step overshot)"
+        return f"‖θ‖ blew up to {norm / start_norm:,.0f}× its start"
     return ""
 
 
@@ -108,6 +109,8 @@ def descend(
     before = evaluate(prompt, data.eval_batch)
     curve: list[dict[str, float]] = [{"step": 0, **before.as_metrics()}]
     after, step_seconds, start = before, 0.0, time.perf_counter()
+    reached = 0 if before.exact_match >= TARGET else None  # first step at the target
+    reached_seconds = 0.0 if reached == 0 else None
     step = 0
     for step in range(1, steps + 1):
         batch = data.next_batch()
@@ -141,6 +144,8 @@ def descend(
             after = evaluate(prompt, data.eval_batch)
             metrics = after.as_metrics()
             point.update(metrics)
+            if reached is None and after.exact_match >= TARGET:
+                reached, reached_seconds = step, time.perf_counter() - start
         curve.append(point)
         if on_progress:
             on_progress(
@@ -159,8 +164,11 @@ def descend(
         seconds=time.perf_counter() - start,
         ms_per_step=1000 * step_seconds / max(step, 1),
         peak_rss_mb=rss_mb(),
+        steps_to_target=reached,
+        seconds_to_target=reached_seconds,
         curve=curve,
         extra={
+            "target": TARGET,
             "optimizer": optimizer,
             "lr": lr,
             "start_loss": run.start_loss,
@@ -208,6 +216,7 @@ def run(
 ) -> LabResult:
     rates = parse_rates(params["lrs"])
     lab = LabRun("gradient-descent", params, on_progress, should_stop)
+    lab.result.curve_metrics = ["loss", "exact_match"]
     k, steps, seed = params["virtual_tokens"], params["steps"], lab.seed
     runs: list[Descent] = []
     for optimizer, lr in [("sgd", r) for r in rates] + [("adam", params["adam_lr"])]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from studykit.lab.data import TaskData
 from studykit.lab.harness import LabRun
+from studykit.lab.measure import rss_mb
 from studykit.lab.methods import build
 from studykit.lab.results import LabResult, MethodResult, ProgressCallback, StopCheck
 from studykit.lab.tasks import PRETRAINING, Task, get_task
@@ -151,7 +152,7 @@ def _as_method(lab: LabRun, wording: Wording) -> MethodResult:
         steps=wording.steps,
         seconds=0.0,
         ms_per_step=0.0,
-        peak_rss_mb=0.0,
+        peak_rss_mb=rss_mb(),
         extra={"prompt": wording.text, "kind": wording.kind},
     )
 

@@ -25,7 +25,12 @@ import torch.nn.functional as F
 
 from studykit.lab.data import TaskData
 from studykit.lab.harness import LabRun
-from studykit.lab.labs.backprop import FLOW_COLUMNS, activation_gradients, flow_rows
+from studykit.lab.labs.backprop import (
+    FLOW_COLUMNS,
+    activation_gradients,
+    flow_rows,
+    only_prompt_has_grad,
+)
 from studykit.lab.methods import build
 from studykit.lab.pretrain import RECIPE_FILE
 from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
@@ -171,7 +176,7 @@ def _anatomy(lab: LabRun, data: TaskData, k: int) -> None:
     lab.claim(
         f"after backward only the prompt's .grad is set; all {flow.frozen_total} frozen weight "
         "tensors' .grad stay None",
-        flow.with_grad == ["prompt"] and flow.frozen_without_grad == flow.frozen_total,
+        only_prompt_has_grad(flow),
     )
     lab.claim(
         f"yet the gradient crosses all {L} frozen layers to reach the prompt: nonzero at every "

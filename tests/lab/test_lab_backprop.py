@@ -1,0 +1,121 @@
+"""The backprop lab: gradients at every layer, a float64 finite-difference check, the cost of
+weight gradients, and claims that are computed (they flip when their condition is false)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from studykit.lab.data import Encoder, TaskData
+from studykit.lab.evaluate import answer_loss
+from studykit.lab.labs import backprop
+from studykit.lab.runner import resolve_params
+from studykit.lab.soft_prompt import SoftPrompt
+from studykit.lab.tasks import get_task
+
+
+@pytest.fixture(scope="module")
+def batch(base):
+    return TaskData(
+        get_task("reverse"), Encoder(base.tokenizer), seed=0, batch_size=16
+    ).next_batch()
+
+
+def make_prompt(model, k=4, seed=0):
+    return SoftPrompt(model, k, generator=torch.Generator().manual_seed(seed))
+
+
+def test_gradient_reaches_the_prompt_through_every_layer(base, batch):
+    prompt = make_prompt(base.model)
+    flow = backprop.activation_gradients(prompt, batch)
+    layers = base.model.config.num_hidden_layers
+    names = [a.name for a in flow.activations]
+    assert names[0] == "logits" and names[-1] == "prompt (the parameter)"
+    assert sum(name.endswith("output") for name in names) == layers
+    assert all(a.grad_norm > 0 for a in flow.activations)
+    B, T = batch.input_ids.shape
+    assert flow.joined_shape == (B, 4 + T, base.config.hidden_size)
+    # The last layer's outputs at the prompt positions are dropped with their logits: no gradient.
+    last = next(a for a in flow.activations if a.name == f"layer {layers} output")
+    assert last.prompt_grad_norm == 0.0
+    below = next(a for a in flow.activations if a.name == f"layer {layers - 1} output")
+    assert below.prompt_grad_norm > 0  # real tokens attended to the prompt one layer up
+    assert flow.prompt_is_sum_of_joined
+    assert backprop.only_prompt_has_grad(flow)
+    assert all(p.grad is None for p in base.model.parameters())
+
+
+def test_only_prompt_claim_flips_when_a_weight_is_unfrozen(base, batch):
+    model = copy.deepcopy(base.model)
+    prompt = make_prompt(model)
+    model.get_input_embeddings().weight.requires_grad_(True)  # one weight no longer frozen
+    flow = backprop.activation_gradients(prompt, batch)
+    assert not backprop.only_prompt_has_grad(flow)
+    assert flow.frozen_total == flow.frozen_without_grad  # the unfrozen one is not counted frozen
+    assert len(flow.with_grad) == 2
+
+
+def test_finite_differences_agree_in_float64_and_catch_a_wrong_gradient(base, batch):
+    exact = backprop.float64_prompt(make_prompt(base.model))
+    assert exact.prompt.dtype == torch.float64
+    assert next(base.model.parameters()).dtype == torch.float32  # the original is untouched
+    answer_loss(exact(batch.input_ids), batch.labels).backward()
+    coordinates = [(0, 0), (1, 5), (3, 63)]
+
+    def loss_at():
+        return answer_loss(exact(batch.input_ids), batch.labels)
+
+    right = backprop.finite_difference_check(loss_at, exact.prompt, exact.prompt.grad, coordinates)
+    assert right.max_relative_error < backprop.FD_TOLERANCE
+    assert right.forward_passes == 2 * len(coordinates)
+    wrong = backprop.finite_difference_check(
+        loss_at, exact.prompt, exact.prompt.grad * 1.01, coordinates
+    )
+    assert wrong.max_relative_error > backprop.FD_TOLERANCE
+    assert wrong.numeric == pytest.approx(right.numeric)  # the nudges put every number back
+
+
+def test_backward_without_weight_gradients_writes_one_tensor(base, batch):
+    prompt = make_prompt(base.model)
+    cost = backprop.backward_cost(prompt, batch, repeats=3)
+    weights = len(list(base.model.parameters()))
+    assert cost.repeats == 3
+    assert (cost.frozen_grad_tensors, cost.unfrozen_grad_tensors) == (1, 1 + weights)
+    assert cost.frozen_grad_numbers == prompt.prompt.numel()
+    assert cost.unfrozen_grad_numbers == prompt.prompt.numel() + base.num_params
+    assert cost.frozen_ms > 0 and cost.unfrozen_ms > 0
+    assert all(p.grad is None and not p.requires_grad for p in base.model.parameters())
+
+
+def small_run(**overrides):
+    params = resolve_params(
+        "backprop", {"steps": 3, "repeats": 3, "fd_coordinates": 2, **overrides}
+    )
+    return backprop.run(params)
+
+
+def test_the_lab_computes_its_claims_and_repeats_per_seed():
+    first, second = small_run(), small_run()
+    texts = [c.text for c in first.claims]
+    assert len(texts) == 7
+    timing = next(c for c in first.claims if "faster" in c.text)
+    structural = [c for c in first.claims if c is not timing]
+    assert all(c.holds for c in structural), [c.text for c in structural if not c.holds]
+    assert first.base_checksum_before == first.base_checksum_after
+    assert first.methods["prompt-tuning"].steps == 3
+    assert first.methods["prompt-tuning"].extra["prompt_moved_by"] > 0
+    for name in ("gradient flow, loss → prompt", "finite differences (float64)"):
+        assert first.tables[name]["rows"] == second.tables[name]["rows"]
+    assert [p["loss"] for p in first.methods["prompt-tuning"].curve[1:]] == [
+        p["loss"] for p in second.methods["prompt-tuning"].curve[1:]
+    ]
+
+
+def test_a_stop_request_returns_what_was_measured():
+    params = resolve_params("backprop", {"steps": 3, "repeats": 3, "fd_coordinates": 2})
+    result = backprop.run(params, should_stop=lambda: True)
+    assert result.interrupted
+    assert "gradient flow, loss → prompt" in result.tables
+    assert "prompt-tuning" not in result.methods
