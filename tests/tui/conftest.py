@@ -55,6 +55,7 @@ class FakeLab:
         self.gate: threading.Event | None = None
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.started = threading.Event()
+        self.tables = True  # snapshots turn the lab's own table off: studykit.lab.render draws it
 
     def __call__(
         self,
@@ -97,6 +98,20 @@ class FakeLab:
                 break
         final = result.methods[self.methods[0]]
         result.claims = [Claim("the loss went down", len(final.curve) > 1)]
+        result.tables = (
+            {}
+            if not self.tables
+            else {
+                "losses": {
+                    "columns": ["method", "first loss", "last loss"],
+                    "rows": [
+                        [m, r.curve[0]["loss"], r.curve[-1]["loss"]]
+                        for m, r in result.methods.items()
+                        if r.curve
+                    ],
+                }
+            }
+        )
         result.interrupted = interrupted
         return result
 

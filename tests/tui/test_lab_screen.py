@@ -33,6 +33,8 @@ async def test_a_lab_runs_shows_results_and_is_stored(make_app, store, fake_lab)
         assert table.display and table.row_count == 1
         assert str(table.get_row_at(0)[2]) == "0% → 100%"
         assert "✓ the loss went down" in str(screen.query_one("#lab-claims").content)
+        [lab_table] = screen.query_one("#lab-tables").content.renderables  # the lab's own table
+        assert lab_table.title == "losses" and lab_table.row_count == 1
         assert "done" in str(screen.query_one("#lab-status").content)
         await pilot.press("escape")  # finished: Esc goes back to the card
         await pilot.pause()

@@ -75,6 +75,7 @@ def test_study_matching_half_done(snap_compare, make_app):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_lab_finished(snap_compare, make_app, fake_lab, size):
     fake_lab.steps = 12
+    fake_lab.tables = False
 
     async def run_before(pilot):
         await open_deck(pilot)

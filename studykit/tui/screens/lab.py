@@ -59,7 +59,10 @@ class LabScreen(Screen[None]):
             with Horizontal(id="lab-charts"):
                 yield LabChart("loss", plots_loss=True, id="loss-chart")
                 yield LabChart("metric", plots_loss=False, id="metric-chart")
-            yield DataTable(id="lab-results", show_cursor=False, zebra_stripes=True)
+            results = DataTable(id="lab-results", show_cursor=False, zebra_stripes=True)
+            results.can_focus = False  # a read-only table; the page scrolls instead
+            yield results
+            yield Static(id="lab-tables")
             yield Static(id="lab-claims")
         yield Footer(compact=True)
 
@@ -67,6 +70,7 @@ class LabScreen(Screen[None]):
         from studykit.lab.catalog import UnknownLab, get_lab
 
         self.sub_title = f"Lab · {self.lab_name}"
+        self.query_one("#lab-area").focus()  # arrows and page keys scroll the results
         try:
             self.spec = get_lab(self.lab_name, self.app.labs_dir)
         except UnknownLab as error:
@@ -99,6 +103,7 @@ class LabScreen(Screen[None]):
         self.running, self.stopping, self.result = True, False, None
         self.query_one("#lab-results").display = False
         self.query_one("#lab-claims", Static).update(self._pending_claims())
+        self.query_one("#lab-tables", Static).update("")
         self.query_one(ProgressBar).update(total=None, progress=0)
         self._show_status(Content.styled("Loading the model and starting the run…", "$text-muted"))
         self.worker = self.run_lab()
@@ -215,6 +220,13 @@ class LabScreen(Screen[None]):
                 to_target,
             )
         table.display = bool(result.methods)
+        # The lab's own tables, drawn by the same code as `studykit lab run` (rich tables).
+        from rich.console import Group
+
+        from studykit.lab.render import lab_tables
+
+        extra = lab_tables(result)
+        self.query_one("#lab-tables", Static).update(Group(*extra) if extra else "")
         parts: list[Content | str | tuple[str, str]] = []
         if result.claims:
             parts.append(("Checked on this run\n", "bold"))
