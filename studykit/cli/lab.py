@@ -84,7 +84,8 @@ def run_and_show(
             if err.is_terminal:
                 with LiveProgress(err) as live:
                     result = run_lab(name, params, on_progress=live, should_stop=stop)
-            else:
+            else:  # no live display: say once that it runs and how to stop it
+                err.print(f"Running lab {name} (Ctrl-C stops it and shows what was measured)")
                 result = run_lab(name, params, should_stop=stop)
         except LabError as error:
             _fail(str(error))

@@ -102,10 +102,13 @@ class TaskData:
         self._held_out = set(held_out)
         self._rng = random.Random(f"train:{task.name}:{seed}")
 
-    def next_batch(self) -> Batch:
+    def next_examples(self) -> list[Example]:
         examples: list[Example] = []
         while len(examples) < self.batch_size:
             example = make_example(self.task, self._rng, self.words)
             if example.key() not in self._held_out:
                 examples.append(example)
-        return encode(examples, self.encoder)
+        return examples
+
+    def next_batch(self) -> Batch:
+        return encode(self.next_examples(), self.encoder)

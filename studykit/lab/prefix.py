@@ -16,6 +16,8 @@ reparameterisation, which they found steadier to train); without it, the numbers
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -57,6 +59,10 @@ class Prefix(nn.Module):
             self.mlp = nn.Sequential(
                 nn.Linear(d, mlp_hidden), nn.Tanh(), nn.Linear(mlp_hidden, width)
             )
+            for layer in (self.mlp[0], self.mlp[2]):  # torch's default init, from `generator`
+                bound = 1 / math.sqrt(layer.in_features)
+                nn.init.uniform_(layer.weight, -bound, bound, generator=generator)
+                nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
         else:
             self.prefix = nn.Parameter(start.detach())  # (k, width)
             self.mlp = None

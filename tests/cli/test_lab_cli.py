@@ -1,0 +1,137 @@
+"""`studykit lab ...` and `studykit model info` through the real typer app: output, JSON, the
+PNG plot, and one clear line for every bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from studykit.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def json_run():
+    out = invoke("lab", "prompt-vs-prefix", "--steps", "2", "--seed", "1", "--json")
+    assert out.exit_code == 0, out.output
+    return json.loads(out.stdout)
+
+
+def test_list_shows_the_lab_and_its_parameters():
+    out = invoke("lab", "list")
+    assert out.exit_code == 0
+    assert "prompt-vs-prefix" in out.stdout and "virtual_tokens" in out.stdout
+
+
+def test_json_output(json_run):
+    assert json_run["lab"] == "prompt-vs-prefix" and json_run["seed"] == 1
+    assert json_run["params"]["steps"] == 2
+    prompt = json_run["methods"]["skill/prompt-tuning"]
+    assert prompt["trainable_params"] == 256 and prompt["steps"] == 2
+    assert json_run["base_checksum_before"] == json_run["base_checksum_after"]
+    assert all(isinstance(c["holds"], bool) for c in json_run["claims"])
+
+
+def test_table_output_plot_and_generic_run(tmp_path):
+    png = tmp_path / "curves.png"
+    out = invoke(
+        "lab", "run", "prompt-vs-prefix", "-p", "steps=2", "-p", "new_task=swap", "--plot", str(png)
+    )
+    assert out.exit_code == 0, out.output
+    for text in (
+        "Methods",
+        "prompt tuning",
+        "prefix tuning",
+        "hand written",
+        "Claims",
+        "identical",
+        "swap",
+        "Ranking on seed 0",
+    ):
+        assert text in out.stdout, text
+    assert "✓" in out.stdout and "✗" in out.stdout  # 2 steps: some claims fail, honestly
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["lab", "prompt-vs-prefx"], "No such command"),
+        (
+            ["lab", "run", "prompt-vs-prefx"],
+            'unknown lab "prompt-vs-prefx"; did you mean "prompt-vs-prefix"?',
+        ),
+        (["lab", "prompt-vs-prefix", "--virtual-tokens", "40"], "virtual_tokens must be ≤ 8"),
+        (["lab", "prompt-vs-prefix", "--lr", "0"], "lr must be ≥ 1e-05"),
+        (["lab", "prompt-vs-prefix", "--task", "rotate"], "task must be one of copy, reverse"),
+        (["lab", "prompt-vs-prefix", "--model", "/no/such/dir"], "does not exist"),
+        (["lab", "run", "prompt-vs-prefix", "-p", "steps=many"], 'steps must be int, got "many"'),
+        (["lab", "run", "prompt-vs-prefix", "-p", "stepz=3"], 'did you mean "steps"'),
+        (["lab", "run", "prompt-vs-prefix", "-p", "steps"], "-p expects KEY=VALUE"),
+        (["model", "info", "/no/such/dir"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_clear_line(args, message):
+    out = invoke(*args)
+    assert out.exit_code == 2
+    assert message in out.output
+    assert "Traceback" not in out.output
+    if "No such command" not in message:
+        assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_not_a_model_directory(tmp_path):
+    (tmp_path / "weights.bin").write_bytes(b"")
+    out = invoke("lab", "prompt-vs-prefix", "--model", str(tmp_path))
+    assert out.exit_code == 2 and "is not a model directory" in out.stderr
+
+
+def test_model_info_on_the_bundled_model():
+    out = invoke("model", "info")
+    assert out.exit_code == 0, out.output
+    assert "103,488 parameters" in out.stdout
+    for task in ("copy", "reverse", "sort", "add1", "max", "count"):
+        assert task in out.stdout
+
+
+def test_lab_help_and_list_do_not_import_torch():
+    code = (
+        "import sys; from typer.testing import CliRunner; from studykit.cli import app; "
+        "r = CliRunner(); "
+        "assert r.invoke(app, ['lab', 'list']).exit_code == 0; "
+        "assert r.invoke(app, ['lab', 'prompt-vs-prefix', '--help']).exit_code == 0; "
+        "assert r.invoke(app, ['lab', 'run', 'nope']).exit_code == 2; "
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_ctrl_c_stops_cleanly_and_prints_what_was_measured():
+    import signal
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studykit", "lab", "prompt-vs-prefix", "--steps", "5000", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert "Running lab prompt-vs-prefix" in process.stderr.readline()  # the handler is set
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    result = json.loads(stdout)
+    assert result["interrupted"] is True
+    assert result["methods"]["skill/no-prompt"]["exact_match_after"] >= 0
+    assert len(result["methods"]) < 8
