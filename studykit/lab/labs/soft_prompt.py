@@ -68,9 +68,9 @@ def run(
     should_stop: StopCheck | None = None,
 ) -> LabResult:
     lab = LabRun("soft-prompt", params, on_progress, should_stop)
+    lab.result.curve_metrics = ["loss", "exact_match"]
     k, task = params["virtual_tokens"], get_task(params["task"])
-    data = lab.data(task)
-    _anatomy(lab, data, k)
+    _anatomy(lab, lab.data(task), k)
 
     table = lab.base.model.get_input_embeddings().weight.detach()  # (V, d)
     vocabulary = lab.base.tokenizer.convert_ids_to_tokens(list(range(table.shape[0])))
@@ -90,7 +90,7 @@ def run(
             if lab.stopped:
                 break
             prompt = build("prompt-tuning", lab.base, virtual_tokens=k, seed=seed, init=init)
-            seed_data = data if seed == lab.seed else TaskData(task, lab.encoder, seed=seed)
+            seed_data = TaskData(task, lab.encoder, seed=seed)  # both starts: the same batches
             trail = [_at(0, nearest_words(prompt.prompt, table, vocabulary))]
             result = train(
                 key if seed == lab.seed else f"seed {seed}/{key}",
