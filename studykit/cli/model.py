@@ -45,20 +45,17 @@ def pretrain_command(
     bar = Progress(
         TextColumn("pretraining"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TextColumn("loss {task.fields[loss]:.4f}  {task.fields[accuracy]}"),
+        TextColumn("{task.completed}/{task.total}  loss {task.fields[loss]:.4f}"),
         TimeElapsedColumn(),
         console=console,
     )
-    job = bar.add_task("pretrain", total=config.steps, loss=float("nan"), accuracy="")
+    job = bar.add_task("pretrain", total=config.steps, loss=float("nan"))
 
     def on_progress(event) -> None:
-        fields = {}
-        if event.metrics:
-            fields["accuracy"] = "  ".join(
-                f"{name} {100 * event.metrics[name]:.0f}%" for name in PRETRAINING
-            )
-        bar.update(job, completed=event.step, loss=event.loss, **fields)
+        bar.update(job, completed=event.step, loss=event.loss)
+        if event.metrics:  # a line per evaluation, printed above the bar
+            scores = "  ".join(f"{name} {100 * event.metrics[name]:3.0f}%" for name in PRETRAINING)
+            bar.console.print(f"step {event.step:5d}  {scores}")
 
     with StopOnCtrlC() as stop, bar:
         scores = pretrain(out, config, on_progress=on_progress, should_stop=stop)
