@@ -119,3 +119,22 @@ def test_a_stop_request_returns_what_was_measured():
     assert result.interrupted
     assert "gradient flow, loss → prompt" in result.tables
     assert "prompt-tuning" not in result.methods
+
+
+def test_cli_prints_the_tables_and_claims():
+    from typer.testing import CliRunner
+
+    from studykit.cli import app
+
+    out = CliRunner().invoke(
+        app, ["lab", "backprop", "--steps", "2", "--repeats", "3", "--fd-coordinates", "2"]
+    )
+    assert out.exit_code == 0, out.output
+    for text in (
+        "gradient flow",
+        "finite differences (float64)",
+        "cost of one backward pass",
+        "Claims checked on this run",
+        "identical",
+    ):
+        assert text in out.stdout, text

@@ -92,3 +92,22 @@ def test_the_converged_claim_flips_with_too_few_steps():
     result = small_run(steps=2)
     converged = next(c for c in result.claims if "converged" in c.text)
     assert not converged.holds  # two steps cannot cut the loss by 90%
+
+
+def test_cli_reports_bad_rates_in_one_line_and_json_survives_a_nan():
+    from typer.testing import CliRunner
+
+    from studykit.cli import app
+
+    runner = CliRunner()
+    bad = runner.invoke(app, ["lab", "gradient-descent", "--lrs", "0.1,fast"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    last = bad.output.strip().splitlines()[-1]  # after the "Running lab ..." line
+    assert last.startswith("studykit: lab gradient-descent: lrs must be numbers")
+    out = runner.invoke(
+        app, ["lab", "gradient-descent", "--lrs", "0.01,1e30", "--steps", "2", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.stdout)
+    assert result["methods"]["sgd η=1e+30"]["extra"]["diverged_at"] == 1
+    assert result["curve_metrics"] == ["loss", "exact_match"]
