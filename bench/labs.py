@@ -25,7 +25,8 @@ import sys
 import time
 from pathlib import Path
 
-LABS = ["prompt-vs-prefix"]  # add a lab's name here to bench its cold run
+# add a lab's name here to bench its cold run
+LABS = ["prompt-vs-prefix", "soft-prompt", "backprop", "gradient-descent", "prompt-engineering"]
 STUDYKIT = Path(sys.executable).with_name("studykit")
 COLD_TARGET_S, COLD_STRETCH_S, RSS_TARGET_MB = 20.0, 10.0, 1000.0
 
