@@ -8,10 +8,21 @@ the loader itself hits a bug; it carries the problems so the CLI can still print
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def one_line(text: str, width: int | None = None) -> str:
+    """`text` without line breaks or control characters, cut to `width` characters (with …)."""
+    text = _LINE_BREAKS.sub(" ", text)
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +36,17 @@ class Problem:
     message: str
     severity: Severity = "error"
 
+    def __post_init__(self) -> None:
+        # A message quotes the author's text, which may hold line breaks; a problem is one line.
+        object.__setattr__(self, "message", one_line(self.message))
+        if self.card is not None:
+            object.__setattr__(self, "card", one_line(self.card, 80))
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}: " if self.line else f"{self.file}: "
         level = "warning: " if self.severity == "warning" else ""
         card = f"card {self.card}: " if self.card else ""
-        return f"{where if self.file else ''}{level}{card}{self.message}"
+        return one_line(f"{where if self.file else ''}{level}{card}{self.message}")
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)

@@ -74,10 +74,11 @@ class _Linter:
             ]
             if silent:
                 which = "choice" if len(silent) == 1 else "choices"
+                has = "has" if len(silent) == 1 else "have"
                 self.warn(
                     deck,
                     ("cards", i, "choices"),
-                    f'wrong {which} {", ".join(silent)} have no "why"; say why each is wrong',
+                    f'wrong {which} {", ".join(silent)} {has} no "why"; say why each is wrong',
                     card.id,
                 )
 
@@ -197,6 +198,7 @@ _STOPWORDS = frozenset(
 _WORD = re.compile(r"[^\W_]+")
 MAX_DIFFERENT_WORDS = 2  # near duplicates differ in at most this many words (each way)
 SIMILAR_WORD = 0.8  # ...and each differing word is a near-spelling of one in the other text
+COMMON_WORD = 50  # a word in more questions than this does not pick comparison candidates
 
 
 def _content_words(text: str) -> list[str]:
@@ -208,17 +210,23 @@ def _similar_pairs(texts: list[list[str]]) -> Iterator[tuple[int, int]]:
 
     Comparing every pair is quadratic; instead each text is compared only with texts holding
     one of its rarest words. A near duplicate misses at most MAX_DIFFERENT_WORDS of a text's
-    words, so it must hold at least one of its MAX_DIFFERENT_WORDS + 1 rarest words.
+    words, so it holds at least one of its MAX_DIFFERENT_WORDS + 1 rarest words. Words held by
+    more than COMMON_WORD texts are too common to find candidates with (a deck of 10,000
+    generated cards would otherwise compare every pair).
     """
     holders: dict[str, set[int]] = defaultdict(set)
     for i, words in enumerate(texts):
         for word in set(words):
             holders[word].add(i)
+    word_sets = [set(words) for words in texts]
     for i, words in enumerate(texts):
-        distinct = sorted(set(words), key=lambda w: (len(holders[w]), w))
-        candidates = set().union(*(holders[w] for w in distinct[: MAX_DIFFERENT_WORDS + 1]))
+        distinct = sorted(word_sets[i], key=lambda w: (len(holders[w]), w))
+        rare = [holders[w] for w in distinct[: MAX_DIFFERENT_WORDS + 1]]
+        candidates = set().union(*(h for h in rare if len(h) <= COMMON_WORD))
         for j in sorted(c for c in candidates if c > i):
-            if _nearly_same(words, texts[j]):
+            shared = len(word_sets[i] & word_sets[j])
+            close_enough = shared >= max(len(word_sets[i]), len(word_sets[j])) - MAX_DIFFERENT_WORDS
+            if close_enough and _nearly_same(words, texts[j]):
                 yield i, j
 
 

@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from studykit.deck.errors import DeckError, Problem
-from studykit.deck.messages import rewrite
+from studykit.deck.messages import clip, rewrite
 from studykit.deck.model import Deck
 from studykit.deck.safe_yaml import DEFAULT_LIMITS, Limits, YamlDocument, parse_yaml
 
@@ -228,8 +228,12 @@ class _Load:
     def _read(self, label: str, path: Path) -> _File:
         loaded = _File(label)
         try:
+            size = path.stat().st_size
+            if size > self.limits.max_bytes:  # refuse before reading a byte of it
+                loaded.problems.append(_problem(label, _too_big(size, self.limits)))
+                return loaded
             with path.open("rb") as handle:
-                data = handle.read(self.limits.max_bytes + 1)  # never more than the limit
+                data = handle.read(self.limits.max_bytes + 1)  # it may have grown since
         except OSError as error:
             loaded.problems.append(_problem(label, f"cannot read: {error.strerror or error}"))
             return loaded
@@ -268,7 +272,7 @@ class _Load:
             line, column = other.document.locate(other_path)
             where = f"line {line}" if other is f else f"{other.label}:{line}:{column}"
             f.add(
-                f'id "{ident}" is already used by another {what} ({where}); '
+                f'id "{clip(ident)}" is already used by another {what} ({where}); '
                 f"give this {what} another id",
                 path,
                 card=card,
@@ -292,7 +296,7 @@ class _Load:
                 topic = _text_id(card.get("topic"))
                 if topic is not None and topic not in own:
                     f.add(
-                        f'topic "{topic}" is not a topic of this deck; '
+                        f'topic "{clip(topic)}" is not a topic of this deck; '
                         f"{_suggest(topic, own, 'add it under topics:')}",
                         ("cards", i, "topic"),
                         card=card.get("id"),
@@ -306,7 +310,7 @@ class _Load:
                     if _text_id(name) is not None and name not in every_topic:
                         path = ("topics", i, "learn_before") + ((j,) if before is names else ())
                         f.add(
-                            f'learn_before: no deck has a topic "{name}"; '
+                            f'learn_before: no deck has a topic "{clip(name)}"; '
                             f"{_suggest(name, list(every_topic), 'check the id')}",
                             path,
                         )
@@ -329,7 +333,7 @@ class _Load:
                     continue
                 if name not in catalog:
                     f.add(
-                        f'lab "{name}" does not exist (yet); '
+                        f'lab "{clip(name)}" does not exist (yet); '
                         f"{_suggest(name, sorted(catalog), 'check the name')}",
                         at,
                         card=card.get("id"),
@@ -393,6 +397,13 @@ class _Load:
                             held.add(id(f))
                             changed = True
         return held
+
+
+def _too_big(size: int, limits: Limits) -> str:
+    return (
+        f"file is {size:,} bytes, over the {limits.max_bytes:,}-byte limit; "
+        "split the deck into several files"
+    )
 
 
 def _suggest(name: str, known: list[str], otherwise: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from studykit.deck.errors import one_line
 from studykit.deck.model import CARD_CLASSES, CARD_KINDS, Choice, Deck, LabLink, Pair, Topic
 
 _KINDS = ", ".join(CARD_KINDS)
@@ -39,12 +40,8 @@ def rewrite(error: dict[str, Any], data: Any) -> Rewritten:
     path = _data_path(data, error["loc"])
     card_id, field_path, container = _split_card(data, path)
     kind = container.get("kind") if isinstance(container, dict) else None
-    if field_path:
-        subject = f'"{_dotted(field_path)}"'
-    else:
-        subject = "a card" if container is not data else "a deck file"
     kind = kind if isinstance(kind, str) and kind in CARD_KINDS else None
-    message = _message(error, subject, kind, field_path)
+    message = _message(error, field_path, kind, in_card=container is not data)
     return Rewritten(path, error["type"] == "extra_forbidden", card_id, message)
 
 
@@ -89,7 +86,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f'the text "{_clip(value)}"'
+        return f'the text "{clip(value)}"'
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, list):
@@ -99,25 +96,29 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _clip(text: str, width: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+def clip(text: object, width: int = 40) -> str:
+    """An author's value, short and on one line, to quote in a message."""
+    return one_line(" ".join(str(text).split()), width)
 
 
-def _message(error: dict[str, Any], name: str, kind: str | None, field_path: tuple) -> str:
-    """The sentence for one error; `name` is the quoted field path, "a card" or "a deck file"."""
+def _message(error: dict[str, Any], field_path: tuple, kind: str | None, in_card: bool) -> str:
+    """The sentence for one error at `field_path` (inside the card, when `in_card`)."""
     kind_of, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
-    field = name.strip('"')
+    field = clip(_dotted(field_path), 60)
+    name = f'"{field}"' if field_path else ("a card" if in_card else "a deck file")
     if kind_of == "missing":
-        owner = _dotted(field_path[:-1])
-        whose = f"a {kind} card" if kind and not owner else (f'"{owner}"' if owner else "it")
-        return f'{whose} needs "{field_path[-1]}"; add it'
+        owner = clip(_dotted(field_path[:-1]), 60)
+        if owner:
+            whose = f'"{owner}"'
+        else:
+            whose = f"a {kind} card" if kind else ("a card" if in_card else "the deck")
+        return f'{whose} needs "{clip(field_path[-1])}"; add it'
     if kind_of == "extra_forbidden":
         key = field_path[-1] if field_path else field
         close = difflib.get_close_matches(str(key), _KNOWN_KEYS, n=1)
         hint = f'; did you mean "{close[0]}"?' if close else "; remove it"
         where = f" in a {kind} card" if kind and len(field_path) == 1 else ""
-        return f'unknown key "{key}"{where}{hint}'
+        return f'unknown key "{clip(key)}"{where}{hint}'
     if kind_of == "union_tag_invalid":
         return f'unknown kind "{ctx.get("tag")}"; use one of {_KINDS}'
     if kind_of == "union_tag_not_found":
@@ -141,7 +142,7 @@ def _message(error: dict[str, Any], name: str, kind: str | None, field_path: tup
         return f"{name} is longer than {ctx.get('max_length')} characters; shorten it"
     if kind_of == "string_pattern_mismatch":
         return (
-            f'{name} "{_clip(str(value))}" is not a valid id: use lowercase letters, digits, '
+            f'{name} "{clip(str(value))}" is not a valid id: use lowercase letters, digits, '
             '".", "-" and "_", starting with a letter or digit'
         )
     if kind_of == "list_type":

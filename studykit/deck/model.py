@@ -297,4 +297,4 @@ SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
 def deck_json_schema() -> dict[str, Any]:
     """The JSON Schema of a deck file, for editors (`studykit deck schema`)."""
     schema = Deck.model_json_schema()
-    return {"$schema": SCHEMA_URL, "title": "studykit deck", **schema}
+    return {"$schema": SCHEMA_URL, **schema, "title": "studykit deck"}

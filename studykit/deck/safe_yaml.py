@@ -281,7 +281,7 @@ class _Builder:
             kind = type(event)
             if kind is scalar:
                 text = event.value
-                if not event.implicit[0]:
+                if event.tag is not None or not event.implicit[0]:
                     value = self._quoted_or_tagged(event)
                 elif text and text[0] not in maybe_not_text:
                     value = text  # plain text, by far the most common case

@@ -1,0 +1,232 @@
+"""`studykit deck validate | lint | new | list | show | schema`: exit codes, one line per problem,
+JSON for machines, and never a traceback on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from studykit.cli import app
+from studykit.deck.model import CARD_KINDS
+from studykit.paths import bundled_decks_dir
+
+runner = CliRunner()
+
+GOOD = """\
+id: gd
+title: Gradient descent
+description: Steps downhill.
+topics:
+  - id: gd-basics
+    title: Basics
+cards:
+  - id: gd-1
+    kind: mcq
+    topic: gd-basics
+    question: Which way does a gradient descent step move the parameters?
+    choices:
+      - text: Along the gradient
+        why: That climbs the loss.
+      - text: Against the gradient
+    answer: B
+    explanation: The gradient points uphill, so the update subtracts it.
+"""
+
+
+def invoke(*args: str):
+    result = runner.invoke(app, ["deck", *args])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    path = tmp_path / "gd.yaml"
+    path.write_text(GOOD)
+    return path
+
+
+def test_validate_clean_deck(good):
+    result = invoke("validate", str(good))
+    assert result.exit_code == 0
+    assert result.output == "checked 1 file: 1 deck, 1 cards; no errors\n"
+
+
+def test_validate_reports_one_line_per_error_and_exits_1(tmp_path, good):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        GOOD.replace("answer: B", "answer: E")
+        .replace("id: gd\n", "id: gd2\n")
+        .replace("gd-1", "gd-2")
+        .replace("gd-basics", "gd2-basics")
+    )
+    result = invoke("validate", str(good), str(bad))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f'{bad}:16:13: card gd-2: answer "E" is not one of the choices A-B; '
+        "name a choice by its letter",
+        "checked 2 files: 1 deck, 1 cards; 1 error",
+    ]
+
+
+def test_validate_json(tmp_path, good):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\n")
+    result = invoke("validate", "--json", str(good), str(bad))
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert set(report) == {"files", "decks", "cards", "errors", "warnings"}
+    assert (report["files"], report["decks"], report["cards"]) == (2, 1, 1)
+    assert report["errors"][0] == {
+        "file": str(bad),
+        "line": 1,
+        "column": 1,
+        "card": None,
+        "message": 'the deck needs "title"; add it',
+    }
+    assert len(report["errors"]) == 4 and report["warnings"] == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"\x00\x01\x02binary\xff", "file contains NUL bytes"),
+        (b"\xff\xfe\xfd", "is not valid UTF-8"),
+        (b"id: [unclosed\n", "YAML syntax error"),
+        (b"- just\n- a list\n", "a deck file is a mapping"),
+        (b"id: x\nid: y\n", 'duplicate key "id"'),
+        (b"a: &a [*a]\n", "alias *a is used inside its own anchor"),
+        (b"[" * 100_000, "nested more than 50 levels"),
+        (b"x: !!python/object/apply:os.system [ls]\n", "is not allowed"),
+    ],
+)
+def test_bad_files_get_a_clear_line_and_exit_1(tmp_path, content, message):
+    path = tmp_path / "deck.yaml"
+    path.write_bytes(content)
+    result = invoke("validate", str(path))
+    assert result.exit_code == 1
+    *problems, summary = result.output.splitlines()
+    assert all(line.startswith(f"{path}:") for line in problems)
+    assert any(message in line for line in problems), problems
+    assert summary.startswith("checked 1 file: 0 decks")
+
+
+def test_missing_path_and_folder_without_decks(tmp_path):
+    result = invoke("validate", str(tmp_path / "nope.yaml"), str(tmp_path))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:2] == [
+        f"{tmp_path / 'nope.yaml'}: no such file or folder",
+        f"{tmp_path}: no deck files (*.yaml, *.yml) in this folder",
+    ]
+
+
+def test_lint_prints_warnings_and_exits_1_until_clean(tmp_path, good):
+    noisy = tmp_path / "noisy.yaml"
+    noisy.write_text(
+        GOOD.replace("gd-1", "gd-9")
+        .replace("id: gd\n", "id: gd9\n")
+        .replace("gd-basics", "gd9-basics")
+        .replace("    explanation: The gradient points uphill, so the update subtracts it.\n", "")
+    )
+    result = invoke("lint", str(noisy))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f'{noisy}:8:9: warning: card gd-9: no "explanation"; say why the answer is right, so a '
+        "learner who got it wrong learns something",
+        "checked 1 file: 1 deck, 1 cards; no errors, 1 warning",
+    ]
+    as_json = json.loads(invoke("lint", "--json", str(noisy)).output)
+    assert [w["card"] for w in as_json["warnings"]] == ["gd-9"]
+    assert invoke("lint", str(good)).exit_code == 0
+
+
+def test_new_writes_a_deck_that_validates_and_refuses_to_overwrite(tmp_path):
+    path = tmp_path / "fresh.yaml"
+    result = invoke("new", str(path))
+    assert result.exit_code == 0 and path.exists()
+    assert "one card of each of the 7 kinds" in result.output
+    check = invoke("validate", "--json", str(path))
+    assert check.exit_code == 0 and json.loads(check.output)["cards"] == len(CARD_KINDS)
+    before = path.read_text()
+    again = invoke("new", str(path))
+    assert again.exit_code == 1 and "already exists" in again.output
+    assert path.read_text() == before
+    assert invoke("new", str(tmp_path / "deck.txt")).exit_code == 1
+
+
+def test_list_shows_decks_in_a_table(good):
+    result = invoke("list", str(good))
+    assert result.exit_code == 0
+    assert (
+        "gd" in result.output and "Gradient descent" in result.output and "mcq 1" in result.output
+    )
+
+
+def test_list_defaults_to_the_bundled_decks():
+    result = invoke("list")
+    bundled = sorted(bundled_decks_dir().glob("*.yaml"))
+    assert bundled and result.exit_code == 0
+    assert f"checked {len(bundled)} files" in result.output
+
+
+def test_show_renders_a_card_with_its_answer_and_feedback(good):
+    result = invoke("show", "gd-1", "--decks", str(good))
+    assert result.exit_code == 0
+    for text in (
+        "gd-1",
+        "mcq",
+        "✓ B. Against the gradient",
+        "That climbs the loss.",
+        "The gradient points uphill",
+        f"{good}:8",
+    ):
+        assert text in result.output, text
+    missing = invoke("show", "gd-2", "--decks", str(good))
+    assert missing.exit_code == 1
+    assert f'no card "gd-2" in {good}; did you mean gd-1?' in missing.output
+
+
+def test_show_every_kind_from_the_scaffold(tmp_path):
+    path = tmp_path / "kinds.yaml"
+    invoke("new", str(path))
+    for kind, expected in [
+        ("flash-1", "Back"),
+        ("multi-1", "✓ C."),
+        ("tf-1", "answer: true"),
+        ("match-1", "↔"),
+        ("order-1", "4. Update the parameters"),
+        ("short-1", "accepted: backpropagation | backprop"),
+    ]:
+        result = invoke("show", f"kinds-{kind}", "-d", str(path))
+        assert result.exit_code == 0 and expected in result.output, (kind, result.output)
+
+
+def test_schema_is_json_and_can_be_written_to_a_file(tmp_path):
+    result = invoke("schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["title"] == "studykit deck" and "cards" in schema["properties"]
+    out = tmp_path / "deck.schema.json"
+    assert invoke("schema", "-o", str(out)).exit_code == 0
+    assert json.loads(out.read_text()) == schema
+
+
+def test_deck_commands_import_no_torch(tmp_path, good):
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from studykit.cli import app\n"
+        f"r = CliRunner().invoke(app, ['deck', 'lint', {str(good)!r}])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'textual') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

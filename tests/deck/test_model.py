@@ -1,0 +1,173 @@
+"""The deck model: every kind, its in-card checks, its shorthands, and the exported JSON Schema."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from studykit.deck.model import (
+    CARD_CLASSES,
+    CARD_KINDS,
+    Card,
+    Deck,
+    Flashcard,
+    Matching,
+    MultipleChoice,
+    MultipleSelect,
+    Order,
+    ShortAnswer,
+    TrueFalse,
+    deck_json_schema,
+)
+
+CARD = TypeAdapter(Card)
+BASE = {"id": "c-1", "topic": "t"}
+
+
+def card(**fields):
+    return CARD.validate_python({**BASE, **fields})
+
+
+def test_every_kind_validates_into_its_class():
+    made = [
+        card(kind="flashcard", front="F", back="B"),
+        card(kind="mcq", question="Q", choices=["a", "b"], answer="b"),
+        card(kind="multi", question="Q", choices=["a", "b", "c"], answers=["C", "a"]),
+        card(kind="true_false", statement="S", answer=True, why_false="because"),
+        card(
+            kind="matching",
+            prompt="P",
+            pairs=[{"left": "l1", "right": "r1"}, {"left": "l2", "right": "r2"}],
+        ),
+        card(kind="order", prompt="P", steps=["forward", "loss", "backward", "update"]),
+        card(kind="short", question="Q", answers="backprop"),
+    ]
+    assert [type(c) for c in made] == [
+        Flashcard,
+        MultipleChoice,
+        MultipleSelect,
+        TrueFalse,
+        Matching,
+        Order,
+        ShortAnswer,
+    ]
+    assert [c.kind for c in made] == list(CARD_KINDS) and set(CARD_CLASSES) == set(CARD_KINDS)
+    mcq, multi = made[1], made[2]
+    assert mcq.answer == "B" and mcq.correct_index == 1 and mcq.choices[0].text == "a"
+    assert multi.answers == ["A", "C"] and multi.correct_indexes == [0, 2]
+    assert made[6].answers == ["backprop"]
+    assert [c.prompt_text() for c in made] == ["F", "Q", "Q", "S", "P", "P", "Q"]
+
+
+def test_lab_link_short_and_long_forms():
+    short = card(kind="flashcard", front="F", back="B", lab="backprop")
+    long = card(
+        kind="flashcard",
+        front="F",
+        back="B",
+        lab={"name": "prompt-vs-prefix", "params": {"task": "sort"}, "notice": "N"},
+    )
+    assert short.lab.name == "backprop" and short.lab.params == {}
+    assert long.lab.params == {"task": "sort"} and long.lab.notice == "N"
+
+
+@pytest.mark.parametrize(
+    ("fields", "loc", "message"),
+    [
+        (
+            {"kind": "mcq", "question": "Q", "choices": ["a", "b"], "answer": "C"},
+            ("mcq", "answer"),
+            'answer "C" is not one of the choices A-B',
+        ),
+        (
+            {"kind": "mcq", "question": "Q", "choices": ["a", "A"], "answer": "A"},
+            ("mcq", "choices"),
+            "choices A and B have the same text",
+        ),
+        (
+            {"kind": "multi", "question": "Q", "choices": ["a", "b"], "answers": ["A", "Q"]},
+            ("multi", "answers"),
+            'answers[1] "Q" is not one of the choices A-B',
+        ),
+        (
+            {
+                "kind": "matching",
+                "prompt": "P",
+                "pairs": [{"left": "x", "right": "1"}, {"left": "x", "right": "2"}],
+            },
+            ("matching", "pairs"),
+            "two pairs share the same left item",
+        ),
+        (
+            {"kind": "order", "prompt": "P", "steps": ["a", "a"]},
+            ("order", "steps"),
+            "two steps have the same text",
+        ),
+        (
+            {"kind": "true_false", "statement": "S", "answer": "yes"},
+            ("true_false", "answer"),
+            "Input should be a valid boolean",
+        ),
+        (
+            {"kind": "flashcard", "front": "  ", "back": "B"},
+            ("flashcard", "front"),
+            "String should have at least 1 character",
+        ),
+        (
+            {"kind": "flashcard", "front": "F", "back": "B", "id": "Bad Id"},
+            ("flashcard", "id"),
+            "String should match pattern",
+        ),
+    ],
+)
+def test_in_card_checks_point_at_the_field(fields, loc, message):
+    with pytest.raises(ValidationError) as caught:
+        card(**fields)
+    (error,) = caught.value.errors()
+    assert error["loc"] == loc and message in error["msg"]
+
+
+def test_numbers_where_text_is_expected_are_text():
+    short = card(kind="short", question=12, answers=[42, 0.5])
+    assert short.question == "12" and short.answers == ["42", "0.5"]
+
+
+def test_unknown_keys_are_errors():
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        card(kind="flashcard", front="F", back="B", explaination="typo")
+
+
+def test_deck_requires_topics_and_cards_and_finds_topics():
+    deck = Deck.model_validate(
+        {
+            "id": "d",
+            "title": "T",
+            "description": "D",
+            "version": 2,
+            "topics": [{"id": "t", "title": "Topic", "learn_before": "other"}],
+            "cards": [{**BASE, "kind": "flashcard", "front": "F", "back": "B"}],
+        }
+    )
+    assert deck.version == "2" and deck.topics[0].learn_before == ["other"]
+    assert deck.topic("t").title == "Topic" and deck.topic("nope") is None
+    with pytest.raises(ValidationError):
+        Deck.model_validate(
+            {"id": "d", "title": "T", "description": "D", "topics": [], "cards": []}
+        )
+
+
+def test_json_schema_describes_every_kind_and_the_shorthands():
+    schema = deck_json_schema()
+    json.dumps(schema)  # serialisable
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert set(schema["required"]) == {"id", "title", "description", "topics", "cards"}
+    items = schema["properties"]["cards"]["items"]
+    assert items["discriminator"]["propertyName"] == "kind"
+    assert set(items["discriminator"]["mapping"]) == set(CARD_KINDS)
+    mcq = schema["$defs"]["MultipleChoice"]["properties"]
+    assert {"type": "string"} in mcq["choices"]["items"]["anyOf"]  # `- plain text` choices
+    lab_forms = [form.get("type", form.get("$ref")) for form in mcq["lab"]["anyOf"]]
+    assert lab_forms == ["#/$defs/LabLink", "string", "null"]
+    assert schema["$defs"]["MultipleChoice"]["additionalProperties"] is False

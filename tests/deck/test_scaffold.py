@@ -1,0 +1,50 @@
+"""`deck new`: the starter deck validates, lints clean, and holds one card of every kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from studykit.deck.errors import DeckError
+from studykit.deck.lint import lint
+from studykit.deck.loader import load_decks
+from studykit.deck.model import CARD_KINDS
+from studykit.deck.scaffold import deck_id_for, write_scaffold
+
+LABS = """\
+name: {name}
+title: A lab
+summary: Shows something.
+"""
+
+
+def test_the_scaffold_validates_lints_clean_and_has_every_kind(tmp_path):
+    labs = tmp_path / "labs"
+    labs.mkdir()
+    for name in ("backprop", "prompt-vs-prefix"):  # the two labs the scaffold links to
+        (labs / f"{name}.yaml").write_text(LABS.format(name=name))
+    path = tmp_path / "My Topic.yaml"
+    assert write_scaffold(path) == "my-topic"
+    result = load_decks([path], labs_dir=labs)
+    assert result.problems == []
+    (deck,) = result.decks
+    assert deck.id == "my-topic"
+    assert sorted(card.kind for card in deck.cards) == sorted(CARD_KINDS)
+    assert all(card.id.startswith("my-topic-") for card in deck.cards)
+    assert lint(result) == []
+
+
+def test_the_scaffold_never_overwrites(tmp_path):
+    path = tmp_path / "deck.yaml"
+    path.write_text("precious")
+    with pytest.raises(DeckError, match="already exists"):
+        write_scaffold(path)
+    assert path.read_text() == "precious"
+    with pytest.raises(DeckError, match="no such folder"):
+        write_scaffold(tmp_path / "missing" / "deck.yaml")
+
+
+def test_deck_ids_from_file_names():
+    from pathlib import Path
+
+    assert deck_id_for(Path("decks/Prompt Tuning 101.yaml")) == "prompt-tuning-101"
+    assert deck_id_for(Path("___.yaml")) == "my-deck"
