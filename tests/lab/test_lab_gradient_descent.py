@@ -111,3 +111,18 @@ def test_cli_reports_bad_rates_in_one_line_and_json_survives_a_nan():
     result = json.loads(out.stdout)
     assert result["methods"]["sgd η=1e+30"]["extra"]["diverged_at"] == 1
     assert result["curve_metrics"] == ["loss", "exact_match"]
+
+
+def test_a_stop_request_returns_what_was_measured():
+    calls = []
+
+    def stop_after_two_steps():
+        calls.append(1)
+        return len(calls) > 2
+
+    params = resolve_params("gradient-descent", {"steps": 6})
+    result = gd.run(params, should_stop=stop_after_two_steps)
+    assert result.interrupted
+    assert list(result.methods) == ["sgd η=0.001"]
+    assert 1 <= result.methods["sgd η=0.001"].steps < 6
+    json.dumps(result.to_json(), allow_nan=False)

@@ -339,7 +339,7 @@ def _first_step(lab: LabRun, runs: list[Descent]) -> None:
 def _sgd_vs_adam(lab: LabRun, runs: list[Descent], rates: list[float]) -> None:
     adam = next((r for r in runs if r.optimizer == "adam"), None)
     sgd = [r for r in runs if r.optimizer == "sgd"]
-    if adam is None or not sgd:
+    if adam is None or not adam.first_step or not sgd:
         return
     same_start = all(
         torch.equal(r.first_step["theta"], adam.first_step["theta"]) for r in sgd if r.first_step
