@@ -136,20 +136,35 @@ def _at(mark: Any) -> Mark:
     return (mark.line + 1, mark.column + 1)
 
 
+# Positions are kept as one int each, `line << 24 | column` (0-based): ints cost the garbage
+# collector nothing, unlike the parser's mark objects, and a file has far fewer than 2**24
+# characters on a line (the size limit is 8 MB).
+_COLUMN_BITS = 24
+_COLUMN_MASK = (1 << _COLUMN_BITS) - 1
+
+
+def _packed(mark: Any) -> int:
+    return mark.line << _COLUMN_BITS | mark.column
+
+
+def _unpacked(position: int) -> Mark:
+    return ((position >> _COLUMN_BITS) + 1, (position & _COLUMN_MASK) + 1)
+
+
 class YamlDocument:
     """Plain data plus where each piece came from.
 
     Positions live in side tables keyed by the identity of each dict and list, so the data itself
-    stays ordinary Python values that pydantic validates at full speed. The tables hold the
-    parser's own mark objects; they become (line, column) only when someone asks.
+    stays ordinary Python values that pydantic validates at full speed. The tables hold packed
+    positions (see `_packed`); they become (line, column) only when someone asks.
     """
 
     def __init__(self) -> None:
         self.data: Any = None
-        self._root_mark: Any = None
-        self._starts: dict[int, Any] = {}  # id(container) -> mark of its start
-        self._keys: dict[int, dict[Hashable, tuple[Any, Any]]] = {}  # id(dict) -> key, value
-        self._items: dict[int, list[Any]] = {}  # id(list) -> mark of each item
+        self._root_mark: int | None = None
+        self._starts: dict[int, int] = {}  # id(container) -> where it starts
+        self._keys: dict[int, dict[Hashable, tuple[int, int]]] = {}  # id(dict) -> key, value
+        self._items: dict[int, list[int]] = {}  # id(list) -> where each item is
 
     def locate(self, path: tuple[Any, ...], *, at_key: bool = False) -> Mark:
         """Where the value at `path` (dict keys and list indexes) is, as deep as the path goes.
@@ -163,11 +178,11 @@ class YamlDocument:
             if isinstance(value, dict) and isinstance(step, Hashable) and step in value:
                 key_mark, value_mark = self._keys[id(value)][step]
                 if at_key and i == len(path) - 1:
-                    return _at(key_mark)
+                    return _unpacked(key_mark)
                 value, mark = value[step], value_mark
             elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
                 value, mark = value[step], self._items[id(value)][step]
-        return _at(mark) if mark is not None else (1, 1)
+        return _unpacked(mark) if mark is not None else (1, 1)
 
 
 # --- building values from events ----------------------------------------------------------------
@@ -183,12 +198,12 @@ class _Open:
     def __init__(self, value: dict | list, anchor: str | None):
         self.value = value
         self.is_list = isinstance(value, list)
-        self.marks: Any = [] if self.is_list else {}
+        self.marks: Any = [] if self.is_list else {}  # positions, as in YamlDocument
         self.key: Any = _NO_KEY
-        self.key_mark: Any = None
+        self.key_mark = 0
         self.anchor = anchor
         self.size = 1  # values in this subtree once aliases are expanded
-        self.merges: list[tuple[dict, Any]] = []  # `<<: *defaults` sources, applied at the end
+        self.merges: list[tuple[dict, int]] = []  # `<<: *defaults` sources, applied at the end
 
 
 def parse_yaml(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[YamlDocument | None, list]:
@@ -289,20 +304,24 @@ class _Builder:
                     value = plain_scalar(text)
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (value, 1)
+                m = event.start_mark
+                position = (
+                    m.line << _COLUMN_BITS | m.column
+                )  # _packed(m), inlined: it runs per scalar
                 if top is None:
-                    self._add(value, event.start_mark, 1)
+                    self._add(value, position, 1)
                     continue
                 top.size += 1
                 if top.is_list:
                     top.value.append(value)
-                    top.marks.append(event.start_mark)
+                    top.marks.append(position)
                 elif (key := top.key) is no_key:
-                    top.key, top.key_mark = value, event.start_mark
+                    top.key, top.key_mark = value, position
                 elif key in top.value or key == "<<":
-                    self._set(top, value, event.start_mark)
+                    self._set(top, value, position)
                 else:
                     top.value[key] = value
-                    top.marks[key] = (top.key_mark, event.start_mark)
+                    top.marks[key] = (top.key_mark, position)
                     top.key = no_key
             elif kind is mapping_start:
                 top = self._open(event, {})
@@ -349,7 +368,7 @@ class _Builder:
             self.open_anchors.add(event.anchor)
         opened = _Open(value, event.anchor)
         self.stack.append(opened)
-        self.doc._starts[id(value)] = event.start_mark
+        self.doc._starts[id(value)] = _packed(event.start_mark)
         return opened
 
     def _close(self) -> _Open | None:
@@ -382,9 +401,9 @@ class _Builder:
             )
         # The same object is shared, not copied: memory stays small, and the budget above keeps
         # the work of validating every use of it bounded.
-        self._add(value, mark, size)
+        self._add(value, _packed(mark), size)
 
-    def _add(self, value: Any, mark: Any, size: int) -> None:
+    def _add(self, value: Any, mark: int, size: int) -> None:
         """Attach a finished value to the open collection, or make it the document's root."""
         if not self.stack:
             self.doc.data, self.doc._root_mark = value, mark
@@ -396,24 +415,28 @@ class _Builder:
             parent.marks.append(mark)
         elif parent.key is _NO_KEY:
             if isinstance(value, dict | list):
-                raise _Fatal(*_at(mark), "a mapping key must be a plain value, not a collection")
+                raise _Fatal(
+                    *_unpacked(mark), "a mapping key must be a plain value, not a collection"
+                )
             parent.key, parent.key_mark = value, mark
         else:
             self._set(parent, value, mark)
 
-    def _set(self, parent: _Open, value: Any, mark: Any) -> None:
+    def _set(self, parent: _Open, value: Any, mark: int) -> None:
         key, key_mark = parent.key, parent.key_mark
         parent.key = _NO_KEY
         if key == "<<":  # a YAML merge key: `<<: *defaults` copies the keys not given here
             sources = value if isinstance(value, list) else [value]
             if not all(isinstance(source, dict) for source in sources):
-                raise _Fatal(*_at(mark), "a merge key (<<) needs a mapping or a list of mappings")
+                raise _Fatal(
+                    *_unpacked(mark), "a merge key (<<) needs a mapping or a list of mappings"
+                )
             parent.merges.extend((source, mark) for source in sources)
         elif key in parent.value:
-            first_line = parent.marks[key][0].line + 1
+            first_line = _unpacked(parent.marks[key][0])[0]
             self.problems.append(
                 YamlProblem(
-                    *_at(key_mark),
+                    *_unpacked(key_mark),
                     f'duplicate key "{key}" (first given on line {first_line}); keep one of them',
                 )
             )
@@ -421,7 +444,7 @@ class _Builder:
             parent.value[key] = value
             parent.marks[key] = (key_mark, mark)
 
-    def _merge(self, target: _Open, source: dict, mark: Any) -> None:
+    def _merge(self, target: _Open, source: dict, mark: int) -> None:
         source_marks = self.doc._keys[id(source)]
         for key, value in source.items():
             if key not in target.value:
