@@ -291,7 +291,9 @@ class Deck(_Strict):
         return next((t for t in self.topics if t.id == topic_id), None)
 
 
-SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
+# pydantic emits only keywords that draft-07 knows (plus OpenAPI's `discriminator`, which
+# validators ignore); YAML language servers support draft-07, so the schema says that.
+SCHEMA_URL = "http://json-schema.org/draft-07/schema#"
 
 
 def deck_json_schema() -> dict[str, Any]:
