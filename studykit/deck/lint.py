@@ -19,7 +19,15 @@ from collections.abc import Iterator
 
 from studykit.deck.errors import Problem
 from studykit.deck.loader import LoadResult
-from studykit.deck.model import LETTERS, Deck, Matching, MultipleChoice, MultipleSelect, Order
+from studykit.deck.model import (
+    LETTERS,
+    AnyCard,
+    Deck,
+    Matching,
+    MultipleChoice,
+    MultipleSelect,
+    Order,
+)
 
 # Position lint: with this many cards of a kind, this share on one answer is a pattern to fix.
 MIN_CARDS_FOR_POSITION = 4
@@ -149,9 +157,9 @@ class _Linter:
             )
 
 
-def _question(card: object) -> str:
+def _question(card: AnyCard) -> str:
     """The text that makes a card a distinct question (generic prompts need their items)."""
-    text = card.prompt_text()  # type: ignore[attr-defined]
+    text = card.prompt_text()
     if isinstance(card, Order):
         text += " " + " ".join(card.steps)
     elif isinstance(card, Matching):

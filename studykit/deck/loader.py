@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from studykit.deck.errors import DeckError, Problem
+from studykit.deck.errors import DeckError, Problem, Severity
 from studykit.deck.messages import clip, rewrite
 from studykit.deck.model import Deck
 from studykit.deck.safe_yaml import DEFAULT_LIMITS, Limits, YamlDocument, parse_yaml
@@ -116,9 +116,9 @@ def _problem(
     line: int = 0,
     column: int = 0,
     card: str | None = None,
-    severity: str = "error",
+    severity: Severity = "error",
 ) -> Problem:
-    return Problem(file, line, column, card, message, severity)  # type: ignore[arg-type]
+    return Problem(file, line, column, card, message, severity)
 
 
 @dataclass
@@ -156,7 +156,7 @@ class _File:
         *,
         card: Any = None,
         at_key: bool = False,
-        severity: str = "error",
+        severity: Severity = "error",
     ) -> None:
         line, column = self.document.locate(path, at_key=at_key) if self.document else (0, 0)
         card_id = card if isinstance(card, str) else None

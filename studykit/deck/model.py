@@ -257,6 +257,8 @@ Card = Annotated[
     Flashcard | MultipleChoice | MultipleSelect | TrueFalse | Matching | Order | ShortAnswer,
     Field(discriminator="kind"),
 ]
+# The same union without the discriminator, for type annotations (`card: AnyCard`).
+AnyCard = Flashcard | MultipleChoice | MultipleSelect | TrueFalse | Matching | Order | ShortAnswer
 CARD_CLASSES: dict[str, type[_CardBase]] = {
     "flashcard": Flashcard,
     "mcq": MultipleChoice,

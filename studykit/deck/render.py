@@ -18,6 +18,7 @@ from studykit.deck.loader import DeckSource, LoadResult
 from studykit.deck.model import (
     CARD_KINDS,
     LETTERS,
+    AnyCard,
     Deck,
     Flashcard,
     Matching,
@@ -63,41 +64,41 @@ def deck_table(result: LoadResult) -> Table:
     return table
 
 
-def card_view(card: object, deck: Deck, source: DeckSource | None, index: int) -> RenderableType:
+def card_view(card: AnyCard, deck: Deck, source: DeckSource | None, index: int) -> RenderableType:
     """A card with its answer key, feedback, explanation, references and lab link."""
-    topic = deck.topic(card.topic)  # type: ignore[attr-defined]
+    topic = deck.topic(card.topic)
     where = ""
     if source is not None:
         line, _ = source.where("cards", index)
         where = f"  {source.file}:{line}"
     header = Text.assemble(
-        (card.id, "bold cyan"),  # type: ignore[attr-defined]
-        f"  {card.kind}",  # type: ignore[attr-defined]
-        (f"  {deck.id} › {topic.title if topic else card.topic}", "dim"),  # type: ignore[attr-defined]
+        (card.id, "bold cyan"),
+        f"  {card.kind}",
+        (f"  {deck.id} › {topic.title if topic else card.topic}", "dim"),
         (where, "dim"),
     )
     parts: list[RenderableType] = [header, Text()]
     parts += _body(card)
-    if card.explanation:  # type: ignore[attr-defined]
-        parts += [Text(), Text("Why", style="bold"), Text(card.explanation)]  # type: ignore[attr-defined]
+    if card.explanation:
+        parts += [Text(), Text("Why", style="bold"), Text(card.explanation)]
     extras = []
-    if card.refs:  # type: ignore[attr-defined]
-        extras.append(Text("refs: " + "; ".join(card.refs), style="dim"))  # type: ignore[attr-defined]
-    if card.lab:  # type: ignore[attr-defined]
-        lab = card.lab  # type: ignore[attr-defined]
+    if card.refs:
+        extras.append(Text("refs: " + "; ".join(card.refs), style="dim"))
+    if card.lab:
+        lab = card.lab
         params = ", ".join(f"{k}={v}" for k, v in lab.params.items())
         line = f"lab: studykit lab run {lab.name}" + (f"  ({params})" if params else "")
         extras.append(Text(line, style="magenta"))
         if lab.notice:
             extras.append(Text(f"notice: {lab.notice}", style="dim"))
-    if card.tags:  # type: ignore[attr-defined]
-        extras.append(Text("tags: " + ", ".join(card.tags), style="dim"))  # type: ignore[attr-defined]
+    if card.tags:
+        extras.append(Text("tags: " + ", ".join(card.tags), style="dim"))
     if extras:
         parts += [Text(), *extras]
     return Panel(Group(*parts), expand=False)
 
 
-def _body(card: object) -> list[RenderableType]:
+def _body(card: AnyCard) -> list[RenderableType]:
     if isinstance(card, Flashcard):
         return [Text(card.front, style="bold"), Text(), Text("Back", style="bold"), Text(card.back)]
     if isinstance(card, MultipleChoice | MultipleSelect):
