@@ -292,6 +292,8 @@ class _Load:
         }
         for f in files:
             own = [tid for _, t in f.topics() if (tid := _text_id(t.get("id")))]
+            if not isinstance(f.data.get("topics"), list):
+                continue  # `topics` itself is wrong; that error says enough
             for i, card in f.cards():
                 topic = _text_id(card.get("topic"))
                 if topic is not None and topic not in own:
