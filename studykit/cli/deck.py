@@ -44,6 +44,14 @@ def _load(paths: list[Path]) -> LoadResult:
         raise typer.Exit(1) from None
 
 
+def _shortest(path: Path) -> Path:
+    """`path` relative to the working directory when it lies below it (shorter problem lines)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def _summary(result: LoadResult, warnings: int) -> str:
     files = f"{result.files} file{'s' * (result.files != 1)}"
     loaded = f"{len(result.decks)} deck{'s' * (len(result.decks) != 1)}, {result.cards} cards"
@@ -133,16 +141,16 @@ def new_command(
 def list_command(
     paths: list[Path] | None = typer.Argument(None, help=PATHS_HELP + " Default: bundled decks."),
 ) -> None:
-    """List decks with their topics and cards by kind."""
+    """List decks: id, title, file, and how many topics and cards of each kind."""
     from rich.console import Console
 
-    from studykit.deck.render import deck_table
+    from studykit.deck.render import deck_listing
     from studykit.paths import bundled_decks_dir
 
-    result = _load(paths or [bundled_decks_dir()])
+    result = _load(paths or [_shortest(bundled_decks_dir())])
     console = Console()
     if result.decks:
-        console.print(deck_table(result))
+        console.print(deck_listing(result))
     for problem in result.errors:
         typer.echo(str(problem))
     typer.echo(_summary(result, len(result.warnings)))
@@ -164,7 +172,7 @@ def show_command(
     from studykit.deck.render import card_view
     from studykit.paths import bundled_decks_dir
 
-    result = _load(decks or [bundled_decks_dir()])
+    result = _load(decks or [_shortest(bundled_decks_dir())])
     for deck in result.decks:
         for index, card in enumerate(deck.cards):
             if card.id == card_id:

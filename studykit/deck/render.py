@@ -10,6 +10,7 @@ from collections import Counter
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -40,28 +41,18 @@ KIND_SHORT = {
 }
 
 
-def deck_table(result: LoadResult) -> Table:
-    """One row per loaded deck: id, title, counts of topics and cards by kind, its file."""
-    table = Table(title=None, show_lines=False, header_style="bold")
-    table.add_column("deck", style="cyan", no_wrap=True)
-    table.add_column("title")
-    table.add_column("topics", justify="right")
-    table.add_column("cards", justify="right")
-    table.add_column("kinds")
-    table.add_column("file", style="dim", overflow="fold")
+def deck_listing(result: LoadResult) -> Group:
+    """Per loaded deck: id and title, then (indented) its file, topics and cards by kind."""
+    lines: list[RenderableType] = []
     for deck in result.decks:
         kinds = Counter(card.kind for card in deck.cards)
-        mix = " ".join(f"{KIND_SHORT[k]} {kinds[k]}" for k in CARD_KINDS if kinds[k])
+        mix = ", ".join(f"{KIND_SHORT[k]} {kinds[k]}" for k in CARD_KINDS if kinds[k])
         source = result.sources.get(deck.id)
-        table.add_row(
-            deck.id,
-            escape(deck.title),
-            str(len(deck.topics)),
-            str(len(deck.cards)),
-            mix,
-            escape(source.file) if source else "",
-        )
-    return table
+        lines.append(Text.assemble((deck.id, "bold cyan"), "  ", deck.title))
+        details = Text(f"{source.file}\n" if source else "", style="dim")
+        details.append(f"{len(deck.topics)} topics, {len(deck.cards)} cards: {mix}", style="")
+        lines.append(Padding(details, (0, 0, 0, 2)))
+    return Group(*lines)
 
 
 def card_view(card: AnyCard, deck: Deck, source: DeckSource | None, index: int) -> RenderableType:
@@ -110,7 +101,7 @@ def _body(card: AnyCard) -> list[RenderableType]:
             mark = ("✓ ", "green") if i in right else ("  ", "")
             lines.append(Text.assemble(mark, f"{LETTERS[i]}. {choice.text}"))
             if choice.why:
-                lines.append(Text(f"      {choice.why}", style="dim"))
+                lines.append(Padding(Text(choice.why, style="dim"), (0, 0, 0, 5)))
         return lines
     if isinstance(card, TrueFalse):
         lines = [
@@ -119,7 +110,7 @@ def _body(card: AnyCard) -> list[RenderableType]:
         ]
         for label, why in (("if true is picked", card.why_true), ("if false", card.why_false)):
             if why:
-                lines.append(Text(f"  {label}: {why}", style="dim"))
+                lines.append(Padding(Text(f"{label}: {why}", style="dim"), (0, 0, 0, 2)))
         return lines
     if isinstance(card, Matching):
         table = Table(show_header=False, box=None, padding=(0, 1))
