@@ -39,7 +39,8 @@ cards:
 
 
 def invoke(*args: str):
-    result = runner.invoke(app, ["deck", *args])
+    # wide enough that rich never wraps a long temporary path in the middle
+    result = runner.invoke(app, ["deck", *args], env={"COLUMNS": "200"})
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result
