@@ -27,7 +27,7 @@ def pretrain_command(
     seed: Annotated[
         int, typer.Option("--seed", help="Random seed (0 built the bundled model).", min=0)
     ] = 0,
-    steps: Annotated[int, typer.Option("--steps", help="Training steps.", min=1)] = 4000,
+    steps: Annotated[int, typer.Option("--steps", help="Training steps.", min=1)] = 5000,
 ) -> None:
     """Pretrain the tiny GPT-2 on the synthetic multi-task corpus (about 2 minutes on 2 cores)."""
     from rich.console import Console

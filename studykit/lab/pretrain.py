@@ -32,7 +32,7 @@ RECIPE_FILE = "studykit_pretrain.json"  # the settings a model directory was pre
 @dataclass(frozen=True)
 class PretrainConfig:
     seed: int = 0
-    steps: int = 4000
+    steps: int = 5000
     batch_size: int = 64
     lr: float = 3e-3  # peak; cosine decay to 0 (without the decay `sort` oscillates for long)
     warmup: int = 100  # steps of linear warm-up
@@ -42,6 +42,9 @@ class PretrainConfig:
     width: int = 64
     heads: int = 4
     positions: int = 32  # longest line (16 tokens) + max_offset + room for a prompt
+    # GPT-2's tanh-approximated GELU as one fused PyTorch op ("gelu_new" spells it out in five
+    # elementwise ops): every training step of every method ran 20-30% faster with it.
+    activation: str = "gelu_pytorch_tanh"
 
 
 def build_tokenizer():
@@ -68,6 +71,7 @@ def build_model(config: PretrainConfig, tokenizer):
         n_embd=config.width,
         n_layer=config.layers,
         n_head=config.heads,
+        activation_function=config.activation,
         resid_pdrop=0.0,
         embd_pdrop=0.0,
         attn_pdrop=0.0,  # no dropout: runs repeat bit for bit
