@@ -26,7 +26,8 @@ from pydantic import (
 )
 
 # Stable identifiers: lowercase, digits, dot, dash, underscore. They key the learner's progress.
-IdStr = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max_length=80)]
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+IdStr = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
 Text = Annotated[str, Field(min_length=1)]
 
 

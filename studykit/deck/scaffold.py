@@ -6,10 +6,12 @@ format; a test loads it to prove it validates.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from studykit.deck.errors import DeckError
+from studykit.deck.model import ID_PATTERN
 
 
 def deck_id_for(path: Path) -> str:
@@ -20,12 +22,18 @@ def deck_id_for(path: Path) -> str:
 
 def scaffold_text(deck_id: str, title: str | None = None) -> str:
     title = title or deck_id.replace("-", " ").capitalize()
-    return _TEMPLATE.format(id=deck_id, title=title)
+    # JSON's double-quoted string is valid YAML, whatever the title holds (": ", "#", quotes)
+    return _TEMPLATE.format(id=deck_id, title=json.dumps(title, ensure_ascii=False))
 
 
 def write_scaffold(path: Path, deck_id: str | None = None, title: str | None = None) -> str:
     """Write the starter deck to `path` (never over an existing file); returns the deck id."""
     deck_id = deck_id or deck_id_for(path)
+    if not re.fullmatch(ID_PATTERN, deck_id) or len(deck_id) > 40:
+        raise DeckError(
+            f'"{deck_id}" is not a valid deck id: use up to 40 lowercase letters, digits, ".", '
+            '"-" and "_", starting with a letter or digit'
+        )
     if path.exists():
         raise DeckError(f"{path}: already exists; choose another file name or delete it first")
     if not path.parent.is_dir():

@@ -43,6 +43,16 @@ def test_the_scaffold_never_overwrites(tmp_path):
         write_scaffold(tmp_path / "missing" / "deck.yaml")
 
 
+def test_titles_are_quoted_and_ids_checked(tmp_path):
+    path = tmp_path / "t.yaml"
+    write_scaffold(path, title='Prompts: "soft" # and hard')
+    result = load_decks([path], labs_dir=tmp_path)
+    assert result.errors == [] and result.decks[0].title == 'Prompts: "soft" # and hard'
+    with pytest.raises(DeckError, match='"Bad Id" is not a valid deck id'):
+        write_scaffold(tmp_path / "u.yaml", deck_id="Bad Id")
+    assert not (tmp_path / "u.yaml").exists()
+
+
 def test_deck_ids_from_file_names():
     from pathlib import Path
 
