@@ -106,7 +106,7 @@ cards:
       - text: It adds trainable vectors to every layer's keys and values
       - text: It updates the base model's weights
         why: The base model stays frozen; only the prefix is trained.
-      - text: It trains more parameters than prompt tuning on the same model
+      - text: It trains more parameters than prompt tuning with as many virtual tokens
     answers: [A, C]
     explanation: >-
       A prefix is a per-layer key/value cache, so it reaches every layer; prompt tuning only
