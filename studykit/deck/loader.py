@@ -199,31 +199,37 @@ class _Load:
     def _deck_files(self, paths: list[str | Path]) -> Iterator[tuple[str, Path]]:
         seen: set[Path] = set()
         for given in paths:
-            path = Path(given)
             label = str(given)
-            if path.is_dir():
-                found = sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.suffix in DECK_SUFFIXES
-                    and p.is_file()
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                )
-                if not found:
-                    self.path_problems.append(
-                        _problem(label, "no deck files (*.yaml, *.yml) in this folder")
-                    )
-                candidates = [(str(p), p) for p in found]
-            elif path.exists():
-                candidates = [(label, path)]
-            else:
-                self.path_problems.append(_problem(label, "no such file or folder"))
-                candidates = []
+            try:
+                candidates = self._candidates(Path(given), label)
+            except OSError as error:  # unreadable folder, a name too long…
+                self.path_problems.append(_problem(label, f"cannot read: {error.strerror}"))
+                continue
             for file_label, file_path in candidates:
                 key = file_path.resolve()
                 if key not in seen:
                     seen.add(key)
                     yield file_label, file_path
+
+    def _candidates(self, path: Path, label: str) -> list[tuple[str, Path]]:
+        """The deck files a path names: itself, or the *.yaml / *.yml below a folder."""
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in DECK_SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                self.path_problems.append(
+                    _problem(label, "no deck files (*.yaml, *.yml) in this folder")
+                )
+            return [(str(p), p) for p in found]
+        if path.exists():
+            return [(label, path)]
+        self.path_problems.append(_problem(label, "no such file or folder"))
+        return []
 
     def _read(self, label: str, path: Path) -> _File:
         loaded = _File(label)
