@@ -9,6 +9,7 @@ no attention mask is needed.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -77,8 +78,10 @@ class TaskData:
     """Training batches and a held-out evaluation set for one task.
 
     The evaluation set depends only on the task (the same for every seed and method, so runs compare
-    fairly); training batches come from `seed` and never repeat an evaluation prompt. Every method
-    trained with the same seed sees the same sequence of batches.
+    fairly); training batches come from `seed` and never repeat an evaluation prompt.
+    `batches()` starts the same sequence afresh on every call, so every method trained on this data
+    (`train.train` uses it) sees exactly the same batches; `next_batch()` continues one shared
+    stream instead.
     """
 
     def __init__(
@@ -100,15 +103,26 @@ class TaskData:
         self.eval_examples = list(held_out.values())
         self.eval_batch = encode(self.eval_examples, encoder)
         self._held_out = set(held_out)
-        self._rng = random.Random(f"train:{task.name}:{seed}")
+        self._seed = seed
+        self._rng = self._train_rng()
 
-    def next_examples(self) -> list[Example]:
+    def _train_rng(self) -> random.Random:
+        return random.Random(f"train:{self.task.name}:{self._seed}")
+
+    def next_examples(self, rng: random.Random | None = None) -> list[Example]:
+        rng = rng or self._rng
         examples: list[Example] = []
         while len(examples) < self.batch_size:
-            example = make_example(self.task, self._rng, self.words)
+            example = make_example(self.task, rng, self.words)
             if example.key() not in self._held_out:
                 examples.append(example)
         return examples
 
     def next_batch(self) -> Batch:
         return encode(self.next_examples(), self.encoder)
+
+    def batches(self) -> Iterator[Batch]:
+        """An endless stream of training batches, the same one on every call."""
+        rng = self._train_rng()
+        while True:
+            yield encode(self.next_examples(rng), self.encoder)

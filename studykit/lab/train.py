@@ -67,9 +67,10 @@ def train(
     peak = rss_mb()
     start = time.perf_counter()
     steps = 0 if config.stop_at_target and steps_to_target == 0 else config.steps
+    stream = data.batches()  # every method trained on `data` sees these same batches
     step = 0
     for step in range(1, steps + 1):
-        batch = data.next_batch()
+        batch = next(stream)
         tick = time.perf_counter()
         loss = answer_loss(model(batch.input_ids), batch.labels)
         optimizer.zero_grad(set_to_none=True)

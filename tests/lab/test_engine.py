@@ -185,3 +185,14 @@ def test_exact_match_agrees_with_greedy_generation(base):
         produced = base.tokenizer.convert_ids_to_tokens(out[0, ids.shape[1] :].tolist())
         right += produced[: len(example.answer)] == example.answer
     assert scores.exact_match == right / len(data.eval_examples)
+
+
+def test_every_method_trained_on_the_same_data_sees_the_same_batches(base, data):
+    runs = []
+    for _ in range(2):  # the second run reuses `data` after the first consumed batches from it
+        model = build("prefix-tuning", base, virtual_tokens=K, seed=0)
+        result = train("prefix-tuning", model, data, TrainConfig(steps=3), base_params=1)
+        runs.append([p.get("loss") for p in result.curve])
+    assert runs[0] == runs[1]
+    first, again = data.batches(), data.batches()
+    assert all(torch.equal(next(first).input_ids, next(again).input_ids) for _ in range(3))

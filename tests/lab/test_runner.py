@@ -72,7 +72,7 @@ def test_claims_are_computed_and_three_steps_are_not_enough(short_run):
     ]
     assert any(text.startswith("Prompt tuning trains k·d = 4·64 = 256") for text in claims)
     # three steps cannot bring reverse back: the claim is computed, so it fails honestly
-    recovered = next(c for c in result.claims if c.text.startswith("A tuned prefix brings"))
+    recovered = next(c for c in result.claims if c.text.startswith("Without the word, tuning"))
     assert recovered.holds is False
 
 

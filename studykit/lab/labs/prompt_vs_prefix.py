@@ -1,6 +1,6 @@
 """Lab `prompt-vs-prefix`: conditioning at the input layer vs at every layer.
 
-    studykit lab prompt-vs-prefix [--task reverse] [--new-task rotate] [--virtual-tokens 4]
+    studykit lab prompt-vs-prefix [--task reverse] [--new-task sort+reverse] [--virtual-tokens 4]
 
 Part one ("skill"): the instruction word of a pretrained task is removed; no prompt, the word
 written by hand, a tuned soft prompt and a tuned prefix each try to bring the skill back. Training
@@ -34,7 +34,7 @@ def run(
     k = params["virtual_tokens"]
     parts = {
         "skill": (get_task(params["task"]), True),  # (task, stop once the target is reached)
-        "new": (get_task(params["new_task"]), False),
+        "new": (get_task(params["new_task"]), False),  # train the full budget: how far?
     }
     for part, (task, stop_at_target) in parts.items():
         data = lab.data(task)  # the instruction word removed: `: 3 1 4 = ...`
@@ -109,9 +109,11 @@ def _claims(lab: LabRun, parts: dict, k: int) -> None:
             lab.em("skill/no-prompt") < 0.5 and lab.em("skill/hand-written") >= TARGET,
         )
     if "skill/prefix-tuning" in methods:
+        best = max(lab.em("skill/prompt-tuning"), lab.em("skill/prefix-tuning"))
         lab.claim(
-            f"A tuned prefix brings {skill} back without the word (≥ {TARGET:.0%})",
-            lab.em("skill/prefix-tuning") >= TARGET,
+            f"Without the word, tuning under 1% of the model brings {skill} back: prompt or "
+            f"prefix tuning reaches {TARGET:.0%} (which one can depend on the seed)",
+            best >= TARGET,
         )
     new = parts["new"][0].name
     if "new/hand-written" in methods:
@@ -121,7 +123,7 @@ def _claims(lab: LabRun, parts: dict, k: int) -> None:
         )
     if "new/prefix-tuning" in methods:
         lab.claim(
-            f"On {new}, prefix tuning (every layer) reaches at least the exact match of "
-            "prompt tuning (input layer only)",
-            lab.em("new/prefix-tuning") >= lab.em("new/prompt-tuning"),
+            f"On {new}, prefix tuning (every layer) reached further than prompt tuning (input "
+            "layer only) in the same steps",
+            lab.em("new/prefix-tuning") > lab.em("new/prompt-tuning"),
         )
