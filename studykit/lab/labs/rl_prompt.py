@@ -1,0 +1,602 @@
+"""Lab `rl-prompt`: searching discrete prompts with reinforcement learning, gradient-free.
+
+    studykit lab rl-prompt [--task reverse] [--prompt-tokens 1] [--steps 40] [--seed 0]
+
+In the spirit of RLPrompt (Deng et al. 2022, arXiv 2205.12548), with the parts cut down to fit:
+
+- the policy: for each of k prompt positions, a categorical distribution over the vocabulary's
+  tokens (k×C logits; RLPrompt uses an MLP inside a frozen distilGPT-2);
+- the reward: how many answer tokens the frozen model gets right behind a sampled prompt,
+  computed from forward passes only, under `torch.no_grad()`;
+- the update: REINFORCE, with the rewards of one step's samples turned into z-scores (the mean
+  is the baseline; dividing by the spread is RLPrompt's reward stabilisation).
+
+The learned prompt is real tokens, so it prints as text. A soft prompt trained by gradient
+descent on the same task is the comparison: accuracy, and how many forward and backward passes
+each needed, counted by hooks on the language model.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from studykit.lab.data import IGNORE, Batch, TaskData
+from studykit.lab.evaluate import evaluate, scores
+from studykit.lab.harness import LabRun
+from studykit.lab.measure import generator, rss_mb
+from studykit.lab.methods import build
+from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
+from studykit.lab.tasks import get_task
+from studykit.lab.train import TrainConfig, train
+
+NAME = "rl-prompt"
+TARGET = 0.95  # held-out exact match that counts as "reached"
+SOFT_TOKENS = 4  # the soft prompt's length, as in the other labs
+EXHAUSTIVE_LIMIT = 2000  # try every prompt only when there are at most this many
+
+
+# -- the policy --------------------------------------------------------------------------------
+
+
+class TokenPolicy(nn.Module):
+    """k independent categorical distributions over C candidate tokens: logits (k, C).
+
+    All logits start at zero, so every prompt is equally likely at first.
+    """
+
+    def __init__(self, k: int, candidates: list[int]):
+        super().__init__()
+        self.candidates = torch.tensor(candidates)  # (C,) token ids
+        self.logits = nn.Parameter(torch.zeros(k, len(candidates)))  # (k, C)
+
+    def sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
+        """n prompts as candidate indexes (n, k), drawn without gradients."""
+        probs = torch.softmax(self.logits.detach(), dim=-1)  # (k, C)
+        return torch.multinomial(probs, n, replacement=True, generator=gen).T
+
+    def log_prob(self, choices: torch.Tensor) -> torch.Tensor:
+        """log π(prompt) for choices (n, k): the sum over positions, (n,)."""
+        log_probs = torch.log_softmax(self.logits, dim=-1)  # (k, C)
+        return log_probs.gather(1, choices.T).sum(dim=0)
+
+    def token_ids(self, choices: torch.Tensor) -> torch.Tensor:
+        """Candidate indexes (..., k) -> token ids (..., k)."""
+        return self.candidates[choices]
+
+    def greedy(self) -> torch.Tensor:
+        """The most likely prompt, as candidate indexes (k,)."""
+        return self.logits.argmax(dim=-1)
+
+    def confidence(self) -> float:
+        """The smallest, over positions, of the top token's probability."""
+        return torch.softmax(self.logits.detach(), dim=-1).max(dim=-1).values.min().item()
+
+
+# -- the reward, from forward passes only ------------------------------------------------------
+
+
+def with_prompt(prompt_ids: torch.Tensor, batch: Batch) -> Batch:
+    """Put the token ids prompt_ids (n, k) in front of every example of batch (M, T): one row
+    per (prompt, example) pair, prompt-major: (n·M, k+T). The prompt positions are not scored."""
+    n, k = prompt_ids.shape
+    M = batch.input_ids.shape[0]
+    ids = torch.cat((prompt_ids.repeat_interleave(M, dim=0), batch.input_ids.repeat(n, 1)), dim=1)
+    labels = torch.cat((torch.full((n * M, k), IGNORE), batch.labels.repeat(n, 1)), dim=1)
+    return Batch(ids, labels)
+
+
+@torch.no_grad()
+def prompt_rewards(lm: nn.Module, prompt_ids: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """The reward of each of n prompts (n, k): the share of answer tokens the frozen model gets
+    right behind it, over the M examples of batch. One forward pass, no gradients. -> (n,)"""
+    n, M = prompt_ids.shape[0], batch.input_ids.shape[0]
+    joined = with_prompt(prompt_ids, batch)
+    logits = lm(input_ids=joined.input_ids, use_cache=False).logits  # (n·M, k+T, V)
+    return torch.tensor(
+        [
+            scores(logits[i * M : (i + 1) * M], joined.labels[i * M : (i + 1) * M]).token_accuracy
+            for i in range(n)
+        ]
+    )
+
+
+class DiscretePrompt(nn.Module):
+    """The frozen model behind a fixed sequence of real tokens (for evaluation)."""
+
+    def __init__(self, lm: nn.Module, prompt_ids: torch.Tensor):
+        super().__init__()
+        self.lm, self.prompt_ids = lm, prompt_ids  # (k,)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """input_ids (B, T) -> logits (B, T, V) for the real tokens."""
+        k = self.prompt_ids.shape[0]
+        ids = torch.cat((self.prompt_ids.expand(input_ids.shape[0], -1), input_ids), dim=1)
+        return self.lm(input_ids=ids, use_cache=False).logits[:, k:]
+
+
+# -- counting what the language model is asked to do -------------------------------------------
+
+
+@dataclass
+class Calls:
+    forward: int = 0
+    forward_with_grad: int = 0  # forward calls made while autograd was recording
+    sequences: int = 0  # rows of all forward calls
+    backward: int = 0  # backward passes that reached the model's output
+
+
+class CallCounter:
+    """Hooks on the language model that count its forward calls (and whether autograd was on)
+    and the backward passes that go through it (a gradient arriving at its logits).
+
+        with CallCounter(lm) as calls: ...    # calls.forward, calls.backward, ...
+    """
+
+    def __init__(self, lm: nn.Module):
+        self.lm, self.calls = lm, Calls()
+
+    def __enter__(self) -> Calls:
+        self.handles = [
+            self.lm.register_forward_pre_hook(self._before, with_kwargs=True),
+            self.lm.register_forward_hook(self._after),
+        ]
+        return self.calls
+
+    def __exit__(self, *exc: object) -> None:
+        for handle in self.handles:
+            handle.remove()
+
+    def _before(self, module, args, kwargs) -> None:
+        rows = kwargs.get("input_ids")
+        rows = rows if rows is not None else kwargs.get("inputs_embeds")
+        self.calls.forward += 1
+        self.calls.forward_with_grad += torch.is_grad_enabled()
+        self.calls.sequences += rows.shape[0] if rows is not None else 0
+
+    def _after(self, module, args, output) -> None:
+        if output.logits.requires_grad:  # a backward pass may come through here
+            output.logits.register_hook(self._backward)
+
+    def _backward(self, grad: torch.Tensor) -> None:
+        self.calls.backward += 1
+
+
+def snapshot(calls: Calls) -> Calls:
+    return Calls(**vars(calls))
+
+
+# -- the search --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    steps: int = 40
+    samples: int = 8  # prompts sampled per step
+    examples: int = 16  # training examples each sampled prompt is scored on
+    lr: float = 0.3
+    eval_every: int = 5
+
+
+@dataclass
+class Search:
+    result: MethodResult
+    policy: TokenPolicy
+    calls_to_target: Calls | None
+    calls: Calls
+    rewards: list[list[float]] = field(default_factory=list)  # every sample's reward, per step
+    # (step, the policy's most likely prompt as token ids, its held-out exact match)
+    trail: list[tuple[int, list[int], float]] = field(default_factory=list)
+
+
+def reinforce(
+    lm: nn.Module,
+    policy: TokenPolicy,
+    data: TaskData,
+    config: SearchConfig,
+    counter: CallCounter,
+    gen: torch.Generator,
+    base_params: int,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+) -> Search:
+    """Train the policy with REINFORCE on rewards from the frozen model's forward passes."""
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
+    held_out = data.eval_batch
+
+    trail: list[tuple[int, list[int], float]] = []
+
+    def held_out_score(step: int) -> float:
+        prompt_ids = policy.token_ids(policy.greedy())
+        score = evaluate(DiscretePrompt(lm, prompt_ids), held_out).exact_match
+        trail.append((step, prompt_ids.tolist(), score))
+        return score
+
+    with counter as calls:
+        before = after = held_out_score(0)
+        curve: list[dict[str, float]] = [{"step": 0, "exact_match": before}]
+        at_target = snapshot(calls) if before >= TARGET else None
+        steps_to_target = 0 if at_target else None
+        seconds_to_target = 0.0 if at_target else None
+        all_rewards: list[list[float]] = []
+        start = time.perf_counter()
+        step = 0
+        for step in range(1, config.steps + 1):
+            batch = data.next_batch()
+            choices = policy.sample(config.samples, gen)  # (n, k)
+            rewards = prompt_rewards(lm, policy.token_ids(choices), batch)  # (n,)
+            # z-scores: the step's mean reward is the baseline; dividing by the spread keeps
+            # the update's size steady as rewards get noisier or more alike
+            advantage = (rewards - rewards.mean()) / (rewards.std() + 1e-6)
+            loss = -(advantage * policy.log_prob(choices)).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            all_rewards.append(rewards.tolist())
+            point = {
+                "step": step,
+                "reward": rewards.mean().item(),
+                "policy_loss": loss.item(),
+                "confidence": policy.confidence(),
+            }
+            stop = bool(should_stop and should_stop())
+            metrics = {"reward": point["reward"]}
+            if step % config.eval_every == 0 or step == config.steps or stop:
+                after = held_out_score(step)
+                point["exact_match"] = metrics["exact_match"] = after
+                if at_target is None and after >= TARGET:
+                    at_target, steps_to_target = snapshot(calls), step
+                    seconds_to_target = time.perf_counter() - start
+            curve.append(point)
+            if on_progress:
+                on_progress(
+                    Progress(
+                        "rl-prompt",
+                        step,
+                        config.steps,
+                        loss.item(),
+                        metrics,
+                        time.perf_counter() - start,
+                    )
+                )
+            if stop:
+                break
+        seconds = time.perf_counter() - start
+    trainable = policy.logits.numel()
+    result = MethodResult(
+        trainable_params=trainable,
+        trainable_pct=100.0 * trainable / base_params,
+        exact_match_before=before,
+        exact_match_after=after,
+        steps=step,
+        seconds=seconds,
+        ms_per_step=1000.0 * seconds / step if step else 0.0,
+        peak_rss_mb=rss_mb(),
+        steps_to_target=steps_to_target,
+        seconds_to_target=seconds_to_target,
+        curve=curve,
+        extra={"target": TARGET},
+    )
+    return Search(result, policy, at_target, snapshot(calls), all_rewards, trail)
+
+
+def candidate_tokens(tokenizer) -> list[int]:
+    """Every token of the vocabulary but the special ones (padding, end, unknown)."""
+    special = set(tokenizer.all_special_ids)
+    return [i for i in range(len(tokenizer)) if i not in special]
+
+
+@dataclass
+class Ranking:
+    """Every possible prompt scored by the reward on one batch, best first."""
+
+    prompts: list[str]
+    rewards: list[float]
+    calls: Calls | None = None
+
+
+@torch.no_grad()
+def exhaustive(lm: nn.Module, policy: TokenPolicy, batch: Batch, k: int, tokenizer) -> Ranking:
+    """Score every possible k-token prompt on batch (token accuracy), best first."""
+    C = len(policy.candidates)
+    grid = torch.cartesian_prod(*[torch.arange(C)] * k).view(-1, k)  # (C^k, k)
+    rewards = torch.cat(
+        [prompt_rewards(lm, policy.token_ids(chunk), batch) for chunk in grid.split(16)]
+    )
+    order = rewards.argsort(descending=True, stable=True).tolist()
+    return Ranking(
+        [_tokens_text(tokenizer, policy.token_ids(grid[i])) for i in order],
+        [rewards[i].item() for i in order],
+    )
+
+
+def _tokens_text(tokenizer, token_ids: torch.Tensor) -> str:
+    return " ".join(tokenizer.convert_ids_to_tokens(token_ids.tolist()))
+
+
+# -- the lab -----------------------------------------------------------------------------------
+
+
+def run(
+    params: dict[str, Any],
+    *,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCheck | None = None,
+) -> LabResult:
+    lab = LabRun(NAME, params, on_progress, should_stop)
+    lab.result.curve_metrics = ["reward", "loss", "exact_match"]
+    lm, task, k = lab.base.model, get_task(params["task"]), params["prompt_tokens"]
+    lab.measure("no-prompt", lab.data(task))
+    lab.measure("hand-written", lab.data(task, words=task.words))
+
+    config = SearchConfig(
+        steps=params["steps"],
+        samples=params["samples"],
+        examples=params["examples"],
+        lr=params["policy_lr"],
+    )
+    policy = TokenPolicy(k, candidate_tokens(lab.base.tokenizer))
+    search = reinforce(
+        lm,
+        policy,
+        lab.data(task, batch_size=config.examples),
+        config,
+        CallCounter(lm),
+        generator(lab.seed, "rl-prompt"),
+        lab.base.num_params,
+        on_progress,
+        should_stop,
+    )
+    lab.result.methods["rl-prompt"] = search.result
+    grads = Grads(
+        lm_with_grad=sum(p.grad is not None for p in lm.parameters()),
+        lm_total=sum(1 for _ in lm.parameters()),
+        policy_has_grad=policy.logits.grad is not None,
+    )
+
+    soft = None
+    if not lab.stopped:
+        soft = _soft_prompt(lab, task, params, config.eval_every)
+    ranking = None
+    if not lab.stopped and len(policy.candidates) ** k <= EXHAUSTIVE_LIMIT:
+        with CallCounter(lm) as calls:
+            ranking = exhaustive(lm, policy, lab.data(task).eval_batch, k, lab.base.tokenizer)
+        ranking.calls = calls
+    _report(lab, task, policy, search, soft, ranking, grads)
+    return lab.finish()
+
+
+@dataclass
+class Grads:
+    lm_with_grad: int  # the language model's parameter tensors with a .grad after the search
+    lm_total: int
+    policy_has_grad: bool
+
+
+@dataclass
+class SoftRun:
+    result: MethodResult
+    calls: Calls
+    calls_to_target: Calls | None
+
+
+def _soft_prompt(lab: LabRun, task, params: dict, eval_every: int) -> SoftRun:
+    """Prompt tuning on the same task, by gradient descent through the frozen model, counted."""
+    model = build(
+        "prompt-tuning", lab.base, virtual_tokens=SOFT_TOKENS, seed=lab.seed, init="random"
+    )
+    config = TrainConfig(
+        steps=params["soft_steps"],
+        lr=params["soft_lr"],
+        eval_every=eval_every,
+        target=TARGET,
+        stop_at_target=True,
+    )
+    counter = CallCounter(lab.base.model)
+    watch = _TargetWatch(counter, lab.on_progress)
+    with counter as calls:
+        result = train(
+            "soft prompt",
+            model,
+            lab.data(task),
+            config,
+            base_params=lab.base.num_params,
+            on_progress=watch,
+            should_stop=lab.should_stop,
+        )
+    lab.result.methods["soft prompt"] = result
+    return SoftRun(result, snapshot(calls), watch.at_target)
+
+
+class _TargetWatch:
+    """Pass progress on, and note the call counts when held-out exact match first reaches TARGET."""
+
+    def __init__(self, counter: CallCounter, on_progress: ProgressCallback | None):
+        self.counter, self.on_progress, self.at_target = counter, on_progress, None
+
+    def __call__(self, event: Progress) -> None:
+        if self.at_target is None and event.metrics.get("exact_match", 0.0) >= TARGET:
+            self.at_target = snapshot(self.counter.calls)
+        if self.on_progress:
+            self.on_progress(event)
+
+
+# -- tables and claims -------------------------------------------------------------------------
+
+
+def _report(
+    lab: LabRun,
+    task,
+    policy: TokenPolicy,
+    search: Search,
+    soft: SoftRun | None,
+    ranking: Ranking | None,
+    grads: Grads,
+) -> None:
+    tokenizer = lab.base.tokenizer
+    best = policy.token_ids(policy.greedy())
+    text = _tokens_text(tokenizer, best)
+    probs = torch.softmax(policy.logits.detach(), dim=-1).max(dim=-1).values
+    word = " ".join(task.words)
+    found = word in text.split()
+    name = "The prompt the policy learned"
+    lab.table(
+        name,
+        ["position", "token", "policy's probability"],
+        [
+            [i + 1, tok, p]
+            for i, (tok, p) in enumerate(
+                zip(tokenizer.convert_ids_to_tokens(best.tolist()), probs.tolist(), strict=True)
+            )
+        ],
+    )
+    lab.result.tables[name]["note"] = (
+        f'As text: "{text}". The task\'s own instruction word "{word}" is '
+        + (
+            "in it: the search rediscovered it."
+            if found
+            else "not in it: the search settled on other tokens."
+        )
+        + f" Candidates: {len(policy.candidates)} tokens per position."
+    )
+    _reward_table(lab, search, tokenizer)
+    _calls_table(lab, search, soft, ranking)
+    if ranking:
+        _ranking_table(lab, ranking, text)
+    _claims(lab, task, policy, search, soft, ranking, grads, text, best)
+
+
+def _reward_table(lab: LabRun, search: Search, tokenizer) -> None:
+    by_step = {step: (ids, em) for step, ids, em in search.trail}
+    rows = []
+    for step, rewards in enumerate(search.rewards, start=1):
+        if step in by_step:
+            ids, em = by_step[step]
+            rows.append(
+                [
+                    step,
+                    sum(rewards) / len(rewards),
+                    min(rewards),
+                    max(rewards),
+                    _tokens_text(tokenizer, torch.tensor(ids)),
+                    em,
+                ]
+            )
+    name = f"Reward per step ({len(search.rewards[0]) if search.rewards else 0} sampled prompts)"
+    lab.table(
+        name,
+        [
+            "step",
+            "mean reward",
+            "lowest",
+            "highest",
+            "most likely prompt",
+            "its held-out exact match",
+        ],
+        rows,
+    )
+    lab.result.tables[name]["note"] = (
+        "Reward: the share of answer tokens the frozen model gets right behind a sampled "
+        "prompt, on a fresh batch each step; the policy learns from nothing else. Rewards are "
+        "turned into z-scores within each step (mean as baseline), RLPrompt's stabilisation."
+    )
+
+
+def _calls_table(lab, search: Search, soft: SoftRun | None, ranking: Ranking | None) -> None:
+    def to_target(at: Calls | None) -> str:
+        return f"{at.forward:,} / {at.sequences:,}" if at else "not reached"
+
+    def counts(c: Calls) -> list[str]:
+        return [f"{c.forward:,}", f"{c.forward_with_grad:,}", f"{c.sequences:,}", f"{c.backward:,}"]
+
+    rows = [["RL prompt search", *counts(search.calls), to_target(search.calls_to_target)]]
+    if soft:
+        rows.append(
+            ["soft prompt (gradients)", *counts(soft.calls), to_target(soft.calls_to_target)]
+        )
+    if ranking and ranking.calls:
+        rows.append([f"trying all {len(ranking.prompts):,} prompts", *counts(ranking.calls), "-"])
+    name = "What each method asked of the language model"
+    lab.table(
+        name,
+        [
+            "method",
+            "forward calls",
+            "with autograd on",
+            "sequences",
+            "backward passes",
+            f"calls / sequences to {TARGET:.0%}",
+        ],
+        rows,
+    )
+    lab.result.tables[name]["note"] = (
+        "Counted by hooks on the language model; evaluations on the held-out set included. "
+        "One RL forward call scores every sampled prompt on its examples at once."
+    )
+
+
+def _ranking_table(lab: LabRun, ranking: Ranking, learned: str) -> None:
+    rank = ranking.prompts.index(learned) + 1
+    rows = [
+        [i + 1, p, r]
+        for i, (p, r) in enumerate(zip(ranking.prompts[:5], ranking.rewards[:5], strict=True))
+    ]
+    name = f"Every possible prompt, scored on the held-out set (top 5 of {len(ranking.prompts):,})"
+    lab.table(name, ["rank", "prompt", "reward (token accuracy)"], rows)
+    lab.result.tables[name]["note"] = (
+        f'The policy\'s prompt "{learned}" ranks {rank}. With a vocabulary this small every '
+        "prompt can be tried; a real one (GPT-2: 50,257 tokens per position) rules that out, "
+        "and a learned policy is what scales."
+    )
+
+
+def _claims(lab, task, policy, search, soft, ranking, grads, text, best) -> None:
+    calls = search.calls
+    lab.claim(
+        f"the search never differentiated the language model: all {calls.forward} of its forward "
+        f"calls ran under no_grad, and {calls.backward} backward passes reached it",
+        calls.forward > 0 and calls.forward_with_grad == 0 and calls.backward == 0,
+    )
+    lab.claim(
+        f"after the search none of the model's {grads.lm_total} parameter tensors has a .grad; "
+        "only the policy's logits do",
+        grads.lm_with_grad == 0 and grads.policy_has_grad,
+    )
+    lab.claim(
+        "the language model's weights are bit-for-bit unchanged (sha256 of the state_dict)",
+        lab.base_unchanged(),
+    )
+    tokenizer = lab.base.tokenizer
+    again = tokenizer(text, add_special_tokens=False)["input_ids"]
+    lab.claim(
+        f'the learned prompt is plain text: "{text}" tokenizes back to the same '
+        f"{len(best)} token(s)",
+        again == best.tolist(),
+    )
+    word = " ".join(task.words)
+    lab.claim(
+        f'the search rediscovered the task\'s own instruction word: "{word}" is in "{text}"',
+        word in text.split(),
+    )
+    rl_em = search.result.exact_match_after
+    lab.claim(
+        f"the learned prompt reaches ≥ {TARGET:.0%} exact match on the held-out set ({rl_em:.1%})",
+        rl_em >= TARGET,
+    )
+    if ranking:
+        lab.claim(
+            f'no prompt scores better than the learned "{text}" when all '
+            f"{len(ranking.prompts):,} are tried",
+            ranking.rewards[ranking.prompts.index(text)] >= ranking.rewards[0],
+        )
+    if soft:
+        steps = soft.result.steps
+        lab.claim(
+            f"the soft prompt needed a backward pass through the model at each of its {steps} "
+            "training steps",
+            soft.calls.backward == steps and steps > 0,
+        )

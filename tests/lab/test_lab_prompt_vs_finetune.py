@@ -1,0 +1,130 @@
+"""The prompt-vs-finetune lab: costs measured from the real optimizer and autograd, forgetting,
+mixed-batch serving, and claims that are computed (they flip when their condition is false)."""
+
+from __future__ import annotations
+
+import torch
+
+from studykit.lab.data import Encoder, TaskData, encode
+from studykit.lab.finetune import FullFineTune
+from studykit.lab.labs import prompt_vs_finetune as lab
+from studykit.lab.runner import resolve_params
+from studykit.lab.soft_prompt import SoftPrompt
+from studykit.lab.tasks import get_task
+
+
+def small_run(**overrides):
+    params = {"steps": 4, "new_steps": 4, "serve_tasks": 2, **overrides}
+    return lab.run(resolve_params("prompt-vs-finetune", params))
+
+
+def claim(result, start: str):
+    return next(c for c in result.claims if c.text.startswith(start))
+
+
+def prompt(model, seed=0, k=4):
+    return SoftPrompt(model, k, init="random", generator=torch.Generator().manual_seed(seed))
+
+
+def test_activations_kept_for_backward_barely_shrink_for_a_prompt(base):
+    batch = TaskData(get_task("sort"), Encoder(base.tokenizer), batch_size=16).next_batch()
+    kept_prompt = lab.saved_activation_bytes(prompt(base.model), batch)
+    kept_full = lab.saved_activation_bytes(FullFineTune(base.model), batch)
+    assert kept_prompt > 0 and kept_full > 0
+    assert kept_prompt >= 0.5 * kept_full  # yet the prompt trains 0.25% of the numbers
+    assert all(p.grad is None for p in base.model.parameters())  # nothing ran backward
+
+
+def test_a_prompt_file_is_a_small_fraction_of_a_state_dict(base):
+    tuned = prompt(base.model)
+    small = lab.serialized_bytes(lab.per_task_tensors("prompt-tuning", tuned))
+    large = lab.serialized_bytes(lab.per_task_tensors("full-finetune", FullFineTune(base.model)))
+    assert 4 * 64 * 4 < small < 4 * 64 * 4 + 2000  # the numbers plus torch.save's framing
+    assert large > 100 * small
+
+
+def test_each_row_of_a_mixed_batch_uses_its_own_prompt(base):
+    encoder = Encoder(base.tokenizer)
+    names = ["sort", "max"]
+    prompts = {name: prompt(base.model, seed=n) for n, name in enumerate(names)}
+    data = {name: TaskData(get_task(name), encoder) for name in names}
+    serving = lab.serve_mixed(base.model, prompts, data, encoder)
+    assert serving.same_rows_right
+    assert serving.rows == lab.SERVE_EXAMPLES * len(names)
+    assert serving.mixed == serving.alone
+
+    # Swapping which prompt each row gets changes the logits: the per-row prompt matters.
+    batch = encode(data["sort"].eval_examples[:8], encoder)
+    stacked = torch.stack([prompts[name].prompt for name in names])
+    with torch.no_grad():
+        own = lab.mixed_prompt_logits(
+            base.model, stacked, torch.zeros(8, dtype=torch.long), batch.input_ids
+        )
+        other = lab.mixed_prompt_logits(
+            base.model, stacked, torch.ones(8, dtype=torch.long), batch.input_ids
+        )
+        alone = prompts["sort"](batch.input_ids)
+    assert torch.allclose(own, alone, atol=1e-5)
+    assert not torch.allclose(own, other, atol=1e-3)
+
+
+def test_the_lab_measures_costs_forgetting_and_serving():
+    result = small_run()
+    assert list(result.methods) == [
+        "skill/prompt-tuning",
+        "skill/full-finetune",
+        "new/prompt-tuning",
+        "new/full-finetune",
+        "serving/max prompt",
+    ]
+    for key, method in result.methods.items():
+        assert method.extra["adam_state_bytes"] == 8 * method.trainable_params, key
+    costs = result.tables["What each method costs"]["rows"]
+    assert [row[2] for row in costs] == ["256", "103,488", "256", "103,488"]
+    checksums = [row[-1] for row in costs]
+    assert checksums[0] == checksums[2] == result.base_checksum_before[:12]
+    assert checksums[1] != checksums[0] and checksums[3] != checksums[0]
+    forgetting = result.tables["Forgetting: the other tasks' exact match"]["rows"]
+    for row in forgetting:  # prompt tuning's columns are the base model's column
+        assert row[2] == row[1] and row[4] == row[1]
+    mixed = result.tables["One mixed batch of 64 rows, 2 tasks, one frozen model"]["rows"]
+    assert [row[0] for row in mixed] == ["add1", "max"]
+    assert all(row[1] == row[2] for row in mixed)
+    serving = result.tables["Serving 2 tasks"]["rows"]
+    assert serving[0][0] == "1 frozen model + 2 soft prompts"
+    assert result.base_checksum_before == result.base_checksum_after
+    for start in (
+        "prompt tuning trains",
+        "Adam keeps",
+        "one more task costs",
+        "activations kept",
+        "the shared base",
+        "after prompt tuning",
+        "in one mixed",
+    ):
+        assert claim(result, start).holds, start
+    # Four steps of full fine-tuning at 1e-3 do not learn mul2: this claim is honestly false.
+    assert not claim(result, "on mul2").holds
+
+
+def test_claims_flip_with_their_thresholds(monkeypatch):
+    monkeypatch.setattr(lab, "FORGETTING_DROP", -1.0)
+    monkeypatch.setattr(lab, "NEW_SKILL_GAP", -1.0)
+    monkeypatch.setattr(lab, "SKILL_TARGET", 0.0)
+    easy = small_run(steps=2, new_steps=2)
+    monkeypatch.setattr(lab, "FORGETTING_DROP", 2.0)
+    monkeypatch.setattr(lab, "NEW_SKILL_GAP", 2.0)
+    monkeypatch.setattr(lab, "SKILL_TARGET", 1.01)
+    hard = small_run(steps=2, new_steps=2)
+    for start in ("full fine-tuning on add1 forgets", "on mul2", "a soft prompt brings"):
+        assert claim(easy, start).holds and not claim(hard, start).holds, start
+
+
+def test_runs_repeat_bit_for_bit_per_seed():
+    first, second = small_run(steps=3, new_steps=2), small_run(steps=3, new_steps=2)
+    for key in first.methods:
+        assert first.methods[key].curve == second.methods[key].curve
+    assert (
+        first.tables["Forgetting: the other tasks' exact match"]
+        == (second.tables["Forgetting: the other tasks' exact match"])
+    )
