@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 
 # add a lab's name here to bench its cold run
-LABS = ["prompt-vs-prefix", "soft-prompt", "backprop", "gradient-descent", "prompt-engineering", "prompt-vs-finetune", "rl-prompt", "overfitting"]
+LABS = ["prompt-vs-prefix", "soft-prompt", "backprop", "gradient-descent", "prompt-engineering"]
+LABS += ["prompt-vs-finetune", "rl-prompt", "overfitting"]
 STUDYKIT = Path(sys.executable).with_name("studykit")
 COLD_TARGET_S, COLD_STRETCH_S, RSS_TARGET_MB = 20.0, 10.0, 1000.0
 
