@@ -236,7 +236,8 @@ class LiveProgress:
 
 
 def save_plot(result: LabResult, path: Path) -> Path:
-    """Loss and exact-match curves of every trained method, one column per part (matplotlib)."""
+    """The curves of every trained method, one column per part (matplotlib): a row for the
+    training loss, then one per metric in `result.curve_metrics` (exact match by default)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -247,28 +248,41 @@ def save_plot(result: LabResult, path: Path) -> Path:
         if m.steps:
             part, method = split_key(key)
             parts.setdefault(part, []).append((method, m))
+    metrics = list(result.curve_metrics or ["exact_match"])
+    if "loss" not in metrics:
+        metrics.insert(0, "loss")
     columns = max(1, len(parts))
-    fig, axes = plt.subplots(2, columns, figsize=(5 * columns, 6), squeeze=False)
+    fig, axes = plt.subplots(
+        len(metrics), columns, figsize=(5 * columns, 3 * len(metrics)), squeeze=False
+    )
     for column, (part, methods) in enumerate(parts.items()):
-        loss_ax, match_ax = axes[0][column], axes[1][column]
-        for method, m in methods:
-            losses = [p for p in m.curve if "loss" in p]
-            matches = [p for p in m.curve if "exact_match" in p]
-            loss_ax.plot([p["step"] for p in losses], [p["loss"] for p in losses], label=method)
-            match_ax.plot(
-                [p["step"] for p in matches],
-                [p["exact_match"] for p in matches],
-                marker="o",
-                markersize=3,
-                label=method,
-            )
-        loss_ax.set_title(f"{part}: training loss" if part else "training loss")
-        loss_ax.set_yscale("log")
-        match_ax.set_title(f"{part}: held-out exact match" if part else "held-out exact match")
-        match_ax.set_ylim(0, 1.02)
-        match_ax.set_xlabel("step")
-        for ax in (loss_ax, match_ax):
-            ax.legend(fontsize=8)
+        for row, metric in enumerate(metrics):
+            ax = axes[row][column]
+            for method, m in methods:
+                points = [p for p in m.curve if p.get(metric) is not None]
+                if points:
+                    evaluated = metric != "loss" and len(points) < len(m.curve) / 2
+                    ax.plot(
+                        [p["step"] for p in points],
+                        [p[metric] for p in points],
+                        marker="o" if evaluated else None,
+                        markersize=3,
+                        label=method,
+                    )
+            title = _PLOT_TITLES.get(metric, metric.replace("_", " "))
+            ax.set_title(f"{part}: {title}" if part else title)
+            if (
+                metric == "loss"
+                and ax.lines
+                and all(min(line.get_ydata()) > 0 for line in ax.lines)
+            ):
+                ax.set_yscale("log")
+            if "exact_match" in metric:
+                ax.set_ylim(0, 1.02)
+            if row == len(metrics) - 1:
+                ax.set_xlabel("step")
+            if ax.lines:
+                ax.legend(fontsize=8)
             ax.grid(alpha=0.3)
     fig.suptitle(f"{result.lab} (seed {result.seed})")
     fig.tight_layout()
@@ -276,6 +290,9 @@ def save_plot(result: LabResult, path: Path) -> Path:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+_PLOT_TITLES = {"loss": "training loss", "exact_match": "held-out exact match"}
 
 
 def summary(result: LabResult) -> RenderableType:
