@@ -48,7 +48,7 @@ def test_splits_never_overlap():
 def test_the_lab_draws_train_and_held_out_curves_for_every_method():
     result = small_run(seeds=2)
     assert list(result.methods) == [lab.FT, lab.FT_WD, lab.PROMPT]
-    assert result.curve_metrics == ["train_exact_match", "exact_match"]
+    assert result.curve_metrics == ["train_exact_match", "exact_match", "val_loss"]
     for method in result.methods.values():
         evaluated = [p for p in method.curve if "exact_match" in p]
         assert [p["step"] for p in evaluated] == [0, 10, 20]

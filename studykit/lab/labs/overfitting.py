@@ -192,7 +192,7 @@ def run(
     should_stop: StopCheck | None = None,
 ) -> LabResult:
     lab = LabRun(NAME, params, on_progress, should_stop)
-    lab.result.curve_metrics = ["train_exact_match", "exact_match"]
+    lab.result.curve_metrics = ["train_exact_match", "exact_match", "val_loss"]
     task = get_task(params["task"])
     wd = params["weight_decay"]
     methods = {  # key -> (method to build, learning rate, weight decay)
