@@ -39,16 +39,21 @@ def load() -> str:
 def cold_run(lab: str) -> dict[str, float]:
     """Run `studykit lab LAB --json` in a new process; wall time, CPU time and peak RSS."""
     start = time.perf_counter()
-    process = subprocess.Popen([str(STUDYKIT), "lab", lab, "--json"], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(STUDYKIT), "lab", lab, "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
     stdout = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"studykit lab {lab} failed with status {status}")
     result = json.loads(stdout)
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-            "rss_mb": usage.ru_maxrss / 1e3, "lab_wall": result["wall_seconds"]}
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1e3,
+        "lab_wall": result["wall_seconds"],
+    }
 
 
 def verdict(ok: bool) -> str:
@@ -113,29 +118,42 @@ def step_times(steps: int) -> None:
         print(f"  {name:17s} {med[name]:6.2f} ms wall  {med_cpu[name]:6.2f} ms CPU")
     for ours, theirs in (("engine prompt", "peft prompt"), ("engine prefix", "peft prefix")):
         ratio, ratio_cpu = med[ours] / med[theirs], med_cpu[ours] / med_cpu[theirs]
-        print(f"{ours} ÷ {theirs}: {ratio:.3f} (CPU {ratio_cpu:.3f}); "
-              f"target ≤ 1.0: {verdict(ratio <= 1.0)}")
+        print(
+            f"{ours} ÷ {theirs}: {ratio:.3f} (CPU {ratio_cpu:.3f}); "
+            f"target ≤ 1.0: {verdict(ratio <= 1.0)}"
+        )
     ratio = med["engine prompt"] / med["full fine-tuning"]
     ratio_cpu = med_cpu["engine prompt"] / med_cpu["full fine-tuning"]
-    print(f"prompt tuning ÷ full fine-tuning: {ratio:.3f} (CPU {ratio_cpu:.3f}); "
-          f"target < 1.0: {verdict(ratio < 1.0)}")
+    print(
+        f"prompt tuning ÷ full fine-tuning: {ratio:.3f} (CPU {ratio_cpu:.3f}); "
+        f"target < 1.0: {verdict(ratio < 1.0)}"
+    )
 
 
 def across_seeds(lab: str, seeds: int) -> None:
-    """Run the lab in this process for seeds 0..N-1; how often each claim held."""
+    """Run the lab in this process for seeds 0..N-1; how often each claim held. Claims are
+    matched by their text with the numbers in it masked, and shown as worded on seed 0."""
+    import re
+
     from studykit.lab.runner import run_lab
 
-    held: dict[str, int] = {}
+    held: dict[str, list[int]] = {}  # masked text -> [times held, times checked]
+    wording: dict[str, str] = {}
     print(f"\n{lab}: claims over seeds 0..{seeds - 1} (default parameters)")
     for seed in range(seeds):
         result = run_lab(lab, {"seed": seed})
-        figures = "  ".join(f"{key} {m.exact_match_after:.2f}" for key, m in result.methods.items()
-                            if m.steps)
+        figures = "  ".join(
+            f"{key} {m.exact_match_after:.2f}" for key, m in result.methods.items() if m.steps
+        )
         print(f"  seed {seed}: {figures}")
         for claim in result.claims:
-            held[claim.text] = held.get(claim.text, 0) + claim.holds
-    for text, count in held.items():
-        print(f"  {count:2d}/{seeds} {text}")
+            key = re.sub(r"\d+(\.\d+)?(e-?\d+)?", "#", claim.text)
+            wording.setdefault(key, claim.text)
+            counts = held.setdefault(key, [0, 0])
+            counts[0] += claim.holds
+            counts[1] += 1
+    for key, (count, checked) in held.items():
+        print(f"  {count:2d}/{checked} {wording[key]}")
 
 
 def main() -> None:
@@ -147,12 +165,14 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load()}")
     for lab in args.labs:
         run = cold_run(lab)
-        print(f"studykit lab {lab} (cold, new process): {run['wall']:.1f} s wall "
-              f"({run['lab_wall']:.1f} s inside the lab, {run['cpu']:.1f} s CPU), "
-              f"peak RSS {run['rss_mb']:.0f} MB; target ≤ {COLD_TARGET_S:.0f} s: "
-              f"{verdict(run['wall'] <= COLD_TARGET_S)}, stretch ≤ {COLD_STRETCH_S:.0f} s: "
-              f"{verdict(run['wall'] <= COLD_STRETCH_S)}, RSS ≤ 1 GB: "
-              f"{verdict(run['rss_mb'] <= RSS_TARGET_MB)}")
+        print(
+            f"studykit lab {lab} (cold, new process): {run['wall']:.1f} s wall "
+            f"({run['lab_wall']:.1f} s inside the lab, {run['cpu']:.1f} s CPU), "
+            f"peak RSS {run['rss_mb']:.0f} MB; target ≤ {COLD_TARGET_S:.0f} s: "
+            f"{verdict(run['wall'] <= COLD_TARGET_S)}, stretch ≤ {COLD_STRETCH_S:.0f} s: "
+            f"{verdict(run['wall'] <= COLD_STRETCH_S)}, RSS ≤ 1 GB: "
+            f"{verdict(run['rss_mb'] <= RSS_TARGET_MB)}"
+        )
     step_times(args.steps)
     for lab in args.labs if args.seeds else []:
         across_seeds(lab, args.seeds)
