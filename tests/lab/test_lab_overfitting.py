@@ -3,6 +3,8 @@ held-out curves, and claims that are computed (they flip when their condition is
 
 from __future__ import annotations
 
+import torch
+
 from studykit.lab.harness import LabRun
 from studykit.lab.labs import overfitting as lab
 from studykit.lab.runner import resolve_params
@@ -76,3 +78,18 @@ def test_runs_repeat_bit_for_bit_per_seed():
         assert first.methods[key].curve == second.methods[key].curve
     other = small_run(steps=10, seed=1)
     assert other.methods[lab.FT].curve != first.methods[lab.FT].curve
+
+
+def test_the_evaluation_claim_flips_if_evaluating_moved_the_weights(monkeypatch):
+    honest = small_run(steps=3)
+    assert claim(honest, "evaluating on the held-out set never changed").holds
+    real_evaluate = lab.evaluate
+
+    def meddling_evaluate(model, batch):
+        with torch.no_grad():
+            next(p for p in model.parameters() if p.requires_grad).add_(1e-3)
+        return real_evaluate(model, batch)
+
+    monkeypatch.setattr(lab, "evaluate", meddling_evaluate)
+    meddled = small_run(steps=3)
+    assert not claim(meddled, "evaluating on the held-out set never changed").holds

@@ -99,8 +99,8 @@ def test_runs_repeat_bit_for_bit_per_seed():
     first, second = small_run(), small_run()
     assert first.methods["rl-prompt"].curve == second.methods["rl-prompt"].curve
     assert (
-        first.tables["Reward per step (8 sampled prompts)"]
-        == (second.tables["Reward per step (8 sampled prompts)"])
+        first.tables["Reward per step (16 sampled prompts)"]
+        == (second.tables["Reward per step (16 sampled prompts)"])
     )
     other = small_run(seed=1)
     assert other.methods["rl-prompt"].curve != first.methods["rl-prompt"].curve

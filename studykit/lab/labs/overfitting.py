@@ -18,7 +18,7 @@ examples you drew matters.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -27,7 +27,7 @@ from torch import nn
 from studykit.lab.data import Batch, TaskData, encode
 from studykit.lab.evaluate import answer_loss, evaluate
 from studykit.lab.harness import LabRun
-from studykit.lab.measure import rss_mb
+from studykit.lab.measure import checksum, rss_mb
 from studykit.lab.methods import build
 from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
 from studykit.lab.tasks import get_task
@@ -71,6 +71,8 @@ class EarlyStop:
     stop_step: int | None  # where `patience` evaluations without improvement would end training
     held_out_at_best: float
     held_out_at_end: float
+    hindsight_step: int  # where held-out exact match peaked: known only after the fact
+    hindsight: float
 
 
 def early_stop(curve: list[dict[str, float]], patience: int) -> EarlyStop:
@@ -86,7 +88,15 @@ def early_stop(curve: list[dict[str, float]], patience: int) -> EarlyStop:
             if waited >= patience:
                 stop = int(point["step"])
                 break
-    return EarlyStop(int(best["step"]), stop, best["exact_match"], points[-1]["exact_match"])
+    peak = max(points, key=lambda p: p["exact_match"])  # the first of equal peaks
+    return EarlyStop(
+        int(best["step"]),
+        stop,
+        best["exact_match"],
+        points[-1]["exact_match"],
+        int(peak["step"]),
+        peak["exact_match"],
+    )
 
 
 def weight_norm(model: nn.Module) -> float:
@@ -102,7 +112,6 @@ class Fit:
     early: EarlyStop
     norm_start: float
     norm_end: float
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def fit(
@@ -141,12 +150,15 @@ def fit(
     curve = [first]
     norm_start = weight_norm(model)
     start = time.perf_counter()
+    step_seconds = 0.0
     step = 0
     for step in range(1, steps + 1):
+        tick = time.perf_counter()
         loss = answer_loss(model(train.input_ids), train.labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        step_seconds += time.perf_counter() - tick
         stop = bool(should_stop and should_stop())
         if step % EVAL_EVERY == 0 or step == steps or stop:
             curve.append(point(step, loss.item()))
@@ -169,7 +181,7 @@ def fit(
         exact_match_after=last["exact_match"],
         steps=step,
         seconds=seconds,
-        ms_per_step=1000.0 * seconds / step if step else 0.0,
+        ms_per_step=1000.0 * step_seconds / step if step else 0.0,
         peak_rss_mb=rss_mb(),
         curve=curve,
         extra={
@@ -179,6 +191,10 @@ def fit(
             "held_out_loss_after": last["held_out_loss"],
         },
     )
+    # An evaluation pass only reads the model (no_grad, no optimizer step): check it.
+    weights = checksum(model)
+    point(step, float("nan"))
+    result.extra["evaluation_left_weights_unchanged"] = checksum(model) == weights
     return Fit(result, early_stop(curve, patience), norm_start, weight_norm(model))
 
 
@@ -271,6 +287,7 @@ def _tables(lab: LabRun, splits: Splits, fits: dict[int, dict[str, Fit]], params
                     stop,
                     e.held_out_at_best,
                     e.held_out_at_best - e.held_out_at_end,
+                    f"{e.hindsight:.3f} @ {e.hindsight_step}",
                 ]
             )
     stops = [
@@ -292,6 +309,7 @@ def _tables(lab: LabRun, splits: Splits, fits: dict[int, dict[str, Fit]], params
             f"stops (patience {params['patience']})",
             "held-out at kept",
             "kept − end",
+            "best held-out @ step",
         ],
         rows,
     )
@@ -378,6 +396,15 @@ def _claims(lab: LabRun, fits: dict[int, dict[str, Fit]], params) -> None:
         all(
             f[FT_WD].result.extra["held_out_loss_after"] < f[FT].result.extra["held_out_loss_after"]
             for f in fits.values()
+        ),
+    )
+    lab.claim(
+        "evaluating on the held-out set never changed a model: its weights' sha256 is the same "
+        "before and after an evaluation pass (no gradients, no optimizer step)",
+        all(
+            f.result.extra["evaluation_left_weights_unchanged"]
+            for by_key in fits.values()
+            for f in by_key.values()
         ),
     )
     lab.claim(

@@ -268,6 +268,7 @@ def _tables(lab, parts, costs, before, forgetting, others, serving) -> None:
                 _kb(c.adam_bytes),
                 _kb(c.activation_bytes),
                 _kb(c.stored_bytes),
+                f"{_mean(forgetting[key], others):.1%}",
                 c.served_checksum[:12],
             ]
         )
@@ -284,6 +285,7 @@ def _tables(lab, parts, costs, before, forgetting, others, serving) -> None:
                 "Adam state",
                 "saved for backward",
                 "file per task",
+                "other tasks after",
                 "answers with",
             ],
             rows,
@@ -292,7 +294,8 @@ def _tables(lab, parts, costs, before, forgetting, others, serving) -> None:
         lab.result.tables[name]["note"] = (
             "Adam state: exp_avg + exp_avg_sq counted in the optimizer after training. Saved "
             "for backward: the activations autograd kept on one batch of 64. File per task: "
-            "torch.save of the prompt, or of the whole state_dict. Answers with: sha256 of the "
+            "torch.save of the prompt, or of the whole state_dict. Other tasks after: mean exact "
+            "match of the other pretraining tasks, with their words. Answers with: sha256 of the "
             f"weights the method serves with; the frozen base is {base_sum}…"
         )
     columns = ["task (with its word)", "base model"]

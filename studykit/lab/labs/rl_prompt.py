@@ -176,9 +176,9 @@ def snapshot(calls: Calls) -> Calls:
 @dataclass(frozen=True)
 class SearchConfig:
     steps: int = 40
-    samples: int = 8  # prompts sampled per step
+    samples: int = 16  # prompts sampled per step
     examples: int = 16  # training examples each sampled prompt is scored on
-    lr: float = 0.3
+    lr: float = 0.2
     eval_every: int = 5
 
 
