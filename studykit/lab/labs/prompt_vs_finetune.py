@@ -251,7 +251,8 @@ def _serving(lab: LabRun, skill: Task, skill_prompt: nn.Module, params: dict) ->
 
 
 def _kb(n: int) -> str:
-    return f"{n / 1024:,.1f} KB"
+    """Bytes for people: KB below a megabyte, MB above."""
+    return f"{n / 1024:,.1f} KB" if n < 1024**2 else f"{n / 1024**2:,.1f} MB"
 
 
 def _tables(lab, parts, costs, before, forgetting, others, serving) -> None:
