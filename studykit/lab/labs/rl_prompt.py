@@ -225,7 +225,9 @@ def reinforce(
         all_rewards: list[list[float]] = []
         start = time.perf_counter()
         step = 0
+        step_seconds = 0.0
         for step in range(1, config.steps + 1):
+            tick = time.perf_counter()
             batch = data.next_batch()
             choices = policy.sample(config.samples, gen)  # (n, k)
             rewards = prompt_rewards(lm, policy.token_ids(choices), batch)  # (n,)
@@ -236,6 +238,7 @@ def reinforce(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            step_seconds += time.perf_counter() - tick
             all_rewards.append(rewards.tolist())
             point = {
                 "step": step,
@@ -274,7 +277,7 @@ def reinforce(
         exact_match_after=after,
         steps=step,
         seconds=seconds,
-        ms_per_step=1000.0 * seconds / step if step else 0.0,
+        ms_per_step=1000.0 * step_seconds / step if step else 0.0,
         peak_rss_mb=rss_mb(),
         steps_to_target=steps_to_target,
         seconds_to_target=seconds_to_target,
