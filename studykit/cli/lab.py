@@ -168,7 +168,7 @@ def _lab_command(spec: LabSpec):
     for key, declared in spec.params.items():
         kind: Any = Path if key == "model" else _TYPES[declared.type]
         default = declared.default if declared.default not in ("", None) else "bundled"
-        hint = f" [default: {default}]"
+        hint = f" Default: {default}."
         if declared.choices:
             hint = f" One of: {', '.join(map(str, declared.choices))}." + hint
         flag = "--" + key.replace("_", "-")
