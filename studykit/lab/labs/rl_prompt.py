@@ -318,7 +318,8 @@ def exhaustive(lm: nn.Module, policy: TokenPolicy, batch: Batch, k: int, tokeniz
 
 
 def _tokens_text(tokenizer, token_ids: torch.Tensor) -> str:
-    return " ".join(tokenizer.convert_ids_to_tokens(token_ids.tolist()))
+    """Token ids (k,) as the text a person would copy ("reverse", or "reverse 6")."""
+    return tokenizer.decode(token_ids.tolist()).strip()
 
 
 # -- the lab -----------------------------------------------------------------------------------
