@@ -4,6 +4,7 @@ card's explanation and refs; and the rating bar with the suggested rating.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from textual.content import Content
@@ -28,6 +29,13 @@ class VerdictPanel(Static):
         self.add_class("-empty")
         self.update("")
 
+    def _hang(self, line: str) -> str:
+        """A feedback line wrapped so its continuation lines sit under the text, not the bullet."""
+        width = _wrap_width(self) - 2
+        if width < 20:
+            return line
+        return "\n  ".join(textwrap.wrap(line, width)) or line
+
     def show(self, card: Any, verdict: Any | None) -> None:
         parts: list[Content | str | tuple[str, str]] = []
         if verdict is not None:
@@ -42,7 +50,7 @@ class VerdictPanel(Static):
                 parts += ["   ", ("Answer: ", "bold"), verdict.expected]
             parts.append("\n")
             for line in verdict.feedback:
-                parts += [("• ", DIM), line, "\n"]
+                parts += [("• ", DIM), self._hang(line), "\n"]
         if card.explanation:
             parts += ["\n" if parts else "", card.explanation.strip(), "\n"]
         if card.refs:
@@ -68,6 +76,13 @@ class RatingBar(Static):
     def show(self, suggested: int | None) -> None:
         self.update(rating_prompt(suggested))
         self.remove_class("-empty")
+
+
+def _wrap_width(widget: Static) -> int:
+    """The text width the panel will have (its parent's, less padding): it is hidden until
+    shown, so its own size is still zero when the text is built."""
+    parent = widget.parent
+    return (parent.content_size.width if parent else 0) - 2
 
 
 def rating_prompt(suggested: int | None) -> Content:
