@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from studykit.cli import deck, lab, model, progress, stats, study
+from studykit.cli import deck, lab, model, progress, settings, stats, study
 
 app = typer.Typer(
     name="studykit",
@@ -23,6 +23,7 @@ app.add_typer(model.app, name="model")
 app.add_typer(progress.app, name="progress")
 study.register(app)
 stats.register(app)
+settings.register(app)
 
 
 @app.callback(invoke_without_command=True)

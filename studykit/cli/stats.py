@@ -48,11 +48,13 @@ def stats_command(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Show reviews, retention, cards due today and this week, and mastery per topic."""
+    from studykit.study.preferences import load_preferences
     from studykit.study.stats import compute_stats, due_forecast, reviews_per_day
 
     loaded = load_decks_or_exit(decks or [])
     with open_store(data_dir) as store:
-        stats = compute_stats(store, loaded)
+        settings = load_preferences(store).scheduler_settings()
+        stats = compute_stats(store, loaded, settings=settings)
         forecast = due_forecast(store, loaded, days=FORECAST_DAYS, now=stats.now)
         history = reviews_per_day(store, days=FORECAST_DAYS, now=stats.now)
         path = store.path

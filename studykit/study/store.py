@@ -105,8 +105,17 @@ def _migrate_to_v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX lab_run_card ON lab_run(card_id)")
 
 
+def _migrate_to_v3(db: sqlite3.Connection) -> None:
+    """The learner's study settings (daily limits, desired retention), as key/value text."""
+    db.execute("CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
 # MIGRATIONS[v] upgrades a database at schema version v to v+1. Append only; never edit one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_v1, _migrate_to_v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migrate_to_v1,
+    _migrate_to_v2,
+    _migrate_to_v3,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -217,6 +226,19 @@ class ProgressStore:
     def _query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
+
+    # --- settings ---
+
+    def settings(self) -> dict[str, str]:
+        return {row["key"]: row["value"] for row in self._query("SELECT key, value FROM setting")}
+
+    def save_settings(self, values: dict[str, str]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO setting (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                list(values.items()),
+            )
 
     # --- card progress ---
 

@@ -16,6 +16,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
+from studykit.study.preferences import load_preferences
 from studykit.tui.commands import StudykitCommands
 from studykit.tui.screens.home import HomeScreen
 
@@ -66,6 +67,7 @@ class StudykitApp(App[None]):
         self.labs_dir = labs_dir
         self.timer = timer
         self.topics = {topic.id: topic for deck in self.decks for topic in deck.topics}
+        self.preferences = load_preferences(store)  # daily limits and retention, per data dir
 
     def on_mount(self) -> None:
         self.push_screen(HomeScreen())

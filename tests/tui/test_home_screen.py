@@ -86,3 +86,16 @@ async def test_cram_reviews_leave_the_schedule_alone(make_app, store):
     [review] = store.reviews()
     assert review.kind == "cram"
     assert store.progress(review.card_id) is None or store.progress(review.card_id).is_new
+
+
+async def test_sessions_use_the_saved_daily_new_card_limit(make_app, store):
+    from studykit.study.preferences import StudyPreferences, save_preferences
+
+    save_preferences(store, StudyPreferences(new_per_day=2, desired_retention=0.8))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        session = app.screen.session
+        assert session.counts().new == 2
+        assert session.scheduler.desired_retention == 0.8

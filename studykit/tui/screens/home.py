@@ -70,7 +70,12 @@ class HomeScreen(Screen[None]):
     def refresh_overview(self) -> None:
         from studykit.study.session import deck_overview
 
-        self.summaries = deck_overview(self.app.store, self.app.decks, now=self.app.now)
+        self.summaries = deck_overview(
+            self.app.store,
+            self.app.decks,
+            now=self.app.now,
+            settings=self.app.preferences.scheduler_settings(),
+        )
         table = self.query_one("#decks", DataTable)
         keep = table.cursor_row
         table.clear()
@@ -209,6 +214,9 @@ class HomeScreen(Screen[None]):
             scope=scope,
             cram=cram,
             seed=self.app.seed,
+            new_per_day=self.app.preferences.new_per_day,
+            reviews_per_day=self.app.preferences.reviews_per_day,
+            settings=self.app.preferences.scheduler_settings(),
         )
         title = self._scope_title(deck, topic)
         self.app.push_screen(StudyScreen(session, ("Cram · " if cram else "") + title))

@@ -43,7 +43,9 @@ class StatsScreen(Screen[None]):
         from studykit.study.stats import compute_stats, due_forecast, reviews_per_day
 
         app = self.app
-        stats = compute_stats(app.store, app.decks, now=app.now)
+        stats = compute_stats(
+            app.store, app.decks, now=app.now, settings=app.preferences.scheduler_settings()
+        )
         forecast = due_forecast(app.store, app.decks, days=FORECAST_DAYS, now=app.now)
         history = reviews_per_day(app.store, days=HEATMAP_DAYS, now=app.now)
         self.query_one("#stats-summary", Static).update(self._summary(stats))

@@ -1,0 +1,73 @@
+"""The learner's study settings: daily limits and desired retention, kept in the progress store.
+
+They live beside the progress they shape, so `--data-dir` (or $STUDYKIT_DATA_DIR) selects both,
+and `studykit settings` changes them once instead of on every `studykit study`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from studykit.study.scheduler import SchedulerSettings
+from studykit.study.store import ProgressStore
+
+# Each setting: the `studykit settings` option that sets it, its bounds, and what it means.
+LIMITS = {
+    "new_per_day": ("--new-per-day", 0, 9999, "new cards introduced per day"),
+    "reviews_per_day": ("--reviews-per-day", 0, 99999, "due reviews shown per day"),
+    "desired_retention": (
+        "--retention",
+        0.7,
+        0.99,
+        "the chance of recall fsrs aims for when a card comes due",
+    ),
+}
+
+
+class PreferenceError(ValueError):
+    """A setting out of bounds; the message names the setting, the bounds and the default."""
+
+
+@dataclass(frozen=True)
+class StudyPreferences:
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    desired_retention: float = 0.9  # fsrs's default; lower means fewer reviews, more forgetting
+
+    def __post_init__(self) -> None:
+        defaults = StudyPreferences.__dataclass_fields__
+        for name, (option, low, high, meaning) in LIMITS.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise PreferenceError(
+                    f"{option} {value} is outside {low}-{high} ({meaning}); "
+                    f"the default is {defaults[name].default}"
+                )
+
+    def scheduler_settings(self) -> SchedulerSettings:
+        return SchedulerSettings(desired_retention=self.desired_retention)
+
+    def updated(self, **changes: Any) -> StudyPreferences:
+        """A copy with the given (non-None) settings changed; raises PreferenceError if bad."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def load_preferences(store: ProgressStore) -> StudyPreferences:
+    """The saved settings, defaults for any not saved (or no longer valid)."""
+    saved = store.settings()
+    values: dict[str, Any] = {}
+    for field in fields(StudyPreferences):
+        if field.name in saved:
+            try:
+                values[field.name] = type(field.default)(saved[field.name])
+            except ValueError:
+                continue  # a hand-edited value that does not parse: keep the default
+    try:
+        return StudyPreferences(**values)
+    except PreferenceError:
+        return StudyPreferences()
+
+
+def save_preferences(store: ProgressStore, preferences: StudyPreferences) -> None:
+    store.save_settings({key: str(value) for key, value in asdict(preferences).items()})
