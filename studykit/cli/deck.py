@@ -99,9 +99,11 @@ def lint_command(
     paths: list[Path] = typer.Argument(..., help=PATHS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Warn about what loads but teaches less well: missing explanations and feedback, unknown
-    labs, prerequisite cycles, unused topics, near-duplicate questions, answer-position patterns.
-    Exit 1 if there is any error or warning."""
+    """Warn about what loads but teaches less well; exit 1 if there is any error or warning.
+
+    Checks: missing explanations and feedback, unknown labs, prerequisite cycles, unused topics,
+    near-duplicate questions, answer-position patterns.
+    """
     from studykit.deck.lint import lint
 
     result = _load(paths)
