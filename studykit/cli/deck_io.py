@@ -11,11 +11,12 @@ with --force.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import typer
+
+from studykit.files import NotARegularFile, check_replaceable, replace_atomically
 
 # Format -> file extensions that imply it (kept here so `--help` loads no deck code).
 EXPORT_FORMATS = {"anki": (".apkg",), "gift": (".gift",), "markdown": (".md",), "csv": (".csv",)}
@@ -53,6 +54,12 @@ def _check_writable(out: Path, force: bool) -> None:
         raise _fail(f"{out} is a directory; give a file name with -o")
     if out.exists() and not force:
         raise _fail(f"{out} already exists; pass --force to replace it")
+    try:
+        check_replaceable(out)
+    except NotARegularFile:
+        raise _fail(
+            f"{out} is not a regular file (a device or a pipe); use -o - for standard output"
+        ) from None
     if not out.parent.is_dir():
         raise _fail(f"{out.parent} does not exist; create the folder first")
 
@@ -154,14 +161,10 @@ def import_command(
     if out == STDOUT:
         sys.stdout.write(text)
     else:
-        temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
         try:
-            temp.write_text(text, encoding="utf-8")
-            os.replace(temp, out)
+            replace_atomically(out, lambda temp: temp.write_text(text, encoding="utf-8"))
         except OSError as error:
             raise _fail(f"cannot write {out}: {error.strerror or error}") from None
-        finally:
-            temp.unlink(missing_ok=True)
     summary = (
         f"Imported {len(deck.cards)} questions from {file} into "
         f"{'stdout' if out == STDOUT else out} (deck {deck.id}, {len(deck.topics)} topic(s))"

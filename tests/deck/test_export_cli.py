@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sqlite3
+import stat
 import zipfile
 from pathlib import Path
 
@@ -146,3 +148,15 @@ def test_bundled_decks_export_to_anki_one_note_per_card(tmp_path):
         database.write_bytes(package.read("collection.anki2"))
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(DISTINCT guid) FROM notes").fetchone() == (cards,)
+
+
+def test_a_pipe_as_output_is_refused_even_with_force(deck_file, tmp_path):
+    # A rename over a device or a pipe (-o /dev/null, /dev/stdout) would replace it by a file.
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    result = runner.invoke(app, ["deck", "export", str(deck_file), "-o", str(fifo), "--force"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {fifo} is not a regular file (a device or a pipe); use -o - for standard output\n"
+    )
+    assert stat.S_ISFIFO(fifo.stat().st_mode)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from studykit.deck.importers import Parsed, build_deck
 from studykit.deck.importers.gift import parse_gift
 from studykit.deck.loader import load_decks
 from studykit.deck.model import LETTERS, Deck
+from studykit.files import NotARegularFile
 
 BUNDLED_DECKS = Path(__file__).parents[2] / "decks"
 
@@ -462,3 +465,11 @@ def test_unknown_format_writes_nothing(tmp_path):
     with pytest.raises(UnknownFormat, match='unknown export format "pdf"; choose one of anki'):
         export_decks([every_kind_deck()], "pdf", tmp_path / "deck.pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_device_or_pipe_is_never_replaced(tmp_path):
+    fifo = tmp_path / "deck.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(NotARegularFile):
+        export_decks([every_kind_deck()], "csv", fifo)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)

@@ -3,6 +3,8 @@ every bad input with one line and exit code 1."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,12 @@ def test_imported_deck_loads_cleanly_next_to_the_bundled_decks(bank, tmp_path):
     loaded = load_decks([out, Path(__file__).parents[2] / "decks"])
     assert [str(p) for p in loaded.problems if p.severity == "error"] == []
     assert "week3" in [deck.id for deck in loaded.decks]
+
+
+def test_a_pipe_as_output_is_refused_even_with_force(bank, tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    result = runner.invoke(app, ["deck", "import", str(bank), "-o", str(fifo), "--force"])
+    assert result.exit_code == 1
+    assert "is not a regular file" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert stat.S_ISFIFO(fifo.stat().st_mode)

@@ -10,15 +10,14 @@ Each format lives in its own module; this one picks the module and writes the fi
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from studykit.deck.model import Deck
+from studykit.files import replace_atomically
 
 # Format name -> the file extension it is written with.
 FORMATS = {"anki": ".apkg", "gift": ".gift", "markdown": ".md", "csv": ".csv"}
-TEXT_FORMATS = ("gift", "markdown", "csv")
 
 
 class UnknownFormat(ValueError):
@@ -52,22 +51,22 @@ def render_text(decks: list[Deck], fmt: str) -> tuple[str, ExportReport]:
 
 
 def export_decks(decks: list[Deck], fmt: str, out: Path) -> ExportReport:
-    """Write `decks` to `out` in format `fmt` (one of FORMATS), replacing `out` atomically."""
+    """Write `decks` to `out` in format `fmt` (one of FORMATS), replacing `out` atomically.
+
+    Raises `OSError` when `out` cannot be written (`studykit.files.NotARegularFile` when it is a
+    device or a pipe, which a rename would replace).
+    """
     if fmt not in FORMATS:
         raise UnknownFormat(fmt)
-    out = Path(out)
-    # Next to `out`, so the rename stays on one filesystem; created with the usual permissions.
-    temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
+
+    def write(temp: Path) -> ExportReport:
         if fmt == "anki":
             from studykit.deck.export.anki import write_apkg
 
-            report = ExportReport(write_apkg(decks, temp))
-        else:
-            text, report = render_text(decks, fmt)
-            # newline="" keeps CSV's \r\n rows as they are on every platform.
-            temp.write_text(text, encoding="utf-8", newline="")
-        os.replace(temp, out)
-    finally:
-        temp.unlink(missing_ok=True)
-    return report
+            return ExportReport(write_apkg(decks, temp))
+        text, report = render_text(decks, fmt)
+        # newline="" keeps CSV's \r\n rows as they are on every platform.
+        temp.write_text(text, encoding="utf-8", newline="")
+        return report
+
+    return replace_atomically(Path(out), write)
