@@ -57,6 +57,22 @@ class StopOnCtrlC:
         self.requested = True
 
 
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")  # what matplotlib writes without extra packages
+PLOT_HELP = "Also write the curves to this file (.png, .pdf or .svg)."
+
+
+def _check_plot_path(plot: Path) -> None:
+    """Fail now, not after a run of minutes, on a --plot file that cannot be written."""
+    if plot.suffix.lower() not in PLOT_SUFFIXES:
+        _fail(f"--plot {plot}: give a file name ending in {', '.join(PLOT_SUFFIXES)}")
+    if plot.is_dir():
+        _fail(f"--plot {plot} is a folder; give a file name such as {plot / 'curves.png'}")
+    try:
+        plot.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _fail(f"--plot {plot}: cannot create {plot.parent} ({error.strerror or error})")
+
+
 def run_and_show(
     name: str, params: dict[str, Any], as_json: bool = False, plot: Path | None = None
 ) -> None:
@@ -75,6 +91,8 @@ def run_and_show(
             check_model_dir(params.get("model") or spec.params["model"].default or None)
     except (UnknownLab, LabError) as error:
         _fail(str(error))
+    if plot is not None:
+        _check_plot_path(plot)
     from studykit.lab.runner import run_lab  # cheap; torch loads inside run_lab
 
     out = Console(highlight=False)
@@ -94,7 +112,10 @@ def run_and_show(
     else:
         render(result, out, spec.title)
     if plot is not None:
-        err.print(f"Curves written to {save_plot(result, plot)}")
+        try:
+            err.print(f"Curves written to {save_plot(result, plot)}")
+        except OSError as error:  # the results are printed above; only the figure is lost
+            _fail(f"--plot {plot}: cannot write ({error.strerror or error})", code=1)
     if result.interrupted:
         raise typer.Exit(130)
 
@@ -142,7 +163,7 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     plot: Annotated[
         Path | None,
-        typer.Option("--plot", help="Also write the curves to this PNG file.", show_default=False),
+        typer.Option("--plot", help=PLOT_HELP, show_default=False),
     ] = None,
 ) -> None:
     """Run a lab by name with KEY=VALUE parameters."""
@@ -192,9 +213,7 @@ def _lab_command(spec: LabSpec):
             "plot",
             inspect.Parameter.KEYWORD_ONLY,
             annotation=Path | None,
-            default=typer.Option(
-                None, "--plot", show_default=False, help="Also write the curves to this PNG file."
-            ),
+            default=typer.Option(None, "--plot", show_default=False, help=PLOT_HELP),
         ),
     ]
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]

@@ -36,6 +36,10 @@ def pretrain_command(
 
     if out.exists() and not out.is_dir():
         _fail(f"{out} is a file; --out needs a folder")
+    try:  # now, not after minutes of training
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _fail(f"{out}: cannot create the folder ({error.strerror or error}); choose another --out")
     from studykit.cli.lab import StopOnCtrlC
     from studykit.lab.pretrain import PretrainConfig, pretrain
     from studykit.lab.tasks import PRETRAINING
@@ -57,8 +61,11 @@ def pretrain_command(
             scores = "  ".join(f"{name} {100 * event.metrics[name]:3.0f}%" for name in PRETRAINING)
             bar.console.print(f"step {event.step:5d}  {scores}")
 
-    with StopOnCtrlC() as stop, bar:
-        scores = pretrain(out, config, on_progress=on_progress, should_stop=stop)
+    try:
+        with StopOnCtrlC() as stop, bar:
+            scores = pretrain(out, config, on_progress=on_progress, should_stop=stop)
+    except OSError as error:  # said after the bar's last line, so it is the last thing shown
+        _fail(f"{out}: cannot save the model ({error.strerror or error})")
     table = Table(title=f"Saved to {out}", title_justify="left", header_style="bold")
     table.add_column("task")
     table.add_column("exact match", justify="right")

@@ -78,6 +78,7 @@ def test_table_output_plot_and_generic_run(tmp_path):
         (["lab", "run", "prompt-vs-prefix", "-p", "stepz=3"], 'did you mean "steps"'),
         (["lab", "run", "prompt-vs-prefix", "-p", "steps"], "-p expects KEY=VALUE"),
         (["model", "info", "/no/such/dir"], "does not exist"),
+        (["lab", "prompt-vs-prefix", "--plot", "curves.txt"], "ending in .png, .pdf, .svg"),
     ],
 )
 def test_bad_input_is_one_clear_line(args, message):
@@ -87,6 +88,48 @@ def test_bad_input_is_one_clear_line(args, message):
     assert "Traceback" not in out.output
     if "No such command" not in message:
         assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_unwritable_plot_or_model_folder_fails_before_any_training(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for args in (
+        ["lab", "prompt-vs-prefix", "--plot", str(blocker / "curves.png")],
+        ["model", "pretrain", "--out", str(blocker / "model")],
+    ):
+        out = invoke(*args)
+        assert out.exit_code == 2, out.output
+        assert "cannot create" in out.stderr and len(out.stderr.splitlines()) == 1, out.stderr
+
+
+def test_a_plot_that_cannot_be_saved_after_the_run_is_one_line(tmp_path, monkeypatch):
+    import studykit.lab.render
+
+    def disk_full(result, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(studykit.lab.render, "save_plot", disk_full)
+    png = tmp_path / "curves.png"
+    out = invoke("lab", "prompt-vs-prefix", "--steps", "1", "--json", "--plot", str(png))
+    assert out.exit_code == 1
+    assert json.loads(out.stdout)["lab"] == "prompt-vs-prefix"  # the results still print
+    assert out.stderr.splitlines()[-1] == (
+        f"studykit: --plot {png}: cannot write (No space left on device)"
+    )
+
+
+def test_a_model_that_cannot_be_saved_is_one_line(tmp_path, monkeypatch):
+    import studykit.lab.pretrain
+
+    def read_only(out_dir, config, on_progress=None, should_stop=None):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(studykit.lab.pretrain, "pretrain", read_only)
+    out = invoke("model", "pretrain", "--out", str(tmp_path / "model"), "--steps", "1")
+    assert out.exit_code == 2
+    assert out.stderr.splitlines()[-1] == (
+        f"studykit: {tmp_path / 'model'}: cannot save the model (Read-only file system)"
+    )
 
 
 def test_not_a_model_directory(tmp_path):
