@@ -45,6 +45,16 @@ IdList = Annotated[
 ]
 
 CARD_KINDS = ("flashcard", "mcq", "multi", "true_false", "matching", "order", "short")
+# Each kind as a learner reads it: the study screen, Anki's "Kind" field, Markdown headings.
+KIND_NAMES = {
+    "flashcard": "Flashcard",
+    "mcq": "Multiple choice",
+    "multi": "Select all that apply",
+    "true_false": "True or false",
+    "matching": "Matching",
+    "order": "Put in order",
+    "short": "Short answer",
+}
 LETTERS = string.ascii_uppercase
 
 

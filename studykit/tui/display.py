@@ -4,16 +4,6 @@ names, bars and bucketing for display only.
 
 from __future__ import annotations
 
-KIND_NAMES = {
-    "flashcard": "Flashcard",
-    "mcq": "Multiple choice",
-    "multi": "Select all that apply",
-    "true_false": "True or false",
-    "matching": "Matching",
-    "order": "Put in order",
-    "short": "Short answer",
-}
-
 # fsrs.Rating values 1-4 (Again, Hard, Good, Easy), named as the learner sees them.
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 GOOD = 3

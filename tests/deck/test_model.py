@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from studykit.deck.model import (
     CARD_CLASSES,
     CARD_KINDS,
+    KIND_NAMES,
     Card,
     Deck,
     Flashcard,
@@ -171,3 +172,8 @@ def test_json_schema_describes_every_kind_and_the_shorthands():
     lab_forms = [form.get("type", form.get("$ref")) for form in mcq["lab"]["anyOf"]]
     assert lab_forms == ["#/$defs/LabLink", "string", "null"]
     assert schema["$defs"]["MultipleChoice"]["additionalProperties"] is False
+
+
+def test_every_kind_has_a_name_for_learners():
+    assert tuple(KIND_NAMES) == CARD_KINDS
+    assert len(set(KIND_NAMES.values())) == len(CARD_KINDS)

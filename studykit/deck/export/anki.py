@@ -20,8 +20,8 @@ import hashlib
 import html
 from pathlib import Path
 
-from studykit.deck.export.plain import KIND_LABELS
 from studykit.deck.model import (
+    KIND_NAMES,
     LETTERS,
     Deck,
     Flashcard,
@@ -199,7 +199,7 @@ def build_package(decks: list[Deck]):
                 "Id": card.id,
                 "Deck": _html(deck.title),
                 "Topic": _html(topic.title if topic else card.topic),
-                "Kind": KIND_LABELS[card.kind],
+                "Kind": KIND_NAMES[card.kind],
                 "Question": _html(card.prompt_text()),
                 "Choices": _choices_front(card),
                 "Answer": _answer_back(card),

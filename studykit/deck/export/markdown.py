@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-from studykit.deck.export.plain import KIND_LABELS, cards_by_topic
+from studykit.deck.export.plain import cards_by_topic
 from studykit.deck.model import (
+    KIND_NAMES,
     LETTERS,
     Deck,
     Flashcard,
@@ -127,7 +128,7 @@ def deck_markdown(deck: Deck) -> str:
         if topic and topic.learn_before:
             blocks.append(_field("Learn first:", ", ".join(topic.learn_before)))
         for card in cards:
-            blocks.append(f"### {text(card.id)} · {KIND_LABELS[card.kind]}")
+            blocks.append(f"### {text(card.id)} · {KIND_NAMES[card.kind]}")
             blocks += _card_body(card)
             blocks.append("---")
     return "\n\n".join(blocks) + "\n"

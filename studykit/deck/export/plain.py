@@ -19,16 +19,6 @@ from studykit.deck.model import (
     TrueFalse,
 )
 
-KIND_LABELS = {
-    "flashcard": "Flashcard",
-    "mcq": "Multiple choice",
-    "multi": "Select all that apply",
-    "true_false": "True or false",
-    "matching": "Matching",
-    "order": "Put in order",
-    "short": "Short answer",
-}
-
 
 def question_text(card) -> str:
     """The prompt followed by whatever the learner picks from, one item per line."""

@@ -7,7 +7,7 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
-from studykit.tui.display import KIND_NAMES
+from studykit.deck.model import KIND_NAMES
 from studykit.tui.widgets.card_view import DIM, key_label
 
 
