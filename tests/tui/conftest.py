@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,14 +17,13 @@ import pytest
 os.environ["TZ"] = "UTC"
 time.tzset()
 
+from tui_paths import LABS_DIR, TINY_DECK  # noqa: E402
+
 from studykit.deck.loader import load_decks  # noqa: E402
 from studykit.lab.results import Claim, LabResult, MethodResult, Progress  # noqa: E402
 from studykit.study.store import ProgressStore  # noqa: E402
 from studykit.tui.app import StudykitApp  # noqa: E402
 
-DECKS_DIR = Path(__file__).parent / "decks"
-TINY_DECK = DECKS_DIR / "tiny.yaml"
-LABS_DIR = Path(__file__).parent / "labs"  # a fixed spec, independent of the bundled labs
 FROZEN_NOW = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)  # a Monday, noon
 SEED = 7
 

@@ -4,7 +4,7 @@ help and the command palette.
 
 from __future__ import annotations
 
-from conftest import DECKS_DIR, LABS_DIR, TINY_DECK
+from tui_paths import DECKS_DIR, LABS_DIR, TINY_DECK
 
 from studykit.deck.loader import load_decks
 from studykit.tui.screens.help import HelpScreen

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DECKS_DIR, LABS_DIR, TINY_DECK
+from tui_paths import DECKS_DIR, LABS_DIR, TINY_DECK
 
 from studykit.deck.loader import load_decks
 from studykit.tui.screens.study import StudyScreen
