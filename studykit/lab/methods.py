@@ -27,14 +27,6 @@ from studykit.lab.soft_prompt import SoftPrompt
 
 TRAINED = ["prompt-tuning", "prefix-tuning", "prefix-tuning-mlp", "full-finetune"]
 UNTRAINED = ["no-prompt", "hand-written"]
-LABELS = {  # how tables name each method
-    "no-prompt": "no prompt",
-    "hand-written": "hand-written word",
-    "prompt-tuning": "prompt tuning",
-    "prefix-tuning": "prefix tuning",
-    "prefix-tuning-mlp": "prefix tuning (MLP)",
-    "full-finetune": "full fine-tuning",
-}
 
 
 # Where each method's trainable numbers start. Prompt tuning from the embeddings of random words

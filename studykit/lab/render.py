@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -293,8 +293,3 @@ def save_plot(result: LabResult, path: Path) -> Path:
 
 
 _PLOT_TITLES = {"loss": "training loss", "exact_match": "held-out exact match"}
-
-
-def summary(result: LabResult) -> RenderableType:
-    """A compact block (methods table and claims) for places with little room, like a TUI pane."""
-    return Group(methods_table(result), claims_text(result))

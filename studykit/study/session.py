@@ -63,10 +63,6 @@ class Scope:
             and (self.tag is None or self.tag in card.tags or self.tag in deck.tags)
         )
 
-    def describe(self) -> str:
-        parts = [f"{name} {value}" for name, value in vars(self).items() if value is not None]
-        return ", ".join(parts) or "all decks"
-
 
 @dataclass(frozen=True)
 class Counts:

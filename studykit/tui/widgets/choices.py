@@ -37,9 +37,6 @@ def _pick_bindings(count: int, description: str) -> list[Binding]:
 class _ChoicesView(CardView):
     """Shared drawing of lettered choices with marks after the verdict."""
 
-    def choice_texts(self) -> list[str]:
-        return [self.card.choices[i].text for i in self.order]
-
     def correct_originals(self) -> set[int]:
         raise NotImplementedError
 
