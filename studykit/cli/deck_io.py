@@ -137,6 +137,8 @@ def import_command(
     """Import a Moodle GIFT or Aiken question bank as a studykit deck (YAML)."""
     import re
 
+    from studykit.deck.model import ID_PATTERN
+
     fmt = _format_from(from_, file, IMPORT_FORMATS, "--from")
     if out is None:
         out = file.with_suffix(".yaml")
@@ -144,7 +146,7 @@ def import_command(
         raise _fail(f"{out} is the bank being imported; choose another -o")
     _check_writable(out, force)
     for flag, value in (("--deck-id", deck_id), ("--id-prefix", id_prefix)):
-        if value and not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", value):
+        if value and not re.fullmatch(ID_PATTERN, value):
             raise _fail(f'{flag} "{value}" may hold only a-z, 0-9, ".", "-" and "_"')
 
     from studykit.deck.importers import BankError, import_bank

@@ -102,6 +102,12 @@ def test_dash_prints_the_deck(bank):
          "error: {dir}/no/such/dir does not exist; create the folder first"),
         (["{dir}/week3.gift", "--deck-id", "Bad Id"],
          'error: --deck-id "Bad Id" may hold only a-z, 0-9, ".", "-" and "_"'),
+        (["{dir}/week3.gift", "--id-prefix", "p" * 80],
+         'error: {dir}/week3.gift: topic id "' + "p" * 80 + 'imported": String should have at '
+         "most 80 characters; use a shorter deck id or id prefix"),
+        (["{dir}/week3.gift", "--deck-id", "d" * 81],
+         'error: {dir}/week3.gift: deck id "' + "d" * 81 + '": String should have at most 80 '
+         "characters; use a shorter deck id or id prefix"),
         (["{dir}/broken.gift"],
          "error: {dir}/broken.gift:2:8: question \"Q\": '{' is never closed; "
          "end the answers with '}'"),

@@ -81,6 +81,18 @@ def _first_error(error: ValidationError) -> str:
     return f"{location}: {message}" if location else message
 
 
+def _validated(model: type[Topic] | type[Deck], source: str, what: str, **fields: Any) -> Any:
+    """`model(**fields)`, or a BankError: a topic or deck id built from a long --deck-id or
+    --id-prefix can break the format's rules where no question of the bank is to blame."""
+    try:
+        return model(**fields)
+    except ValidationError as error:
+        detail = error.errors()[0]
+        raise BankError(
+            source, None, None, f"{what}: {detail['msg']}; use a shorter deck id or id prefix"
+        ) from None
+
+
 def build_deck(
     parsed: Parsed, source: str, deck_id: str, title: str, description: str, id_prefix: str = ""
 ) -> Deck:
@@ -96,11 +108,13 @@ def build_deck(
     for number, draft in enumerate(parsed.drafts, start=1):
         if draft.category not in topics:
             if draft.category is None:
-                topic = Topic(id=topic_ids.take(DEFAULT_TOPIC.id), title=DEFAULT_TOPIC.title)
+                topic_id, topic_title = topic_ids.take(DEFAULT_TOPIC.id), DEFAULT_TOPIC.title
             else:
                 wanted = slugify(draft.category) or f"category-{len(topics) + 1}"
-                topic = Topic(id=topic_ids.take(wanted), title=draft.category)
-            topics[draft.category] = topic
+                topic_id, topic_title = topic_ids.take(wanted), draft.category
+            topics[draft.category] = _validated(
+                Topic, source, f'topic id "{topic_id}"', id=topic_id, title=topic_title
+            )
         wanted = (slugify(draft.title) if draft.title else "") or f"{deck_id}-{number:03d}"
         fields = {"id": card_ids.take(wanted), "topic": topics[draft.category].id, **draft.card}
         try:
@@ -109,8 +123,15 @@ def build_deck(
             raise BankError(
                 source, draft.line, None, f"question {draft.label}: {_first_error(error)}"
             ) from None
-    return Deck(
-        id=deck_id, title=title, description=description, topics=list(topics.values()), cards=cards
+    return _validated(
+        Deck,
+        source,
+        f'deck id "{deck_id}"',
+        id=deck_id,
+        title=title,
+        description=description,
+        topics=list(topics.values()),
+        cards=cards,
     )
 
 
