@@ -48,6 +48,33 @@ def test_cli_help_imports_no_torch_transformers_or_textual(tmp_path):
     assert probe == {"loaded": [], "exit_code": 0}
 
 
+def test_deck_stats_and_progress_commands_import_no_torch_transformers_or_textual(tmp_path):
+    """The everyday commands, each run to its end, on the bundled decks; and a lab refused for a
+    bad --model, which is decided before the engine loads."""
+    probe = loaded_after(
+        """
+        from typer.testing import CliRunner
+        from studykit.cli import app
+        from studykit.paths import bundled_decks_dir
+        decks = str(bundled_decks_dir())
+        commands = [
+            ["deck", "validate", decks],
+            ["deck", "lint", decks],
+            ["deck", "list"],
+            ["deck", "show", "no-such-card"],
+            ["deck", "export", decks, "--to", "csv", "-o", "-"],
+            ["stats", "--json"],
+            ["progress", "export", "-"],
+            ["lab", "soft-prompt", "--model", "/no/such/model"],
+        ]
+        runner = CliRunner()
+        result = {"exit_codes": [runner.invoke(app, args).exit_code for args in commands]}
+        """,
+        tmp_path,
+    )
+    assert probe == {"loaded": [], "exit_codes": [0, 0, 0, 1, 0, 0, 0, 2]}
+
+
 def test_tui_first_screen_imports_neither_torch_nor_transformers(tmp_path):
     probe = loaded_after(
         """
