@@ -58,8 +58,10 @@ def export_command(
     if str(file) == "-":
         typer.echo(text, nl=False)
         return
-    try:
-        file.write_text(text, encoding="utf-8")
+    from studykit.files import replace_atomically
+
+    try:  # with --force, a failed write must not cost the previous backup
+        replace_atomically(file, lambda temp: temp.write_text(text, encoding="utf-8"))
     except OSError as exc:
         raise fail(f"error: {file}: cannot write ({exc.strerror})") from None
     typer.echo(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from fsrs import Rating
@@ -82,6 +83,23 @@ def test_export_refuses_to_overwrite_without_force(data_dir, tmp_path):
     assert file.read_text() == "keep me"
     forced = invoke("progress", "export", str(file), "--force", "--data-dir", str(data_dir))
     assert forced.exit_code == 0
+
+
+def test_a_failed_export_keeps_the_previous_backup(data_dir, tmp_path, monkeypatch):
+    file = tmp_path / "backup.json"
+    file.write_text("the previous backup")
+
+    def disk_full(path, text, **kwargs):
+        with open(path, "w") as half:
+            half.write(text[:10])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    result = invoke("progress", "export", str(file), "--force", "--data-dir", str(data_dir))
+    assert result.exit_code == 1
+    assert result.output == f"error: {file}: cannot write (No space left on device)\n"
+    assert file.read_text() == "the previous backup"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file
 
 
 def test_data_dir_comes_from_the_environment(data_dir, tmp_path, monkeypatch):
