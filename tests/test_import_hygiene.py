@@ -48,9 +48,9 @@ def test_cli_help_imports_no_torch_transformers_or_textual(tmp_path):
     assert probe == {"loaded": [], "exit_code": 0}
 
 
-def test_deck_stats_and_progress_commands_import_no_torch_transformers_or_textual(tmp_path):
-    """The everyday commands, each run to its end, on the bundled decks; and a lab refused for a
-    bad --model, which is decided before the engine loads."""
+def test_deck_lab_stats_and_progress_commands_import_no_torch_transformers_or_textual(tmp_path):
+    """The everyday commands, each run to its end, on the bundled decks; the lab list and help;
+    and lab runs refused for an unknown name or a bad --model, decided before the engine loads."""
     probe = loaded_after(
         """
         from typer.testing import CliRunner
@@ -65,6 +65,9 @@ def test_deck_stats_and_progress_commands_import_no_torch_transformers_or_textua
             ["deck", "export", decks, "--to", "csv", "-o", "-"],
             ["stats", "--json"],
             ["progress", "export", "-"],
+            ["lab", "list"],
+            ["lab", "soft-prompt", "--help"],
+            ["lab", "run", "no-such-lab"],
             ["lab", "soft-prompt", "--model", "/no/such/model"],
         ]
         runner = CliRunner()
@@ -72,7 +75,7 @@ def test_deck_stats_and_progress_commands_import_no_torch_transformers_or_textua
         """,
         tmp_path,
     )
-    assert probe == {"loaded": [], "exit_codes": [0, 0, 0, 1, 0, 0, 0, 2]}
+    assert probe == {"loaded": [], "exit_codes": [0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 2]}
 
 
 def test_tui_first_screen_imports_neither_torch_nor_transformers(tmp_path):

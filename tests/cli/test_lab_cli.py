@@ -146,20 +146,6 @@ def test_model_info_on_the_bundled_model():
         assert task in out.stdout
 
 
-def test_lab_help_and_list_do_not_import_torch():
-    code = (
-        "import sys; from typer.testing import CliRunner; from studykit.cli import app; "
-        "r = CliRunner(); "
-        "assert r.invoke(app, ['lab', 'list']).exit_code == 0; "
-        "assert r.invoke(app, ['lab', 'prompt-vs-prefix', '--help']).exit_code == 0; "
-        "assert r.invoke(app, ['lab', 'run', 'nope']).exit_code == 2; "
-        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
-
-
 def test_ctrl_c_stops_cleanly_and_prints_what_was_measured():
     import signal
 
