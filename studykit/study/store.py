@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -119,6 +120,24 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+@functools.cache
+def _tables_at(version: int) -> frozenset[str]:
+    """The tables MIGRATIONS[:version] create, found by running them on an empty in-memory
+    database (so this never drifts from the migrations)."""
+    db = sqlite3.connect(":memory:")
+    try:
+        for migrate in MIGRATIONS[:version]:
+            migrate(db)
+        return frozenset(_table_names(db))
+    finally:
+        db.close()
+
+
+def _table_names(db: sqlite3.Connection) -> set[str]:
+    rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {row[0] for row in rows}
+
+
 # --- the store ------------------------------------------------------------------------------
 
 
@@ -157,6 +176,11 @@ class ProgressStore:
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate(target_version)
+            # A file whose version is current but a table is gone (hand-edited, damaged) would
+            # otherwise fail later, on the first query, with a traceback.
+            missing = _tables_at(self.schema_version) - _table_names(self._db)
+            if missing:
+                raise sqlite3.DatabaseError(f"table {', '.join(sorted(missing))} is missing")
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise StoreError(

@@ -70,6 +70,14 @@ def test_a_newer_schema_is_refused(tmp_path):
         ProgressStore.open(tmp_path)
 
 
+def test_a_database_missing_a_table_is_one_clear_error(tmp_path):
+    ProgressStore.open(tmp_path).close()
+    with sqlite3.connect(tmp_path / DB_NAME) as raw:
+        raw.execute("DROP TABLE review")
+    with pytest.raises(StoreError, match=r"not a usable .*\(table review is missing\); move it"):
+        ProgressStore.open(tmp_path)
+
+
 def test_migrates_a_version_1_database_and_keeps_its_data(tmp_path):
     path = tmp_path / DB_NAME
     with ProgressStore(path, target_version=1) as old:
