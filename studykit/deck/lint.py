@@ -6,7 +6,8 @@
 - topics form a prerequisite cycle (`learn_before` loops back);
 - a topic no card uses;
 - two questions are nearly the same;
-- the correct answers sit in the same position (most mcq answers are B; every true_false is true).
+- the correct answers sit in the same position (most mcq answers are B; every true_false is true);
+- the correct mcq choice is usually the longest one (a test-wise learner picks it unread).
 A lab link to a lab that does not exist is reported by the loader itself, as a warning.
 """
 
@@ -32,6 +33,8 @@ from studykit.deck.model import (
 # Position lint: with this many cards of a kind, this share on one answer is a pattern to fix.
 MIN_CARDS_FOR_POSITION = 4
 SAME_POSITION_SHARE = 0.75
+# Length lint: with four choices a fair deck has the answer longest about a quarter of the time.
+LONGEST_ANSWER_SHARE = 0.5
 
 
 def lint(result: LoadResult) -> list[Problem]:
@@ -42,6 +45,7 @@ def lint(result: LoadResult) -> list[Problem]:
         linter.choice_feedback(deck)
         linter.unused_topics(deck)
         linter.answer_positions(deck)
+        linter.answer_lengths(deck)
     linter.cycles()
     linter.near_duplicates()
     return sorted(linter.found, key=lambda p: p.sort_key)
@@ -121,6 +125,17 @@ class _Linter:
                 f"{str(truths[0]).lower()}; write some the other way round",
             )
 
+    def answer_lengths(self, deck: Deck) -> None:
+        mcqs = [c for c in deck.cards if isinstance(c, MultipleChoice)]
+        longest = [c.id for c in mcqs if _answer_is_longest(c)]
+        if len(mcqs) >= MIN_CARDS_FOR_POSITION and len(longest) > LONGEST_ANSWER_SHARE * len(mcqs):
+            self.warn(
+                deck,
+                ("id",),
+                f"{len(longest)} of {len(mcqs)} mcq cards have the longest choice as the answer "
+                f"({', '.join(longest)}); make wrong choices as specific as the right one",
+            )
+
     def cycles(self) -> None:
         """One warning per group of topics that are each other's prerequisites."""
         home: dict[str, tuple[Deck, int]] = {}
@@ -155,6 +170,12 @@ class _Linter:
                 "merge them or make them ask different things",
                 card.id,
             )
+
+
+def _answer_is_longest(card: MultipleChoice) -> bool:
+    """The correct choice is strictly longer than every other (ties give nothing away)."""
+    right = len(card.choices[card.correct_index].text)
+    return all(right > len(c.text) for j, c in enumerate(card.choices) if j != card.correct_index)
 
 
 def _question(card: AnyCard) -> str:

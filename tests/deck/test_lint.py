@@ -86,6 +86,26 @@ def test_answers_in_the_same_position(tmp_path, labs_dir):
     assert lint_text(tmp_path, labs_dir, varied) == []
 
 
+def test_answers_that_are_usually_the_longest_choice(tmp_path, labs_dir):
+    def long_answer(n: int, answer: str) -> str:
+        return mcq(n, answer).replace(f"choice {answer} of {n}", f"the much longer choice {n}")
+
+    answers = "ABCA"
+    telling = HEAD + "".join(long_answer(n, answers[n - 1]) for n in range(1, 4)) + mcq(4, "A")
+    assert lint_text(tmp_path, labs_dir, telling) == [
+        (
+            1,
+            None,
+            "3 of 4 mcq cards have the longest choice as the answer (gd-1, gd-2, gd-3); "
+            "make wrong choices as specific as the right one",
+        )
+    ]
+    # half is not a pattern; nor are choices of equal length (the helper's all tie)
+    half = HEAD + "".join(long_answer(n, answers[n - 1]) for n in range(1, 3))
+    half += mcq(3, "C") + mcq(4, "A")
+    assert lint_text(tmp_path, labs_dir, half) == []
+
+
 def test_true_false_all_one_way(tmp_path, labs_dir):
     cards = "".join(
         f"  - id: gd-{n}\n    kind: true_false\n    topic: gd-basics\n"
