@@ -75,7 +75,11 @@ def test_deck_lab_stats_and_progress_commands_import_no_torch_transformers_or_te
         """,
         tmp_path,
     )
-    assert probe == {"loaded": [], "exit_codes": [0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 2]}
+    codes = probe.pop("exit_codes")
+    assert probe == {"loaded": []}
+    # Each ran to its end: lint's 0 or 1 depends on the bundled decks; `show` finds no card; the
+    # two refused lab runs exit 2.
+    assert codes[0] == 0 and codes[1] in (0, 1) and codes[2:] == [0, 1, 0, 0, 0, 0, 0, 2, 2]
 
 
 def test_tui_first_screen_imports_neither_torch_nor_transformers(tmp_path):
