@@ -23,8 +23,25 @@ def _field_names(*models: type[BaseModel]) -> list[str]:
     return sorted({name for model in models for name in model.model_fields})
 
 
-# Every key a deck file may use anywhere: "did you mean" suggestions come from here.
+# Every key a deck file may use anywhere: the fallback for "did you mean" suggestions.
 _KNOWN_KEYS = _field_names(Deck, Topic, Choice, Pair, LabLink, *CARD_CLASSES.values())
+# The keys allowed under each list or mapping, by its name (in a card, or in the deck).
+_CARD_PARTS = {"choices": Choice, "pairs": Pair, "lab": LabLink}
+_DECK_PARTS = {"topics": Topic}
+
+
+def _allowed_keys(parent: tuple[Any, ...], kind: str | None, in_card: bool) -> list[str]:
+    """The keys a mapping at `parent` may hold, so a suggestion fits where the typo is."""
+    names = [step for step in parent if isinstance(step, str)]
+    if in_card:
+        if not names:
+            return (
+                _field_names(CARD_CLASSES[kind]) if kind else _field_names(*CARD_CLASSES.values())
+            )
+        model = _CARD_PARTS.get(names[-1])
+    else:
+        model = Deck if not names else _DECK_PARTS.get(names[-1])
+    return _field_names(model) if model else _KNOWN_KEYS
 
 
 @dataclass(frozen=True)
@@ -115,7 +132,8 @@ def _message(error: dict[str, Any], field_path: tuple, kind: str | None, in_card
         return f'{whose} needs "{clip(field_path[-1])}"; add it'
     if kind_of == "extra_forbidden":
         key = field_path[-1] if field_path else field
-        close = difflib.get_close_matches(str(key), _KNOWN_KEYS, n=1)
+        allowed = _allowed_keys(field_path[:-1], kind, in_card)
+        close = difflib.get_close_matches(str(key), [k for k in allowed if k != key], n=1)
         hint = f'; did you mean "{close[0]}"?' if close else "; remove it"
         where = f" in a {kind} card" if kind and len(field_path) == 1 else ""
         return f'unknown key "{clip(key)}"{where}{hint}'

@@ -273,7 +273,7 @@ class _Builder:
         try:
             self._consume(loader.get_event)
         except yaml.MarkedYAMLError as error:
-            raise _Fatal(*_syntax_error(error)) from None
+            raise _Fatal(*_syntax_error(error, self.data)) from None
         except yaml.YAMLError as error:  # a ReaderError: a character YAML forbids
             line, column = _position(self.data, getattr(error, "position", 0))
             raise _Fatal(line, column, _reader_error(error)) from None
@@ -452,7 +452,29 @@ class _Builder:
                 target.marks[key] = source_marks.get(key, (mark, mark))
 
 
-def _syntax_error(error: yaml.MarkedYAMLError) -> tuple[int, int, str]:
+# What PyYAML was reading when the file ended, in an author's words.
+_OPENERS = {
+    "quoted scalar": "the quoted text that starts here",
+    "flow sequence": "the [ list that starts here",
+    "flow mapping": "the { mapping that starts here",
+}
+
+
+def _at_end_of_file(error: yaml.MarkedYAMLError, data: bytes) -> bool:
+    """The parser hit the end of the file (so the real mistake is where something opened)."""
+    if "end of stream" in (error.problem or ""):
+        return True
+    mark = error.problem_mark
+    return mark is not None and mark.line >= len(data.rstrip().splitlines())
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, data: bytes) -> tuple[int, int, str]:
+    if error.context_mark and _at_end_of_file(error, data):
+        # an unclosed quote or bracket is found only at the end of the file: point where it opened
+        line, column = _at(error.context_mark)
+        context = error.context or ""
+        opened = next((name for key, name in _OPENERS.items() if key in context), "what opens here")
+        return line, column, f"YAML syntax error: {opened} never ends; close it"
     mark = error.problem_mark or error.context_mark
     line, column = _at(mark) if mark else (0, 0)
     what = error.problem or "invalid YAML"

@@ -104,7 +104,7 @@ def test_a_broken_deck_does_not_take_down_the_others(tmp_path, labs_dir):
     assert [d.id for d in result.decks] == ["pt"]
     assert result.files == 3
     assert [(p.file.split("/")[-1], p.line) for p in result.errors] == [
-        ("b.yaml", 3),
+        ("b.yaml", 2),  # where the unclosed [ opens, not the end of the file
         ("c.yaml", 1),
     ]
     assert "YAML syntax error" in result.errors[0].message
@@ -341,3 +341,19 @@ def test_problem_lines_stay_on_one_line_and_serialise_to_json():
         "message": 'lab "a b" is odd',
     }
     assert str(Problem("d.yaml", 0, 0, None, "no such file")) == "d.yaml: no such file"
+
+
+def test_did_you_mean_suggests_only_keys_allowed_where_the_typo_is(tmp_path, labs_dir):
+    text = (
+        "name: pt\n"
+        + HEAD.replace("title: Prompt tuning\n", "titel: Prompt tuning\n")
+        + (
+            "  - id: c1\n    kind: mcq\n    topic: pt-basics\n    question: Q?\n"
+            "    choices:\n      - text: a\n        whyy: no\n      - b\n    answer: B\n"
+        )
+    )
+    result = load(write(tmp_path, "pt.yaml", text), labs_dir)
+    messages = [p.message for p in result.problems]
+    assert 'unknown key "name"; remove it' in messages  # never "did you mean "name"?"
+    assert 'unknown key "titel"; did you mean "title"?' in messages
+    assert 'unknown key "whyy"; did you mean "why"?' in messages

@@ -93,7 +93,7 @@ def test_duplicate_keys_are_reported_and_the_first_value_kept():
         ("a: &x [*x]", "alias *x is used inside its own anchor &x"),
         ("a: *nope", "alias *nope has no matching anchor &nope above it"),
         ("? [a, b]\n: 1", "a mapping key must be a plain value, not a collection"),
-        ("a: [1, 2", "YAML syntax error: did not find expected ',' or ']'"),
+        ("a: [1, 2", "YAML syntax error: the [ list that starts here never ends; close it"),
         ("a: b: c", "YAML syntax error: mapping values are not allowed"),
         ("a: \x07", "character U+0007 is not allowed in YAML; delete it"),
         ("<<: 3", "a merge key (<<) needs a mapping or a list of mappings"),
@@ -104,6 +104,19 @@ def test_refused_yaml_is_one_problem_with_a_position(text, message):
     assert data is None and len(problems) == 1
     line, column, said = problems[0]
     assert line >= 1 and column >= 1 and said.startswith(message), said
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ('a: 1\nb: "open\nc: 3\nd: 4\n', (2, 4), "the quoted text that starts here never ends"),
+        ("a: 1\nb: {x: 1,\n  y: 2\n", (2, 4), "the { mapping that starts here never ends"),
+    ],
+)
+def test_an_unclosed_quote_or_bracket_is_reported_where_it_opens(text, where, message):
+    _, problems = parse(text)
+    line, column, said = problems[0]
+    assert (line, column) == where and message in said
 
 
 def test_not_utf8_or_binary_is_refused_before_parsing():
