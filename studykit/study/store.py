@@ -140,6 +140,17 @@ def _table_names(db: sqlite3.Connection) -> set[str]:
 
 # --- the store ------------------------------------------------------------------------------
 
+# sqlite's error names for "cannot open or write here" (a read-only folder or filesystem, a folder
+# where the database file should be), as opposed to a file that is not a usable database.
+CANNOT_WRITE = ("SQLITE_CANTOPEN", "SQLITE_READONLY")
+
+
+def _cannot_write(path: Path, exc: sqlite3.Error) -> StoreError:
+    return StoreError(
+        f"{path}: cannot open the progress database for writing ({exc}); check that it is a "
+        "file in a folder you can write to, or choose another --data-dir"
+    )
+
 
 @dataclass(frozen=True)
 class ImportReport:
@@ -167,8 +178,13 @@ class ProgressStore:
                 isolation_level=None,
                 check_same_thread=False,
             )
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{path}: cannot open the progress database ({exc})") from exc
+        except OSError as exc:
+            raise StoreError(
+                f"{path.parent}: cannot create the data folder ({exc.strerror or exc}); "
+                "choose another --data-dir"
+            ) from exc
+        except sqlite3.Error as exc:
+            raise _cannot_write(path, exc) from exc
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -183,6 +199,10 @@ class ProgressStore:
                 raise sqlite3.DatabaseError(f"table {', '.join(sorted(missing))} is missing")
         except sqlite3.DatabaseError as exc:
             self._db.close()
+            # A place sqlite cannot write to says nothing about the file: do not tell the learner
+            # to move a good database aside.
+            if getattr(exc, "sqlite_errorname", "").startswith(CANNOT_WRITE):
+                raise _cannot_write(path, exc) from exc
             raise StoreError(
                 f"{path}: not a usable studykit progress database ({exc}); "
                 "move it aside or choose another --data-dir"

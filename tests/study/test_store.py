@@ -70,6 +70,17 @@ def test_a_newer_schema_is_refused(tmp_path):
         ProgressStore.open(tmp_path)
 
 
+def test_an_unwritable_place_is_not_blamed_on_the_database(tmp_path):
+    # Nothing here is a broken database, so nothing may say "move it aside".
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(StoreError, match=r"a-file: cannot create the data folder \(File exists\)"):
+        ProgressStore.open(tmp_path / "a-file")
+    (tmp_path / "data" / DB_NAME).mkdir(parents=True)  # a folder where the file should be
+    with pytest.raises(StoreError, match="cannot open the progress database for writing") as error:
+        ProgressStore.open(tmp_path / "data")
+    assert "move it aside" not in str(error.value)
+
+
 def test_a_database_missing_a_table_is_one_clear_error(tmp_path):
     ProgressStore.open(tmp_path).close()
     with sqlite3.connect(tmp_path / DB_NAME) as raw:
