@@ -212,6 +212,7 @@ class LiveProgress:
             transient=False,
         )
         self.tasks: dict[str, Any] = {}
+        self.running: set[str] = set()  # methods whose clock is still counting
         self.latest: dict[str, float] = {}
 
     def __enter__(self) -> LiveProgress:
@@ -219,20 +220,37 @@ class LiveProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._finish_others(keep=None)
         self.progress.stop()
 
     def __call__(self, event: ProgressEvent) -> None:
+        # Methods train one after another: a new method's first event means the others are done
+        # (some stop before their last step, at their target), so their clocks must stop too.
+        self._finish_others(keep=event.method)
         if event.method not in self.tasks:
             part, method = split_key(event.method)
             label = f"{part}: {method}" if part else method
             self.tasks[event.method] = self.progress.add_task(
                 label, total=event.total_steps, status=""
             )
+        elif event.method not in self.running:
+            self.progress.start_task(self.tasks[event.method])
+        self.running.add(event.method)
         if "exact_match" in event.metrics:
             self.latest[event.method] = event.metrics["exact_match"]
         match = self.latest.get(event.method)
         status = f"loss {event.loss:.3f}" + (f"  exact {_pct(match)}" if match is not None else "")
         self.progress.update(self.tasks[event.method], completed=event.step, status=status)
+
+    def _finish_others(self, keep: str | None) -> None:
+        for method in [m for m in self.running if m != keep]:
+            task_id = self.tasks[method]
+            self.progress.stop_task(task_id)
+            task = next(t for t in self.progress.tasks if t.id == task_id)
+            if task.total is not None and task.completed < task.total:
+                status = task.fields.get("status", "")
+                self.progress.update(task_id, status=f"{status}  stopped early")
+            self.running.discard(method)
 
 
 def save_plot(result: LabResult, path: Path) -> Path:

@@ -1,0 +1,35 @@
+"""The CLI's live progress: a method that stops before its last step stops its clock too."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from studykit.lab.render import LiveProgress
+from studykit.lab.results import Progress
+
+
+def test_a_method_that_stops_early_freezes_its_clock_and_says_so():
+    console = Console(file=io.StringIO(), width=120, force_terminal=False)
+    with LiveProgress(console) as live:
+        for step in (1, 2):
+            live(Progress("skill/prompt-tuning", step, 10, 1.0 / step, {"exact_match": 0.9}))
+        first = live.tasks["skill/prompt-tuning"]
+        live(Progress("skill/prefix-tuning", 1, 10, 0.5))
+        tasks = {t.id: t for t in live.progress.tasks}
+        assert tasks[first].stop_time is not None  # the clock stopped when the next method began
+        assert tasks[first].fields["status"].endswith("stopped early")
+        frozen = tasks[first].elapsed
+        assert tasks[live.tasks["skill/prefix-tuning"]].stop_time is None
+    assert tasks[first].elapsed == frozen
+    assert tasks[live.tasks["skill/prefix-tuning"]].stop_time is not None  # stopped on exit
+
+
+def test_a_method_that_runs_every_step_is_not_called_early():
+    console = Console(file=io.StringIO(), width=120, force_terminal=False)
+    with LiveProgress(console) as live:
+        for step in (1, 2):
+            live(Progress("prompt-tuning", step, 2, 1.0))
+    task = live.progress.tasks[0]
+    assert "stopped early" not in task.fields["status"] and task.stop_time is not None
