@@ -137,7 +137,7 @@ def list_command() -> None:
 def _parse_assignment(spec: LabSpec, text: str) -> tuple[str, Any]:
     key, eq, raw = text.partition("=")
     if not eq:
-        _fail(f'-p expects KEY=VALUE, got "{text}"')
+        _fail(f'a parameter is KEY=VALUE, got "{text}"')
     key = key.strip().replace("-", "_")
     declared = spec.params.get(key)
     if declared is None:  # let check_params say so, with its closest-name hint
@@ -156,6 +156,10 @@ def _parse_assignment(spec: LabSpec, text: str) -> tuple[str, Any]:
 @app.command("run")
 def run_command(
     name: Annotated[str, typer.Argument(help="The lab to run (see `studykit lab list`).")],
+    assignments: Annotated[
+        list[str] | None,
+        typer.Argument(help="Parameters as KEY=VALUE, e.g. steps=50 seed=1.", show_default=False),
+    ] = None,
     param: Annotated[
         list[str] | None,
         typer.Option("--param", "-p", help="A parameter as KEY=VALUE; repeat for more."),
@@ -166,12 +170,12 @@ def run_command(
         typer.Option("--plot", help=PLOT_HELP, show_default=False),
     ] = None,
 ) -> None:
-    """Run a lab by name with KEY=VALUE parameters."""
+    """Run a lab by name with KEY=VALUE parameters (`lab run soft-prompt steps=50 seed=1`)."""
     try:
         spec = get_lab(name)
     except UnknownLab as error:
         _fail(str(error))
-    params = dict(_parse_assignment(spec, item) for item in param or [])
+    params = dict(_parse_assignment(spec, item) for item in [*(assignments or []), *(param or [])])
     run_and_show(name, params, as_json, plot)
 
 

@@ -44,8 +44,8 @@ def test_json_output(json_run):
 def test_table_output_plot_and_generic_run(tmp_path):
     png = tmp_path / "curves.png"
     out = invoke(
-        "lab", "run", "prompt-vs-prefix", "-p", "steps=2", "-p", "new_task=swap", "--plot", str(png)
-    )
+        "lab", "run", "prompt-vs-prefix", "steps=2", "-p", "new_task=swap", "--plot", str(png)
+    )  # positional KEY=VALUE and -p mix
     assert out.exit_code == 0, out.output
     for text in (
         "Methods",
@@ -76,7 +76,7 @@ def test_table_output_plot_and_generic_run(tmp_path):
         (["lab", "prompt-vs-prefix", "--model", "/no/such/dir"], "does not exist"),
         (["lab", "run", "prompt-vs-prefix", "-p", "steps=many"], 'steps must be int, got "many"'),
         (["lab", "run", "prompt-vs-prefix", "-p", "stepz=3"], 'did you mean "steps"'),
-        (["lab", "run", "prompt-vs-prefix", "-p", "steps"], "-p expects KEY=VALUE"),
+        (["lab", "run", "prompt-vs-prefix", "-p", "steps"], "a parameter is KEY=VALUE"),
         (["model", "info", "/no/such/dir"], "does not exist"),
         (["lab", "prompt-vs-prefix", "--plot", "curves.txt"], "ending in .png, .pdf, .svg"),
     ],
