@@ -44,6 +44,12 @@ def _load(paths: list[Path]) -> LoadResult:
         raise typer.Exit(1) from None
 
 
+def _bundled() -> list[Path]:
+    from studykit.paths import bundled_decks_dir
+
+    return [_shortest(bundled_decks_dir())]
+
+
 def _shortest(path: Path) -> Path:
     """`path` relative to the working directory when it lies below it (shorter problem lines)."""
     try:
@@ -77,11 +83,11 @@ def _as_json(result: LoadResult, warnings: list[Problem]) -> str:
 
 @app.command("validate")
 def validate_command(
-    paths: list[Path] = typer.Argument(..., help=PATHS_HELP),
+    paths: list[Path] | None = typer.Argument(None, help=PATHS_HELP + " Default: bundled decks."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Check decks against the format; print one line per error; exit 1 if there is any."""
-    result = _load(paths)
+    result = _load(paths or _bundled())
     if as_json:
         typer.echo(_as_json(result, result.warnings))
     else:
@@ -96,7 +102,7 @@ def validate_command(
 
 @app.command("lint")
 def lint_command(
-    paths: list[Path] = typer.Argument(..., help=PATHS_HELP),
+    paths: list[Path] | None = typer.Argument(None, help=PATHS_HELP + " Default: bundled decks."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Warn about what loads but teaches less well; exit 1 if there is any error or warning.
@@ -106,7 +112,7 @@ def lint_command(
     """
     from studykit.deck.lint import lint
 
-    result = _load(paths)
+    result = _load(paths or _bundled())
     warnings = sorted(result.warnings + lint(result), key=lambda p: p.sort_key)
     if as_json:
         typer.echo(_as_json(result, warnings))
@@ -147,9 +153,8 @@ def list_command(
     from rich.console import Console
 
     from studykit.deck.render import deck_listing
-    from studykit.paths import bundled_decks_dir
 
-    result = _load(paths or [_shortest(bundled_decks_dir())])
+    result = _load(paths or _bundled())
     console = Console()
     if result.decks:
         console.print(deck_listing(result))
@@ -162,6 +167,7 @@ def list_command(
 @app.command("show")
 def show_command(
     card_id: str = typer.Argument(..., help="The id of the card to show."),
+    paths: list[Path] | None = typer.Argument(None, help=PATHS_HELP + " Default: bundled decks."),
     decks: list[Path] | None = typer.Option(
         None, "--decks", "-d", help="Where to look (repeatable). Default: the bundled decks."
     ),
@@ -174,7 +180,8 @@ def show_command(
     from studykit.deck.render import card_view
     from studykit.paths import bundled_decks_dir
 
-    result = _load(decks or [_shortest(bundled_decks_dir())])
+    decks = [*(paths or []), *(decks or [])] or None
+    result = _load(decks or _bundled())
     for deck in result.decks:
         for index, card in enumerate(deck.cards):
             if card.id == card_id:

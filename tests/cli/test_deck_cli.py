@@ -231,3 +231,16 @@ def test_deck_commands_import_no_torch(tmp_path, good):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_validate_and_lint_default_to_the_bundled_decks():
+    for command in ("validate", "lint"):
+        result = invoke(command, "--json")
+        data = json.loads(result.stdout)
+        assert data["decks"] == 5 and data["cards"] >= 80, command
+
+
+def test_show_takes_deck_paths_as_arguments_too(good):
+    assert "✓ B. Against the gradient" in invoke("show", "gd-1", str(good)).stdout
+    missing = invoke("show", "gd-99", str(good))
+    assert missing.exit_code == 1 and 'no card "gd-99"' in missing.output
