@@ -51,6 +51,7 @@ class FakeLab:
         self.steps = steps
         self.methods = methods
         self.gate: threading.Event | None = None
+        self.free_steps = 0  # steps taken before the gate is consulted
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.started = threading.Event()
         self.tables = True  # snapshots turn the lab's own table off: studykit.lab.render draws it
@@ -69,7 +70,7 @@ class FakeLab:
         for method in self.methods:
             curve = []
             for step in range(1, self.steps + 1):
-                if self.gate is not None:
+                if self.gate is not None and step > self.free_steps:
                     while not self.gate.wait(0.01):
                         if should_stop():
                             break

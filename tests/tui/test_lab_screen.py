@@ -45,7 +45,8 @@ async def test_a_lab_runs_shows_results_and_is_stored(make_app, store, fake_lab)
 
 
 async def test_escape_stops_a_running_lab_and_keys_keep_working(make_app, store, fake_lab):
-    fake_lab.gate = threading.Event()  # the run waits before each step until the gate opens
+    fake_lab.gate = threading.Event()  # after one step, the run waits until the gate opens
+    fake_lab.free_steps = 1
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_lab(pilot)
@@ -68,6 +69,22 @@ async def test_escape_stops_a_running_lab_and_keys_keep_working(make_app, store,
         assert isinstance(app.screen, StudyScreen)
     [run] = store.lab_runs("t-flash")
     assert run.summary["interrupted"] is True
+    assert run.summary["methods"]["soft-prompt"]["steps"] == 1
+
+
+async def test_stopping_before_the_first_step_saves_nothing(make_app, store, fake_lab):
+    fake_lab.gate = threading.Event()  # the run waits before its first step
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lab(pilot)
+        assert fake_lab.started.wait(5)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.running and screen.result.interrupted
+        status = str(screen.query_one("#lab-status").content)
+        assert "nothing measured, nothing saved" in status
+    assert store.lab_runs("t-flash") == []
 
 
 async def test_progress_messages_update_the_bar_and_curves(make_app, fake_lab):

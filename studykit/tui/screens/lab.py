@@ -164,8 +164,23 @@ class LabScreen(Screen[None]):
 
         self.running = False
         result = self.result = message.result
-        record_lab_run(self.app.store, self.card_id, result.to_json())
         bar = self.query_one(ProgressBar)
+        if result.interrupted and not any(r.steps for r in result.methods.values()):
+            # Stopped while the model was loading: there is nothing to show or keep.
+            bar.update(total=1, progress=0)  # stop the "waiting" animation
+            self._show_status(
+                Content.assemble(
+                    ("stopped", "bold $warning"),
+                    " before the first step: nothing measured, nothing saved · ",
+                    ("r", "bold $accent"),
+                    " run · ",
+                    ("esc", "bold $accent"),
+                    " back",
+                )
+            )
+            self.refresh_bindings()
+            return
+        record_lab_run(self.app.store, self.card_id, result.to_json())
         if not result.interrupted:
             bar.update(total=1, progress=1)
         how = (
