@@ -187,7 +187,7 @@ def _grade_matching(card: Matching, answer: Answer) -> Verdict:
             right_count += 1
             continue
         pair = card.pairs[left]
-        given = card.pairs[picked].right if picked is not None else "nothing"
+        given = f"“{card.pairs[picked].right}”" if picked is not None else "nothing"
         feedback.append(f"{pair.left} → {pair.right} (you matched {given})")
     score = right_count / n
     return Verdict(right_count == n, score, feedback, expected, card.kind)

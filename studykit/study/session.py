@@ -118,6 +118,17 @@ class _Done:
     cram_requeued: bool = False
 
 
+@dataclass
+class _Hidden:
+    """One suspend or bury this session made, for undo."""
+
+    card_id: str
+    what: str  # "suspend" or "bury"
+    before: CardProgress | None  # the flags to restore (None: the card had no progress yet)
+    presented: Presented | None  # the card as it was shown, if it was the current one
+    was_in_cram: bool
+
+
 class StudySession:
     def __init__(
         self,
@@ -149,7 +160,7 @@ class StudySession:
             if self.scope.matches(deck, card)
         }
         self._current: Presented | None = None
-        self._done: list[_Done] = []
+        self._done: list[_Done | _Hidden] = []
         self._cram_queue: deque[str] = deque()
         if cram:
             ids = [
@@ -219,17 +230,29 @@ class StudySession:
             elif p.due < end_of_day:
                 review.append(card_id)
         by_due = lambda card_id: progress[card_id].due  # noqa: E731
-        today = day_start(study_day(now))
-        new_left = max(0, self.new_per_day - self.store.count_reviews(since=today, kinds=("new",)))
-        reviews_left = max(
-            0, self.reviews_per_day - self.store.count_reviews(since=today, kinds=("review",))
-        )
+        new_left, reviews_left = self._left_today(now)
         return {
             "learning": sorted(learning, key=by_due),
             "review": sorted(review, key=by_due)[:reviews_left],
             "new": new[:new_left],
             "ahead": sorted(ahead, key=by_due),
+            "held_new": new[new_left:],
+            "held_review": review[reviews_left:],
         }
+
+    def _left_today(self, now: datetime) -> tuple[int, int]:
+        """How many new cards and reviews the daily limits still allow today."""
+        today = day_start(study_day(now))
+        new_done = self.store.count_reviews(since=today, kinds=("new",))
+        reviews_done = self.store.count_reviews(since=today, kinds=("review",))
+        return max(0, self.new_per_day - new_done), max(0, self.reviews_per_day - reviews_done)
+
+    def held_back(self) -> Counts:
+        """New cards and reviews waiting beyond today's daily limits (none when cramming)."""
+        if self.cram:
+            return Counts(new=0, learning=0, review=0)
+        queues = self._queues(self.now())
+        return Counts(new=len(queues["held_new"]), learning=0, review=len(queues["held_review"]))
 
     # --- answering and rating ---
 
@@ -290,14 +313,18 @@ class StudySession:
         if self._current is not None and self._current.card.id == card.id:
             self._current = None
 
-    def undo(self) -> bool:
-        """Take back this session's last rating: the review row goes, the card's state returns.
+    def undo(self) -> str | None:
+        """Take back this session's last rating, suspend or bury, and say which it was.
 
-        The undone card is shown again next, in the same display order. False if there is
+        A rating's review row goes and the card's state returns; a suspended or buried card
+        comes back. The card is shown again next, in the same display order. None if there is
         nothing to undo.
         """
         while self._done:
             done = self._done.pop()
+            if isinstance(done, _Hidden):
+                self._unhide(done)
+                return done.what
             if not self.store.undo_review(done.review_id):
                 continue  # removed meanwhile (e.g. a reset); try the rating before it
             card_id = done.presented.card.id
@@ -311,13 +338,14 @@ class StudySession:
                 self._remove_from_cram(card_id)
                 self._cram_queue.appendleft(card_id)
             self._current = done.presented
-            return True
-        return False
+            return "rating"
+        return None
 
     # --- suspend and bury ---
 
     def suspend(self, card_id: str) -> None:
-        """Take the card out of every session until it is unsuspended."""
+        """Take the card out of every session until it is unsuspended (or the suspend undone)."""
+        self._remember_hiding(card_id, "suspend")
         self._set_flags(card_id, suspended=True)
 
     def unsuspend(self, card_id: str) -> None:
@@ -325,7 +353,25 @@ class StudySession:
 
     def bury(self, card_id: str) -> None:
         """Hide the card until the next study day starts (04:00 local time)."""
+        self._remember_hiding(card_id, "bury")
         self._set_flags(card_id, buried_until=next_day_start(self.now()))
+
+    def _remember_hiding(self, card_id: str, what: str) -> None:
+        shown = self._current if self._current and self._current.card.id == card_id else None
+        before = self.store.progress(card_id)
+        self._done.append(_Hidden(card_id, what, before, shown, card_id in self._cram_queue))
+
+    def _unhide(self, hidden: _Hidden) -> None:
+        before = hidden.before
+        self._set_flags(
+            hidden.card_id,
+            suspended=before.suspended if before else False,
+            buried_until=before.buried_until if before else None,
+        )
+        if self.cram and hidden.was_in_cram:
+            self._cram_queue.appendleft(hidden.card_id)
+        if hidden.presented is not None:
+            self._current = hidden.presented
 
     def _set_flags(self, card_id: str, **flags: Any) -> None:
         deck = self._cards[card_id][0]

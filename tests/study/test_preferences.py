@@ -68,3 +68,11 @@ def test_a_version_2_database_gains_the_settings_table(tmp_path):
         assert new.schema_version == 3 and new.settings() == {}
         save_preferences(new, StudyPreferences(new_per_day=7))
         assert new.settings()["new_per_day"] == "7"
+
+
+def test_held_back_counts_the_new_cards_beyond_the_daily_limit(store):
+    deck = make_deck()
+    session = StudySession(store, [deck], now=NOON, seed=1, new_per_day=1)
+    assert session.held_back().new == len(deck.cards) - 1
+    unlimited = StudySession(store, [deck], now=NOON, seed=1)
+    assert unlimited.held_back().new == 0

@@ -211,7 +211,7 @@ def test_undo_restores_state_and_deletes_the_review(store):
 
     assert session.undo() and session.undo()
     assert store.all_progress() == {} and store.reviews() == []
-    assert session.undo() is False
+    assert session.undo() is None
 
 
 def test_undo_lifts_a_leech_suspension(store):
@@ -236,6 +236,25 @@ def test_suspend_and_unsuspend(store):
     session.unsuspend(shown.card.id)
     assert session.counts().new == 2
     assert store.progress(shown.card.id).is_new  # suspending never counted as a review
+
+
+def test_undo_takes_back_a_suspend_or_bury_and_shows_the_card_again(store):
+    clock = FakeClock()
+    session = StudySession(store, [flash_deck(n=3)], now=clock, settings=NO_FUZZ, seed=1)
+    first = session.next()
+    session.rate(first, Rating.Good, 1000)
+    shown = session.next()
+    session.suspend(shown.card.id)
+    buried = session.next()
+    session.bury(buried.card.id)
+    assert session.counts().new == 0
+    assert session.undo() == "bury"
+    assert session.next() is buried and store.progress(buried.card.id).buried_until is None
+    assert session.undo() == "suspend"
+    assert session.next() is shown and not store.progress(shown.card.id).suspended
+    assert session.counts().new == 2
+    assert session.undo() == "rating"  # then the rating before them
+    assert store.reviews() == []
 
 
 def test_bury_hides_a_card_until_tomorrow(store):

@@ -99,3 +99,21 @@ async def test_sessions_use_the_saved_daily_new_card_limit(make_app, store):
         session = app.screen.session
         assert session.counts().new == 2
         assert session.scheduler.desired_retention == 0.8
+
+
+async def test_the_done_note_says_when_the_daily_limit_holds_cards_back(make_app, store):
+    from studykit.study.preferences import StudyPreferences, save_preferences
+
+    save_preferences(store, StudyPreferences(new_per_day=1))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        session = app.screen.session
+        shown = session.next()
+        session.rate(shown, 4, 1000)  # Easy: graduates, nothing left today
+        app.screen.show_next()
+        await pilot.pause()
+        note = str(app.screen.query_one("#card-slot").content)
+        assert "Today's limits (1 new, 200 reviews) hold back" in note
+        assert "studykit settings --new-per-day N" in note

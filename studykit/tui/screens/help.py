@@ -16,9 +16,10 @@ HOW_TO_ANSWER = [
     ("Select all", "letters or numbers toggle choices; enter confirms"),
     ("Matching", "↑↓ pick a left item, press the letter of its partner; enter confirms"),
     ("Put in order", "↑↓ highlight; space grabs, ↑↓ moves, space drops (or shift+↑↓); enter"),
-    ("Short answer", "type, then enter"),
+    ("Short answer", "type, then enter; while typing, keys go to the answer: esc stops typing"),
     ("After answering", "enter accepts the suggested rating, or 1-4 picks another"),
-    ("Any card", "u undo last rating · @ suspend · - bury until tomorrow · l run the lab"),
+    ("Any card", "u undo the last rating, suspend or bury · @ suspend · - bury until tomorrow"),
+    ("Labs", "l runs the card's lab · esc stops it · r runs it again"),
     ("Anywhere", "ctrl+p command palette · esc back · ctrl+q quit"),
 ]
 

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Header, Static
 
 
 class ProblemsScreen(Screen[None]):
-    BINDINGS = [Binding("escape,enter,q", "back", "Back to decks", id="back")]
+    BINDINGS = [Binding("escape,enter,q", "back", "Back", id="back")]
 
     def __init__(self, problems: list[Any], deck_count: int) -> None:
         super().__init__()

@@ -123,15 +123,32 @@ class StudyScreen(Screen[None]):
 
     def _done_note(self) -> Content:
         done = f"You reviewed {self.reviewed} card(s). " if self.reviewed else ""
+        held = self.session.held_back()
+        limits = ""
+        if held.new or held.review:
+            waiting = " and ".join(
+                text
+                for count, text in (
+                    (held.new, f"{held.new} new card(s)"),
+                    (held.review, f"{held.review} review(s)"),
+                )
+                if count
+            )
+            limits = (
+                f"Today's limits ({self.session.new_per_day} new, "
+                f"{self.session.reviews_per_day} reviews) hold back {waiting}; "
+                "`studykit settings --new-per-day N` changes them.\n\n"
+            )
         return Content.assemble(
             ("Nothing more to study here right now.\n\n", "bold $success"),
             done,
+            limits,
             "Come back when more cards are due, pick another deck or topic, or cram a deck "
             "(from the decks screen) to practise without touching the schedule.\n\n",
             ("esc", "bold $accent"),
             " back to decks   ",
             ("u", "bold $accent"),
-            " undo the last rating",
+            " undo the last rating, suspend or bury",
         )
 
     def _update_status(self) -> None:
@@ -181,9 +198,11 @@ class StudyScreen(Screen[None]):
         self.show_next()
 
     def action_undo(self) -> None:
-        if self.session.undo():
+        undone = self.session.undo()
+        if undone == "rating":
             self.reviewed = max(0, self.reviewed - 1)
-            self.notify("Took back the last rating.")
+        if undone:
+            self.notify(f"Took back the last {undone}.")
             self.show_next()
         else:
             self.notify("Nothing to undo in this session.", severity="warning")
@@ -191,13 +210,13 @@ class StudyScreen(Screen[None]):
     def action_suspend(self) -> None:
         if self.presented is not None:
             self.session.suspend(self.presented.card.id)
-            self.notify(f"Suspended {self.presented.card.id}.")
+            self.notify(f"Suspended {self.presented.card.id} (u takes it back).")
             self.show_next()
 
     def action_bury(self) -> None:
         if self.presented is not None:
             self.session.bury(self.presented.card.id)
-            self.notify(f"Buried {self.presented.card.id} until tomorrow.")
+            self.notify(f"Buried {self.presented.card.id} until tomorrow (u takes it back).")
             self.show_next()
 
     def action_lab(self) -> None:
