@@ -345,21 +345,24 @@ class StudySession:
 
     def suspend(self, card_id: str) -> None:
         """Take the card out of every session until it is unsuspended (or the suspend undone)."""
-        self._remember_hiding(card_id, "suspend")
+        hidden = self._hiding(card_id, "suspend")
         self._set_flags(card_id, suspended=True)
+        self._done.append(hidden)  # only once the write succeeded
 
     def unsuspend(self, card_id: str) -> None:
         self._set_flags(card_id, suspended=False)
 
     def bury(self, card_id: str) -> None:
         """Hide the card until the next study day starts (04:00 local time)."""
-        self._remember_hiding(card_id, "bury")
+        hidden = self._hiding(card_id, "bury")
         self._set_flags(card_id, buried_until=next_day_start(self.now()))
+        self._done.append(hidden)
 
-    def _remember_hiding(self, card_id: str, what: str) -> None:
+    def _hiding(self, card_id: str, what: str) -> _Hidden:
+        """What undo needs to bring the card back, read before it is hidden."""
         shown = self._current if self._current and self._current.card.id == card_id else None
         before = self.store.progress(card_id)
-        self._done.append(_Hidden(card_id, what, before, shown, card_id in self._cram_queue))
+        return _Hidden(card_id, what, before, shown, card_id in self._cram_queue)
 
     def _unhide(self, hidden: _Hidden) -> None:
         before = hidden.before

@@ -7,8 +7,10 @@ nothing else: scheduling, grading and statistics come from `studykit.study`, and
 
 from __future__ import annotations
 
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,18 @@ from textual.app import App
 from textual.binding import Binding
 
 from studykit.study.preferences import load_preferences
+from studykit.study.store import StoreError
 from studykit.tui.commands import StudykitCommands
 from studykit.tui.screens.home import HomeScreen
+
+
+class SaveOutcome:
+    """Truthy unless the write inside `StudykitApp.saving` failed."""
+
+    ok = True
+
+    def __bool__(self) -> bool:
+        return self.ok
 
 
 class StudykitApp(App[None]):
@@ -82,6 +94,22 @@ class StudykitApp(App[None]):
         """Titles of the topics to learn before `topic_id` (its `learn_before`)."""
         topic = self.topics.get(topic_id)
         return [self.topic_title(t) for t in topic.learn_before] if topic else []
+
+    @contextmanager
+    def saving(self, what: str) -> Iterator[SaveOutcome]:
+        """Run a write to the progress store; if it fails (disk full, database locked by another
+        program), say so in one line and carry on: the write rolled back, the card stays put."""
+        outcome = SaveOutcome()
+        try:
+            yield outcome
+        except (sqlite3.Error, OSError, StoreError) as error:
+            outcome.ok = False
+            self.notify(
+                f"Could not save the {what} ({error}); nothing was recorded. Check the disk "
+                "space and other programs using the progress file, then try again.",
+                severity="error",
+                timeout=15,
+            )
 
     def action_help(self) -> None:
         from studykit.tui.screens.help import HelpScreen

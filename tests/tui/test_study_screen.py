@@ -262,3 +262,27 @@ async def test_escape_leaves_the_answer_box_and_enter_returns_to_it(make_app, st
         assert isinstance(app.screen, StudyScreen) and not screen.view.answered
         await pilot.press("enter", *"prompt", "enter")
         assert "You typed: soft prompt" in text_of(screen.view.query_one(".card-body"))
+
+
+async def test_a_failed_save_keeps_the_card_and_says_so(make_app, store, monkeypatch):
+    import sqlite3
+
+    def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    app = make_app()
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(app, "notify", lambda message, **kw: said.append((message, kw["severity"])))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deck(pilot)
+        monkeypatch.setattr(store, "add_review", disk_full)
+        await pilot.press("space", "3")
+        await pilot.pause()
+        assert screen.presented.card.id == "t-flash" and screen.reviewed == 0  # still here
+        assert said and said[-1][1] == "error"
+        assert "Could not save the rating (database or disk is full)" in said[-1][0]
+        monkeypatch.undo()  # the disk has room again: the same keypress now saves
+        await pilot.press("3")
+        await pilot.pause()
+        assert screen.presented.card.id != "t-flash"
+    assert [r.card_id for r in store.reviews()] == ["t-flash"]

@@ -180,7 +180,8 @@ class LabScreen(Screen[None]):
             )
             self.refresh_bindings()
             return
-        record_lab_run(self.app.store, self.card_id, result.to_json())
+        with self.app.saving("lab run") as saved:
+            record_lab_run(self.app.store, self.card_id, result.to_json())
         if not result.interrupted:
             bar.update(total=1, progress=1)
         how = (
@@ -189,7 +190,8 @@ class LabScreen(Screen[None]):
         self._show_status(
             Content.assemble(
                 how,
-                f" in {result.wall_seconds:.1f}s · saved to this card's history · ",
+                f" in {result.wall_seconds:.1f}s · ",
+                "saved to this card's history · " if saved else ("not saved · ", "$error"),
                 ("r", "bold $accent"),
                 " run again · ",
                 ("esc", "bold $accent"),

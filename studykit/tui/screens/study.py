@@ -193,12 +193,16 @@ class StudyScreen(Screen[None]):
 
         if not self.rating_open:
             return
-        self.session.rate(self.presented, Rating(value), self.duration_ms, self.verdict)
-        self.reviewed += 1
-        self.show_next()
+        with self.app.saving("rating") as saved:
+            self.session.rate(self.presented, Rating(value), self.duration_ms, self.verdict)
+        if saved:
+            self.reviewed += 1
+            self.show_next()
 
     def action_undo(self) -> None:
-        undone = self.session.undo()
+        undone = None
+        with self.app.saving("undo"):
+            undone = self.session.undo()
         if undone == "rating":
             self.reviewed = max(0, self.reviewed - 1)
         if undone:
@@ -209,15 +213,19 @@ class StudyScreen(Screen[None]):
 
     def action_suspend(self) -> None:
         if self.presented is not None:
-            self.session.suspend(self.presented.card.id)
-            self.notify(f"Suspended {self.presented.card.id} (u takes it back).")
-            self.show_next()
+            with self.app.saving("suspend") as saved:
+                self.session.suspend(self.presented.card.id)
+            if saved:
+                self.notify(f"Suspended {self.presented.card.id} (u takes it back).")
+                self.show_next()
 
     def action_bury(self) -> None:
         if self.presented is not None:
-            self.session.bury(self.presented.card.id)
-            self.notify(f"Buried {self.presented.card.id} until tomorrow (u takes it back).")
-            self.show_next()
+            with self.app.saving("bury") as saved:
+                self.session.bury(self.presented.card.id)
+            if saved:
+                self.notify(f"Buried {self.presented.card.id} until tomorrow (u takes it back).")
+                self.show_next()
 
     def action_lab(self) -> None:
         if self.presented is None or self.presented.card.lab is None:
