@@ -25,9 +25,10 @@ import sys
 import time
 from pathlib import Path
 
-# add a lab's name here to bench its cold run
-LABS = ["prompt-vs-prefix", "soft-prompt", "backprop", "gradient-descent", "prompt-engineering"]
-LABS += ["prompt-vs-finetune", "rl-prompt", "overfitting"]
+from studykit.lab.catalog import lab_names
+
+# every lab in labs/*.yaml, prompt-vs-prefix (the engine's own) first
+LABS = sorted(lab_names(), key=lambda name: name != "prompt-vs-prefix")
 STUDYKIT = Path(sys.executable).with_name("studykit")
 COLD_TARGET_S, COLD_STRETCH_S, RSS_TARGET_MB = 20.0, 10.0, 1000.0
 

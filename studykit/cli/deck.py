@@ -60,7 +60,8 @@ def _shortest(path: Path) -> Path:
 
 def _summary(result: LoadResult, warnings: int) -> str:
     files = f"{result.files} file{'s' * (result.files != 1)}"
-    loaded = f"{len(result.decks)} deck{'s' * (len(result.decks) != 1)}, {result.cards} cards"
+    cards = f"{result.cards} card{'s' * (result.cards != 1)}"
+    loaded = f"{len(result.decks)} deck{'s' * (len(result.decks) != 1)}, {cards}"
     errors = len(result.errors)
     verdict = f"{errors} error{'s' * (errors != 1)}" if errors else "no errors"
     noted = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
@@ -194,7 +195,8 @@ def show_command(
     typer.echo(f'no card "{card_id}" in {where}{hint}', err=True)
     if result.errors:
         typer.echo(
-            f"({len(result.errors)} errors kept some decks from loading; run "
+            f"({len(result.errors)} error{'s' * (len(result.errors) != 1)} kept some decks from "
+            "loading; run "
             "`studykit deck validate`)",
             err=True,
         )

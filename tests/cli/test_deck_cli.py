@@ -56,7 +56,7 @@ def good(tmp_path: Path) -> Path:
 def test_validate_clean_deck(good):
     result = invoke("validate", str(good))
     assert result.exit_code == 0
-    assert result.output == "checked 1 file: 1 deck, 1 cards; no errors\n"
+    assert result.output == "checked 1 file: 1 deck, 1 card; no errors\n"
 
 
 def test_validate_reports_one_line_per_error_and_exits_1(tmp_path, good):
@@ -72,7 +72,7 @@ def test_validate_reports_one_line_per_error_and_exits_1(tmp_path, good):
     assert result.output.splitlines() == [
         f'{bad}:16:13: card gd-2: answer "E" is not one of the choices A-B; '
         "name a choice by its letter",
-        "checked 2 files: 1 deck, 1 cards; 1 error",
+        "checked 2 files: 1 deck, 1 card; 1 error",
     ]
 
 
@@ -141,7 +141,7 @@ def test_lint_prints_warnings_and_exits_1_until_clean(tmp_path, good):
     assert result.output.splitlines() == [
         f'{noisy}:8:9: warning: card gd-9: no "explanation"; say why the answer is right, so a '
         "learner who got it wrong learns something",
-        "checked 1 file: 1 deck, 1 cards; no errors, 1 warning",
+        "checked 1 file: 1 deck, 1 card; no errors, 1 warning",
     ]
     as_json = json.loads(invoke("lint", "--json", str(noisy)).output)
     assert [w["card"] for w in as_json["warnings"]] == ["gd-9"]
