@@ -34,4 +34,13 @@ def _root(ctx: typer.Context) -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as error:
+        # A progress database that fails mid-command (locked, full disk, damaged) is one line.
+        from studykit.study.store import StoreError
+
+        if not isinstance(error, StoreError):
+            raise
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(1) from None

@@ -197,15 +197,24 @@ class ProgressStore:
             missing = _tables_at(self.schema_version) - _table_names(self._db)
             if missing:
                 raise sqlite3.DatabaseError(f"table {', '.join(sorted(missing))} is missing")
-        except sqlite3.DatabaseError as exc:
+            # Damaged pages would otherwise surface mid-session; quick_check reads every page
+            # once (milliseconds for a learner's file) and refuses the file up front.
+            verdict = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if verdict != "ok":
+                first = " ".join(verdict.replace("*** in database main ***", "").split())
+                raise sqlite3.DatabaseError(f"damaged: {first}")
+        except (sqlite3.DatabaseError, StoreError) as error:
             self._db.close()
+            exc = error.__cause__ if isinstance(error, StoreError) else error
+            if not isinstance(exc, sqlite3.DatabaseError):
+                raise  # our own one-line refusal (a newer schema)
             # A place sqlite cannot write to says nothing about the file: do not tell the learner
             # to move a good database aside.
             if getattr(exc, "sqlite_errorname", "").startswith(CANNOT_WRITE):
                 raise _cannot_write(path, exc) from exc
             raise StoreError(
-                f"{path}: not a usable studykit progress database ({exc}); "
-                "move it aside or choose another --data-dir"
+                f"{path}: not a usable studykit progress database ({exc}); move it aside "
+                "(then `studykit progress import` a backup) or choose another --data-dir"
             ) from exc
 
     @classmethod
@@ -255,21 +264,33 @@ class ProgressStore:
                 finally:
                     self._depth -= 1
                 return
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                raise self._failed(exc) from exc
             self._depth = 1
             try:
                 yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            else:
                 self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.DatabaseError):
+                    raise self._failed(exc) from exc
+                raise
             finally:
                 self._depth = 0
 
     def _query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise self._failed(exc) from exc
+
+    def _failed(self, exc: sqlite3.DatabaseError) -> StoreError:
+        """A read or write that failed after the file opened well: locked, full disk, damage."""
+        return StoreError(f"{self.path}: the progress database failed ({exc}); nothing was saved")
 
     # --- settings ---
 

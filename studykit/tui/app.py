@@ -105,7 +105,7 @@ class StudykitApp(App[None]):
         except (sqlite3.Error, OSError, StoreError) as error:
             outcome.ok = False
             self.notify(
-                f"Could not save the {what} ({error}); nothing was recorded. Check the disk "
+                f"Could not save the {what}: {error}. The card is as it was; check the disk "
                 "space and other programs using the progress file, then try again.",
                 severity="error",
                 timeout=15,

@@ -56,6 +56,32 @@ def test_opens_in_wal_mode_at_the_current_schema(store):
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+def test_a_damaged_database_is_refused_at_open_in_one_line(tmp_path):
+    with ProgressStore.open(tmp_path) as store:
+        deck = make_deck(cards=flashcards("basics", "basics-t1", 40))
+        session = StudySession(store, [deck], now=NOON, seed=1, new_per_day=40)
+        for _ in range(40):
+            session.rate(session.next(), Rating.Good, 1000)
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    path = tmp_path / DB_NAME
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for start in range(page, len(data), page):  # scribble over every page's cell pointers
+        data[start + 8 : start + 40] = b"\x07" * 32
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match="not a usable studykit progress database") as raised:
+        ProgressStore.open(tmp_path)
+    assert "\n" not in str(raised.value) and "progress import" in str(raised.value)
+
+
+def test_a_query_that_fails_later_is_a_store_error(store):
+    store._db.close()  # stands in for a file that went bad while open
+    with pytest.raises(StoreError, match="the progress database failed"):
+        store.all_progress()
+    with pytest.raises(StoreError, match="the progress database failed"), store.transaction():
+        pass
+
+
 def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path):
     (tmp_path / DB_NAME).write_text("these are my notes, not a database\n" * 50)
     with pytest.raises(StoreError, match="not a usable studykit progress database"):
