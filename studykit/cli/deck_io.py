@@ -102,7 +102,7 @@ def export_command(
     if not loaded.decks:
         raise _fail(f"no decks found in {', '.join(map(str, paths))}")
 
-    from studykit.deck.export import export_decks, render_text
+    from studykit.deck.export import LEFT_OUT, export_decks, render_text
 
     decks = loaded.decks
     if out == STDOUT:
@@ -117,6 +117,8 @@ def export_command(
         _warn(line)
     summary = f"Exported {report.cards} cards from {len(decks)} deck(s) as {fmt}"
     typer.echo(summary + ("" if out == STDOUT else f" to {out}"), err=out == STDOUT)
+    if fmt in LEFT_OUT:
+        typer.echo(f"(not in {fmt}: {LEFT_OUT[fmt]})", err=out == STDOUT)
 
 
 def import_command(

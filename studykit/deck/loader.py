@@ -317,10 +317,13 @@ class _Load:
                 for j, name in enumerate(names):
                     if _text_id(name) is not None and name not in every_topic:
                         path = ("topics", i, "learn_before") + ((j,) if before is names else ())
+                        # A warning, not an error: the deck that has it may just not be loaded
+                        # (one bundled deck exported or studied alone); the order ignores it.
                         f.add(
-                            f'learn_before: no deck has a topic "{clip(name)}"; '
-                            f"{_suggest(name, list(every_topic), 'check the id')}",
+                            f'learn_before: no loaded deck has a topic "{clip(name)}"; '
+                            + _suggest(name, list(every_topic), "load its deck or check the id"),
                             path,
+                            severity="warning",
                         )
 
     def _check_labs(self, files: list[_File]) -> None:
@@ -387,6 +390,9 @@ class _Load:
     def _hold_back(self, files: list[_File]) -> set[int]:
         """The files (as `id(file)`) whose decks are not returned."""
         held = {id(f) for f in files if f.deck is None or f.has_errors}
+        # Topics no file declares were already warned about; only a held-back deck's topics hold
+        # back the decks that need them.
+        declared = {tid for f in files for _, t in f.topics() if (tid := _text_id(t.get("id")))}
         changed = True
         while changed:  # a deck whose prerequisites sit in a held-back deck is held back too
             changed = False
@@ -396,7 +402,7 @@ class _Load:
                     continue
                 for i, topic in enumerate(f.deck.topics):
                     for j, name in enumerate(topic.learn_before):
-                        if name not in loaded_topics:
+                        if name in declared and name not in loaded_topics:
                             f.add(
                                 f'learn_before: topic "{name}" is in a deck that has errors; '
                                 "fix that deck first",

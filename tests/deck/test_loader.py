@@ -156,11 +156,17 @@ def test_learn_before_may_name_a_topic_of_another_deck(tmp_path, labs_dir):
     result = load([a, b], labs_dir)
     assert result.problems == []
     assert result.decks[1].topics[0].learn_before == ["backprop"]  # one id is short for a list
-    # alone, deck b names a topic nobody has
+    # alone, deck b names a topic no loaded deck has: a warning, and deck b still loads
     alone = load([b], labs_dir)
-    assert [(p.line, p.column, p.message) for p in alone.problems] == [
-        (7, 19, 'learn_before: no deck has a topic "backprop"; check the id')
+    assert [(p.line, p.column, p.severity, p.message) for p in alone.problems] == [
+        (
+            7,
+            19,
+            "warning",
+            'learn_before: no loaded deck has a topic "backprop"; load its deck or check the id',
+        )
     ]
+    assert [d.id for d in alone.decks] == ["deck-b"]
 
 
 def test_a_deck_leaning_on_a_broken_deck_is_held_back_with_a_reason(tmp_path, labs_dir):

@@ -19,6 +19,16 @@ from studykit.files import replace_atomically
 # Format name -> the file extension it is written with.
 FORMATS = {"anki": ".apkg", "gift": ".gift", "markdown": ".md", "csv": ".csv"}
 
+# What each format has no place for, said after every export so nobody expects a round trip to
+# bring it back (each module's docstring has the details). Markdown prints everything.
+LEFT_OUT = {
+    "anki": "prerequisites (learn_before); Anki schedules the cards afresh",
+    "gift": "tags, refs, lab links, prerequisites (learn_before) and the deck's title and "
+    "description; topics become categories",
+    "csv": "choices' feedback (why), refs, prerequisites (learn_before) and the deck's title "
+    "and description",
+}
+
 
 class UnknownFormat(ValueError):
     def __init__(self, name: str):
