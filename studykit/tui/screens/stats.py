@@ -75,6 +75,13 @@ class StatsScreen(Screen[None]):
             parts += [(f"{value:>6}", "bold $accent"), (f" {label:<16}", "$text-muted")]
             if i % 3 == 2 and i < len(figures) - 1:
                 parts.append("\n")
+        parts.append(
+            (
+                "\nretention: share of ratings not Again · true retention: the same, counting "
+                "only cards that came due for review (— until one has)",
+                "$text-muted",
+            )
+        )
         return Content.assemble(*parts)
 
     def _draw_forecast(self, forecast) -> None:
