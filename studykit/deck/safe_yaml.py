@@ -469,11 +469,11 @@ def _at_end_of_file(error: yaml.MarkedYAMLError, data: bytes) -> bool:
 
 
 def _syntax_error(error: yaml.MarkedYAMLError, data: bytes) -> tuple[int, int, str]:
-    if error.context_mark and _at_end_of_file(error, data):
+    context = error.context or ""
+    opened = next((name for key, name in _OPENERS.items() if key in context), None)
+    if opened and error.context_mark and _at_end_of_file(error, data):
         # an unclosed quote or bracket is found only at the end of the file: point where it opened
         line, column = _at(error.context_mark)
-        context = error.context or ""
-        opened = next((name for key, name in _OPENERS.items() if key in context), "what opens here")
         return line, column, f"YAML syntax error: {opened} never ends; close it"
     mark = error.problem_mark or error.context_mark
     line, column = _at(mark) if mark else (0, 0)

@@ -119,6 +119,14 @@ def test_an_unclosed_quote_or_bracket_is_reported_where_it_opens(text, where, me
     assert (line, column) == where and message in said
 
 
+def test_a_key_cut_off_at_the_end_of_the_file_is_not_called_unclosed():
+    # a truncated file ending in a key without its colon: nothing opened, so no "never ends"
+    _, problems = parse("a: 1\nb:\n  - x: 1\n    y")
+    line, column, said = problems[0]
+    assert "never ends" not in said and "could not find expected ':'" in said, said
+    assert line >= 4  # at the cut, not at the top of the file
+
+
 def test_not_utf8_or_binary_is_refused_before_parsing():
     assert parse(b"a: \xff\xfe")[1] == [
         (1, 4, "byte 0xff is not valid UTF-8; save the file as UTF-8")
