@@ -56,17 +56,17 @@ class StudyPreferences:
 def load_preferences(store: ProgressStore) -> StudyPreferences:
     """The saved settings, defaults for any not saved (or no longer valid)."""
     saved = store.settings()
-    values: dict[str, Any] = {}
+    preferences = StudyPreferences()
     for field in fields(StudyPreferences):
-        if field.name in saved:
-            try:
-                values[field.name] = type(field.default)(saved[field.name])
-            except ValueError:
-                continue  # a hand-edited value that does not parse: keep the default
-    try:
-        return StudyPreferences(**values)
-    except PreferenceError:
-        return StudyPreferences()
+        if field.name not in saved:
+            continue
+        # One at a time, so a hand-edited bad value costs only its own setting.
+        try:
+            value = type(field.default)(saved[field.name])
+            preferences = preferences.updated(**{field.name: value})
+        except ValueError:  # does not parse, or out of bounds (PreferenceError): keep the default
+            continue
+    return preferences
 
 
 def save_preferences(store: ProgressStore, preferences: StudyPreferences) -> None:

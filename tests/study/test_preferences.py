@@ -50,7 +50,7 @@ def test_a_hand_edited_bad_value_falls_back_to_the_defaults(store):
     store.save_settings({"new_per_day": "lots", "reviews_per_day": "50"})
     assert load_preferences(store) == StudyPreferences(reviews_per_day=50)
     store.save_settings({"desired_retention": "3.0"})  # parses but out of bounds
-    assert load_preferences(store) == StudyPreferences()
+    assert load_preferences(store) == StudyPreferences(reviews_per_day=50)  # the rest are kept
 
 
 def test_the_saved_new_card_limit_caps_a_session(store):
