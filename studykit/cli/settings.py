@@ -52,7 +52,7 @@ def settings_command(
     typer.echo(
         f"New cards per day   {chosen.new_per_day}\n"
         f"Reviews per day     {chosen.reviews_per_day}\n"
-        f"Desired retention   {chosen.desired_retention:.2f}\n"
+        f"Desired retention   {chosen.desired_retention:g}\n"
         f"({'saved to' if chosen != current else 'kept in'} {path})"
     )
 

@@ -44,3 +44,8 @@ def test_a_bad_value_is_one_line_exit_1_and_changes_nothing(tmp_path):
     ]
     with ProgressStore.open(tmp_path) as store:
         assert load_preferences(store).new_per_day == 4
+
+
+def test_the_retention_shown_is_the_one_saved(tmp_path):
+    shown = runner.invoke(app, ["settings", "--data-dir", str(tmp_path), "--retention", "0.955"])
+    assert shown.exit_code == 0 and "Desired retention   0.955\n" in shown.output  # not 0.95
