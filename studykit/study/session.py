@@ -321,11 +321,16 @@ class StudySession:
         nothing to undo.
         """
         while self._done:
-            done = self._done.pop()
+            # Popped only once the write succeeded: after a failed one (database locked, disk
+            # full) the next undo retries the same step instead of skipping to the one before.
+            done = self._done[-1]
             if isinstance(done, _Hidden):
                 self._unhide(done)
+                self._done.pop()
                 return done.what
-            if not self.store.undo_review(done.review_id):
+            undone = self.store.undo_review(done.review_id)
+            self._done.pop()
+            if not undone:
                 continue  # removed meanwhile (e.g. a reset); try the rating before it
             card_id = done.presented.card.id
             if self.cram:

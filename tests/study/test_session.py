@@ -10,7 +10,7 @@ from study_helpers import NOON, FakeClock, flashcards, make_deck
 
 from studykit.study.scheduler import LEECH_LAPSES, SchedulerSettings
 from studykit.study.session import Scope, StudySession, topic_order
-from studykit.study.store import ProgressStore
+from studykit.study.store import ProgressStore, StoreError
 
 NO_FUZZ = SchedulerSettings(fuzz=False)
 
@@ -255,6 +255,31 @@ def test_undo_takes_back_a_suspend_or_bury_and_shows_the_card_again(store):
     assert session.counts().new == 2
     assert session.undo() == "rating"  # then the rating before them
     assert store.reviews() == []
+
+
+def test_an_undo_whose_write_fails_can_be_tried_again(store, monkeypatch):
+    session = StudySession(store, [flash_deck(n=3)], now=FakeClock(), settings=NO_FUZZ, seed=1)
+    rated = session.next()
+    session.rate(rated, Rating.Good, 1000)
+    suspended = session.next()
+    session.suspend(suspended.card.id)
+
+    def locked(*args, **kwargs):
+        raise StoreError("the progress database failed (database is locked)")
+
+    for write in ("save_progress", "undo_review"):
+        monkeypatch.setattr(store, write, locked)
+    with pytest.raises(StoreError):
+        session.undo()  # the suspend's write fails: nothing changes
+    assert store.progress(suspended.card.id).suspended
+    monkeypatch.undo()
+    assert session.undo() == "suspend"  # the same step, not the rating before it
+    assert not store.progress(suspended.card.id).suspended
+    monkeypatch.setattr(store, "undo_review", locked)
+    with pytest.raises(StoreError):
+        session.undo()
+    monkeypatch.undo()
+    assert session.undo() == "rating" and store.reviews() == []
 
 
 def test_bury_hides_a_card_until_tomorrow(store):
