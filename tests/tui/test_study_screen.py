@@ -287,3 +287,35 @@ async def test_a_failed_save_keeps_the_card_and_says_so(make_app, store, monkeyp
         await pilot.pause()
         assert screen.presented.card.id != "t-flash"
     assert [r.card_id for r in store.reviews()] == ["t-flash"]
+
+
+async def test_a_failed_undo_says_so_once_and_u_tries_it_again(make_app, store, monkeypatch):
+    from studykit.study.store import StoreError
+
+    save_progress, locked = store.save_progress, False
+
+    def save_unless_locked(progress):
+        if locked:
+            raise StoreError("the progress database failed (database is locked)")
+        save_progress(progress)
+
+    app = make_app()
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(app, "notify", lambda message, **kw: said.append((message, kw["severity"])))
+    monkeypatch.setattr(store, "save_progress", save_unless_locked)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deck(pilot)
+        await pilot.press("at")  # suspend the first card
+        await pilot.pause()
+        suspended = store.progress("t-flash")
+        assert suspended is not None and suspended.suspended
+        locked = True
+        said.clear()
+        await pilot.press("u")
+        await pilot.pause()
+        assert [severity for _, severity in said] == ["error"]  # not "nothing to undo" as well
+        locked = False
+        await pilot.press("u")
+        await pilot.pause()
+        assert said[-1] == ("Took back the last suspend.", "information")
+        assert screen.presented.card.id == "t-flash" and not store.progress("t-flash").suspended

@@ -201,8 +201,10 @@ class StudyScreen(Screen[None]):
 
     def action_undo(self) -> None:
         undone = None
-        with self.app.saving("undo"):
+        with self.app.saving("undo") as saved:
             undone = self.session.undo()
+        if not saved:
+            return  # the error notice said so; u tries the same step again
         if undone == "rating":
             self.reviewed = max(0, self.reviewed - 1)
         if undone:
