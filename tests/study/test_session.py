@@ -9,7 +9,7 @@ from fsrs import Rating, State
 from study_helpers import NOON, FakeClock, flashcards, make_deck
 
 from studykit.study.scheduler import LEECH_LAPSES, SchedulerSettings
-from studykit.study.session import Scope, StudySession, topic_order
+from studykit.study.session import Counts, Scope, StudySession, topic_order
 from studykit.study.store import ProgressStore, StoreError
 
 NO_FUZZ = SchedulerSettings(fuzz=False)
@@ -97,6 +97,7 @@ def test_review_limit_per_day(store):
     assert session.counts().review == 2
     assert len(study_all(session, Rating.Good)) == 2
     assert session.counts().review == 0
+    assert session.held_back() == Counts(new=0, learning=0, review=3)  # due, beyond the limit
 
 
 def test_learning_cards_come_back_before_the_session_ends(store):

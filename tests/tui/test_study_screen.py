@@ -319,3 +319,17 @@ async def test_a_failed_undo_says_so_once_and_u_tries_it_again(make_app, store, 
         await pilot.pause()
         assert said[-1] == ("Took back the last suspend.", "information")
         assert screen.presented.card.id == "t-flash" and not store.progress("t-flash").suspended
+
+
+def test_the_done_note_names_the_setting_of_each_limit_that_holds_cards_back():
+    from studykit.study.session import Counts
+
+    class HeldBack:  # a session whose reviews (not new cards) wait beyond today's limit
+        new_per_day, reviews_per_day = 20, 5
+
+        def held_back(self):
+            return Counts(new=0, learning=0, review=7)
+
+    note = StudyScreen(HeldBack(), "deck")._done_note().plain
+    assert "Today's limits (20 new, 5 reviews) hold back 7 review(s);" in note
+    assert "`studykit settings --reviews-per-day N` changes them" in note

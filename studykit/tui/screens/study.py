@@ -124,20 +124,22 @@ class StudyScreen(Screen[None]):
     def _done_note(self) -> Content:
         done = f"You reviewed {self.reviewed} card(s). " if self.reviewed else ""
         held = self.session.held_back()
-        limits = ""
-        if held.new or held.review:
-            waiting = " and ".join(
-                text
-                for count, text in (
-                    (held.new, f"{held.new} new card(s)"),
-                    (held.review, f"{held.review} review(s)"),
-                )
-                if count
+        # What each limit holds back, and the `studykit settings` option that raises it.
+        waiting = [
+            (text, option)
+            for count, text, option in (
+                (held.new, f"{held.new} new card(s)", "--new-per-day N"),
+                (held.review, f"{held.review} review(s)", "--reviews-per-day N"),
             )
+            if count
+        ]
+        limits = ""
+        if waiting:
             limits = (
                 f"Today's limits ({self.session.new_per_day} new, "
-                f"{self.session.reviews_per_day} reviews) hold back {waiting}; "
-                "`studykit settings --new-per-day N` changes them.\n\n"
+                f"{self.session.reviews_per_day} reviews) hold back "
+                f"{' and '.join(text for text, _ in waiting)}; "
+                f"`studykit settings {' '.join(option for _, option in waiting)}` changes them.\n\n"
             )
         return Content.assemble(
             ("Nothing more to study here right now.\n\n", "bold $success"),
