@@ -143,6 +143,8 @@ def _table_names(db: sqlite3.Connection) -> set[str]:
 # sqlite's error names for "cannot open or write here" (a read-only folder or filesystem, a folder
 # where the database file should be), as opposed to a file that is not a usable database.
 CANNOT_WRITE = ("SQLITE_CANTOPEN", "SQLITE_READONLY")
+# ... and for "another connection holds the lock" (a second session mid-write, a sqlite browser).
+IN_USE = ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
 def _cannot_write(path: Path, exc: sqlite3.Error) -> StoreError:
@@ -212,6 +214,11 @@ class ProgressStore:
             # to move a good database aside.
             if getattr(exc, "sqlite_errorname", "").startswith(CANNOT_WRITE):
                 raise _cannot_write(path, exc) from exc
+            if getattr(exc, "sqlite_errorname", "").startswith(IN_USE):
+                raise StoreError(
+                    f"{path}: another program kept the progress database locked for "
+                    f"{BUSY_TIMEOUT_MS / 1000:g}s ({exc}); close it (or let it finish) and try again"
+                ) from exc
             raise StoreError(
                 f"{path}: not a usable studykit progress database ({exc}); move it aside "
                 "(then `studykit progress import` a backup) or choose another --data-dir"

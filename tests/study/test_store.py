@@ -107,6 +107,20 @@ def test_an_unwritable_place_is_not_blamed_on_the_database(tmp_path):
     assert "move it aside" not in str(error.value)
 
 
+def test_a_database_locked_by_another_program_is_not_called_unusable(tmp_path, monkeypatch):
+    ProgressStore.open(tmp_path).close()
+    monkeypatch.setattr("studykit.study.store.BUSY_TIMEOUT_MS", 100)
+    other = sqlite3.connect(tmp_path / DB_NAME, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another session holds the write lock
+    try:
+        with pytest.raises(StoreError, match="another program kept the progress database locked"):
+            ProgressStore.open(tmp_path)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    ProgressStore.open(tmp_path).close()  # and the file was fine all along
+
+
 def test_a_database_missing_a_table_is_one_clear_error(tmp_path):
     ProgressStore.open(tmp_path).close()
     with sqlite3.connect(tmp_path / DB_NAME) as raw:
