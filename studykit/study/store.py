@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -217,7 +218,8 @@ class ProgressStore:
             if getattr(exc, "sqlite_errorname", "").startswith(IN_USE):
                 raise StoreError(
                     f"{path}: another program kept the progress database locked for "
-                    f"{BUSY_TIMEOUT_MS / 1000:g}s ({exc}); close it (or let it finish) and try again"
+                    f"{BUSY_TIMEOUT_MS / 1000:g}s ({exc}); close it (or let it finish) and "
+                    "try again"
                 ) from exc
             raise StoreError(
                 f"{path}: not a usable studykit progress database ({exc}); move it aside "
@@ -281,7 +283,10 @@ class ProgressStore:
                 self._db.execute("COMMIT")
             except BaseException as exc:
                 if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
+                    # A ROLLBACK that fails too (I/O error) must not hide the first error; sqlite
+                    # rolls the journal back when the file is next opened.
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.DatabaseError):
                     raise self._failed(exc) from exc
                 raise

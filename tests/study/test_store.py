@@ -82,6 +82,27 @@ def test_a_query_that_fails_later_is_a_store_error(store):
         pass
 
 
+def test_a_failed_rollback_does_not_hide_the_error_that_caused_it(store):
+    class RollbackFails:  # the connection, except that ROLLBACK hits an I/O error
+        def __init__(self, db):
+            self.db = db
+
+        def execute(self, sql, *args):
+            if sql == "ROLLBACK":
+                self.db.execute(sql)
+                raise sqlite3.OperationalError("disk I/O error")
+            return self.db.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.db, name)
+
+    store._db = RollbackFails(store._db)
+    with pytest.raises(StoreError, match="database or disk is full"), store.transaction():
+        raise sqlite3.OperationalError("database or disk is full")
+    store._db = store._db.db
+    assert not store._db.in_transaction and store.all_progress() == {}
+
+
 def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path):
     (tmp_path / DB_NAME).write_text("these are my notes, not a database\n" * 50)
     with pytest.raises(StoreError, match="not a usable studykit progress database"):
