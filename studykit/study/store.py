@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -191,7 +192,7 @@ class ProgressStore:
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            self._use_wal()
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate(target_version)
@@ -225,6 +226,20 @@ class ProgressStore:
                 f"{path}: not a usable studykit progress database ({exc}); move it aside "
                 "(then `studykit progress import` a backup) or choose another --data-dir"
             ) from exc
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL. While another process creates or opens the same new file,
+        sqlite answers SQLITE_BUSY at once, without the busy timeout, so wait for it here."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                busy = getattr(exc, "sqlite_errorname", "").startswith(IN_USE)
+                if not busy or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
 
     @classmethod
     def open(cls, data_dir: Path | None = None) -> ProgressStore:

@@ -142,6 +142,31 @@ def test_a_database_locked_by_another_program_is_not_called_unusable(tmp_path, m
     ProgressStore.open(tmp_path).close()  # and the file was fine all along
 
 
+def test_opening_waits_while_another_process_creates_the_same_file(tmp_path, monkeypatch):
+    # sqlite answers "database is locked" to journal_mode=WAL at once, without the busy
+    # timeout, while a second process creates the file: opening must wait, not fail.
+    connect, refusals = sqlite3.connect, []
+
+    class BusyAtFirst:
+        def __init__(self, db):
+            self.db = db
+
+        def execute(self, sql, *args):
+            if sql == "PRAGMA journal_mode = WAL" and len(refusals) < 3:
+                refusals.append(sql)
+                busy = sqlite3.OperationalError("database is locked")
+                busy.sqlite_errorname = "SQLITE_BUSY"
+                raise busy
+            return self.db.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.db, name)
+
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **kw: BusyAtFirst(connect(*a, **kw)))
+    with ProgressStore.open(tmp_path) as store:
+        assert len(refusals) == 3 and store.all_progress() == {}
+
+
 def test_a_database_missing_a_table_is_one_clear_error(tmp_path):
     ProgressStore.open(tmp_path).close()
     with sqlite3.connect(tmp_path / DB_NAME) as raw:
