@@ -43,9 +43,12 @@ class LabChart(PlotextPlot):
             steps, values = by_method.setdefault(event.method, ([], []))
             steps.append(event.step)
             values.append(value)
-        # A single point is a phase of the lab (one measurement), not a curve: leave it to the
-        # results table rather than give it a legend entry with nothing to see.
-        by_method = {m: points for m, points in by_method.items() if len(points[0]) > 1}
+        if self.plots_loss:
+            # A single loss point is a phase of the lab (one measurement), not a curve: leave it
+            # to the results table rather than give it a legend entry with nothing to see. Not so
+            # for a metric: a method evaluated once (it met its target at the first evaluation,
+            # or trained fewer steps than eval_every) still has a point worth showing.
+            by_method = {m: points for m, points in by_method.items() if len(points[0]) > 1}
         for method, (steps, values) in by_method.items():
             plt.plot(steps, values, label=method, marker="braille")
         last = max((steps[-1] for steps, _ in by_method.values()), default=0)
