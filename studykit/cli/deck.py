@@ -101,16 +101,20 @@ def validate_command(
     raise typer.Exit(1 if result.errors else 0)
 
 
-@app.command("lint")
+# Kept out of the docstring: typer prints a docstring's later paragraphs with their line breaks.
+LINT_CHECKS = (
+    "Checks: missing explanations and feedback, unknown labs, prerequisite cycles, unused topics, "
+    "near-duplicate questions, answer-position patterns, mcq answers that are usually the "
+    "longest choice."
+)
+
+
+@app.command("lint", epilog=LINT_CHECKS)
 def lint_command(
     paths: list[Path] | None = typer.Argument(None, help=PATHS_HELP + " Default: bundled decks."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Warn about what loads but teaches less well; exit 1 if there is any error or warning.
-
-    Checks: missing explanations and feedback, unknown labs, prerequisite cycles, unused topics,
-    near-duplicate questions, answer-position patterns.
-    """
+    """Warn about what loads but teaches less well; exit 1 if there is any error or warning."""
     from studykit.deck.lint import lint
 
     result = _load(paths or _bundled())

@@ -244,3 +244,11 @@ def test_show_takes_deck_paths_as_arguments_too(good):
     assert "✓ B. Against the gradient" in invoke("show", "gd-1", str(good)).stdout
     missing = invoke("show", "gd-99", str(good))
     assert missing.exit_code == 1 and 'no card "gd-99"' in missing.output
+
+
+def test_lint_help_lists_every_check_as_flowing_text():
+    shown = runner.invoke(app, ["deck", "lint", "--help"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0
+    # at 200 columns the checks fit on one line: no line break typer kept from the source
+    [checks] = [line for line in shown.output.splitlines() if "Checks:" in line]
+    assert checks.rstrip().endswith("mcq answers that are usually the longest choice.")
