@@ -5,7 +5,8 @@
 The content goes to a temporary file next to the target (so the final rename stays on one
 filesystem), which is then renamed over the target. Renaming over something that is not a regular
 file would replace it: a device like /dev/null, a named pipe, or the /dev/stdout link would become
-a plain file. So an existing target must be a regular file (or a link to one).
+a plain file. So an existing target must be a regular file (or a link to one, whose target is
+replaced and the link kept).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def replace_atomically(out: Path, write: Callable[[Path], T]) -> T:
     """
     out = Path(out)
     check_replaceable(out)
+    if out.is_symlink():  # write where it points: a rename over the link would replace the link
+        out = Path(os.path.realpath(out))
     temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         written = write(temp)
