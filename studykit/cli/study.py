@@ -41,6 +41,8 @@ def study_command(
         app.run()
     finally:
         app.store.close()
+    if app.return_code:  # the app ended on an error it has already shown in one line
+        raise typer.Exit(app.return_code)
 
 
 def register(app: typer.Typer) -> None:

@@ -66,6 +66,13 @@ class LabResult:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def measured_anything(self) -> bool:
+        """False only for a run stopped before it measured a thing: no method trained a step or
+        was scored untrained (a baseline), and no table has a row. Such a run is not kept."""
+        methods = any(m.steps or not m.trainable_params for m in self.methods.values())
+        tables = any(isinstance(t, dict) and t.get("rows") for t in self.tables.values())
+        return methods or tables
+
 
 ProgressCallback = Callable[[Progress], None]
 StopCheck = Callable[[], bool]

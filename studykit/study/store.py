@@ -43,6 +43,11 @@ EXPORT_VERSION = 1
 class StoreError(Exception):
     """A problem with the progress database or an export file; the message is one clear line."""
 
+    def __rich__(self) -> str:
+        # Textual shows an unhandled exception that has __rich__ as this, not as a traceback:
+        # a read that fails mid-session ends the TUI with one line (writes are caught earlier).
+        return f"studykit: {self}"
+
 
 def resolve_data_dir(data_dir: Path | str | None = None) -> Path:
     """`data_dir` if given, else $STUDYKIT_DATA_DIR, else the platform's user data dir."""
@@ -201,9 +206,11 @@ class ProgressStore:
             missing = _tables_at(self.schema_version) - _table_names(self._db)
             if missing:
                 raise sqlite3.DatabaseError(f"table {', '.join(sorted(missing))} is missing")
-            # Damaged pages would otherwise surface mid-session; quick_check reads every page
-            # once (milliseconds for a learner's file) and refuses the file up front.
-            verdict = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            # Damaged pages would otherwise surface mid-session: check the card table (every
+            # session reads it; a few ms even from a cold disk) and refuse the file up front.
+            # The review log can be tens of MB, so it is not read here; a failure there later
+            # is still one line (StoreError).
+            verdict = self._db.execute("PRAGMA quick_check(card)").fetchone()[0]
             if verdict != "ok":
                 first = " ".join(verdict.replace("*** in database main ***", "").split())
                 raise sqlite3.DatabaseError(f"damaged: {first}")

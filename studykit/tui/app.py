@@ -18,7 +18,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
-from studykit.study.preferences import load_preferences
+from studykit.study.preferences import StudyPreferences, load_preferences
 from studykit.study.store import StoreError
 from studykit.tui.commands import StudykitCommands
 from studykit.tui.screens.home import HomeScreen
@@ -79,7 +79,6 @@ class StudykitApp(App[None]):
         self.labs_dir = labs_dir
         self.timer = timer
         self.topics = {topic.id: topic for deck in self.decks for topic in deck.topics}
-        self.preferences = load_preferences(store)  # daily limits and retention, per data dir
 
     def on_mount(self) -> None:
         self.push_screen(HomeScreen())
@@ -94,6 +93,12 @@ class StudykitApp(App[None]):
         """Titles of the topics to learn before `topic_id` (its `learn_before`)."""
         topic = self.topics.get(topic_id)
         return [self.topic_title(t) for t in topic.learn_before] if topic else []
+
+    @property
+    def preferences(self) -> StudyPreferences:
+        """Daily limits and retention, read afresh (a tiny table) so that `studykit settings`
+        run in another terminal applies to the next session started here."""
+        return load_preferences(self.store)
 
     @contextmanager
     def saving(self, what: str) -> Iterator[SaveOutcome]:

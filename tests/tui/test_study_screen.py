@@ -333,3 +333,23 @@ def test_the_done_note_names_the_setting_of_each_limit_that_holds_cards_back():
     note = StudyScreen(HeldBack(), "deck")._done_note().plain
     assert "Today's limits (20 new, 5 reviews) hold back 7 review(s);" in note
     assert "`studykit settings --reviews-per-day N` changes them" in note
+
+
+async def test_a_failed_read_ends_the_app_with_one_line_not_a_traceback(make_app, store, capsys):
+    import pytest
+
+    from studykit.study.store import StoreError
+
+    def damaged(*args, **kwargs):
+        raise StoreError("progress.sqlite3: the progress database failed (disk I/O error)")
+
+    app = make_app()
+    with pytest.raises(StoreError):  # the pilot re-raises what ended the app
+        async with app.run_test(size=(80, 24)) as pilot:
+            store.all_progress = damaged
+            await pilot.press("enter")  # starting a session reads every card's progress
+            await pilot.pause()
+    assert app.return_code == 1
+    printed = capsys.readouterr().err  # what Textual prints as the app exits
+    assert "studykit: progress.sqlite3: the progress database failed (disk I/O error)" in printed
+    assert "Traceback" not in printed

@@ -165,7 +165,7 @@ class LabScreen(Screen[None]):
         self.running = False
         result = self.result = message.result
         bar = self.query_one(ProgressBar)
-        if result.interrupted and not any(r.steps for r in result.methods.values()):
+        if result.interrupted and not result.measured_anything():
             # Stopped while the model was loading: there is nothing to show or keep.
             bar.update(total=1, progress=0)  # stop the "waiting" animation
             self._show_status(
