@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
@@ -47,7 +48,7 @@ def settings_command(
             save_preferences(store, chosen)
         path = store.path
     if as_json:
-        typer.echo(json.dumps({"database": str(path), **chosen.__dict__}, indent=1))
+        typer.echo(json.dumps({"database": str(path), **asdict(chosen)}, indent=1))
         return
     typer.echo(
         f"New cards per day   {chosen.new_per_day}\n"

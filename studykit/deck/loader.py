@@ -293,9 +293,7 @@ class _Load:
 
     def _check_topics(self, files: list[_File]) -> None:
         """A card's topic is a topic of its deck; `learn_before` names a topic of any deck."""
-        every_topic = {
-            tid: f for f in files for _, t in f.topics() if (tid := _text_id(t.get("id")))
-        }
+        every_topic = _declared_topics(files)
         for f in files:
             own = [tid for _, t in f.topics() if (tid := _text_id(t.get("id")))]
             if not isinstance(f.data.get("topics"), list):
@@ -321,7 +319,7 @@ class _Load:
                         # (one bundled deck exported or studied alone); the order ignores it.
                         f.add(
                             f'learn_before: no loaded deck has a topic "{clip(name)}"; '
-                            + _suggest(name, list(every_topic), "load its deck or check the id"),
+                            + _suggest(name, sorted(every_topic), "load its deck or check the id"),
                             path,
                             severity="warning",
                         )
@@ -392,7 +390,7 @@ class _Load:
         held = {id(f) for f in files if f.deck is None or f.has_errors}
         # Topics no file declares were already warned about; only a held-back deck's topics hold
         # back the decks that need them.
-        declared = {tid for f in files for _, t in f.topics() if (tid := _text_id(t.get("id")))}
+        declared = _declared_topics(files)
         changed = True
         while changed:  # a deck whose prerequisites sit in a held-back deck is held back too
             changed = False
@@ -418,6 +416,11 @@ def _too_big(size: int, limits: Limits) -> str:
         f"file is {size:,} bytes, over the {limits.max_bytes:,}-byte limit; "
         "split the deck into several files"
     )
+
+
+def _declared_topics(files: list[_File]) -> set[str]:
+    """Every topic id any file declares, whether or not its deck loads."""
+    return {tid for f in files for _, t in f.topics() if (tid := _text_id(t.get("id")))}
 
 
 def _suggest(name: str, known: list[str], otherwise: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from studykit.study.scheduler import SchedulerSettings
+from studykit.study.scheduler import RETENTION_BOUNDS, SchedulerSettings
 from studykit.study.store import ProgressStore
 
 # Each setting: the `studykit settings` option that sets it, its bounds, and what it means.
@@ -18,8 +18,7 @@ LIMITS = {
     "reviews_per_day": ("--reviews-per-day", 0, 99999, "due reviews shown per day"),
     "desired_retention": (
         "--retention",
-        0.7,
-        0.99,
+        *RETENTION_BOUNDS,
         "the chance of recall fsrs aims for when a card comes due",
     ),
 }
@@ -33,7 +32,8 @@ class PreferenceError(ValueError):
 class StudyPreferences:
     new_per_day: int = 20
     reviews_per_day: int = 200
-    desired_retention: float = 0.9  # fsrs's default; lower means fewer reviews, more forgetting
+    # lower means fewer reviews and more forgetting; the default is the scheduler's (0.9)
+    desired_retention: float = SchedulerSettings.desired_retention
 
     def __post_init__(self) -> None:
         defaults = StudyPreferences.__dataclass_fields__

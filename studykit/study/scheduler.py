@@ -17,6 +17,9 @@ from studykit.study.records import CardProgress
 # Anki's rule: a card forgotten this many times after graduating is a leech; it is flagged and
 # suspended so the learner rewrites or re-learns it instead of failing it forever.
 LEECH_LAPSES = 8
+# The desired retention a learner may choose: below 0.7 forgetting dominates, above 0.99 the
+# intervals collapse into daily reviews.
+RETENTION_BOUNDS = (0.7, 0.99)
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,10 @@ class SchedulerSettings:
     fuzz: bool = True  # spread intervals a little so cards learned together do not stay together
 
     def __post_init__(self) -> None:
-        if not 0.7 <= self.desired_retention <= 0.99:
+        low, high = RETENTION_BOUNDS
+        if not low <= self.desired_retention <= high:
             raise ValueError(
-                f"desired retention {self.desired_retention} is outside 0.70-0.99; "
+                f"desired retention {self.desired_retention} is outside {low:.2f}-{high:.2f}; "
                 "0.9 (the default) suits most learners"
             )
 

@@ -7,7 +7,6 @@ nothing else: scheduling, grading and statistics come from `studykit.study`, and
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -107,7 +106,7 @@ class StudykitApp(App[None]):
         outcome = SaveOutcome()
         try:
             yield outcome
-        except (sqlite3.Error, OSError, StoreError) as error:
+        except StoreError as error:  # the store turns every sqlite failure into one
             outcome.ok = False
             self.notify(
                 f"Could not save the {what}: {error}. The card is as it was; check the disk "

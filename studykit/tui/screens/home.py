@@ -207,6 +207,7 @@ class HomeScreen(Screen[None]):
             self.notify("No deck loaded: press p to see why.", severity="error")
             return
         scope = Scope(deck=deck, topic=topic)
+        preferences = self.app.preferences  # one read of the settings for this session
         session = StudySession(
             self.app.store,
             self.app.decks,
@@ -214,9 +215,9 @@ class HomeScreen(Screen[None]):
             scope=scope,
             cram=cram,
             seed=self.app.seed,
-            new_per_day=self.app.preferences.new_per_day,
-            reviews_per_day=self.app.preferences.reviews_per_day,
-            settings=self.app.preferences.scheduler_settings(),
+            new_per_day=preferences.new_per_day,
+            reviews_per_day=preferences.reviews_per_day,
+            settings=preferences.scheduler_settings(),
         )
         title = self._scope_title(deck, topic)
         self.app.push_screen(StudyScreen(session, ("Cram · " if cram else "") + title))
