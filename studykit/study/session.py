@@ -42,7 +42,7 @@ from studykit.study.scheduler import (
     make_scheduler,
     review_kind,
 )
-from studykit.study.store import ProgressStore
+from studykit.study.store import ProgressStore, UndoRefused
 
 LEARN_AHEAD = timedelta(minutes=20)
 LEARNING_STATES = (fsrs.State.Learning, fsrs.State.Relearning)
@@ -318,7 +318,8 @@ class StudySession:
 
         A rating's review row goes and the card's state returns; a suspended or buried card
         comes back. The card is shown again next, in the same display order. None if there is
-        nothing to undo.
+        nothing to undo. Raises `UndoRefused` (one line) when another session rated the card
+        since; that step is then dropped.
         """
         while self._done:
             # Popped only once the write succeeded: after a failed one (database locked, disk
@@ -328,7 +329,11 @@ class StudySession:
                 self._unhide(done)
                 self._done.pop()
                 return done.what
-            undone = self.store.undo_review(done.review_id)
+            try:
+                undone = self.store.undo_review(done.review_id)
+            except UndoRefused:
+                self._done.pop()  # it can never succeed: let the next undo reach the one before
+                raise
             self._done.pop()
             if not undone:
                 continue  # removed meanwhile (e.g. a reset); try the rating before it

@@ -49,6 +49,10 @@ class StoreError(Exception):
         return f"studykit: {self}"
 
 
+class UndoRefused(Exception):
+    """An undo that would take back more than its own rating; the message is one line."""
+
+
 def resolve_data_dir(data_dir: Path | str | None = None) -> Path:
     """`data_dir` if given, else $STUDYKIT_DATA_DIR, else the platform's user data dir."""
     if data_dir is not None:
@@ -457,14 +461,32 @@ class ProgressStore:
         """Delete review `review_id` and put its card back the way it was before it.
 
         Returns False when the review is gone already (undone, or reset by another session).
+        Raises UndoRefused when another session has rated the card since: its rating started
+        from the state this one produced, so restoring `before` would erase it, and recomputing
+        it on the older state would change a rating its learner already saw. Refusing keeps the
+        card in the state its whole log implies; that session can still undo its own rating.
         """
         with self.transaction() as db:
             review = self.review(review_id)
             if review is None:
                 return False
-            db.execute("DELETE FROM review WHERE id = ?", (review_id,))
             if review.kind == "cram":
+                db.execute("DELETE FROM review WHERE id = ?", (review_id,))
                 return True  # cram reviews never changed the schedule
+            # Row ids only grow (AUTOINCREMENT), so a larger id is a later rating. Cram
+            # ratings after it changed no schedule and do not stand in the way.
+            later = db.execute(
+                "SELECT reviewed_at FROM review WHERE card_id = ? AND id > ? AND kind != 'cram' "
+                "ORDER BY id LIMIT 1",
+                (review.card_id, review_id),
+            ).fetchone()
+            if later is not None:
+                raise UndoRefused(
+                    f"card {review.card_id} was rated in another session since "
+                    f"({later[0][:19].replace('T', ' ')} UTC); that rating stays, so this one "
+                    "cannot be taken back"
+                )
+            db.execute("DELETE FROM review WHERE id = ?", (review_id,))
             if review.before is None:
                 self.delete_progress(review.card_id)
             else:

@@ -10,7 +10,7 @@ from study_helpers import NOON, FakeClock, flashcards, make_deck
 
 from studykit.study.scheduler import LEECH_LAPSES, SchedulerSettings
 from studykit.study.session import Counts, Scope, StudySession, topic_order
-from studykit.study.store import ProgressStore, StoreError
+from studykit.study.store import ProgressStore, StoreError, UndoRefused
 
 NO_FUZZ = SchedulerSettings(fuzz=False)
 
@@ -389,3 +389,39 @@ def test_cram_skips_suspended_cards_and_ignores_limits(store):
     StudySession(store, [deck], now=NOON).suspend("fd-005")
     cram = StudySession(store, [deck], now=NOON, cram=True, new_per_day=0)
     assert len(study_all(cram, Rating.Good)) == 29
+
+
+def test_undo_never_takes_back_another_sessions_later_rating(tmp_path):
+    # Two terminals on one data dir: both rate the same card, then the first presses u.
+    clock = FakeClock()
+    deck = flash_deck(n=1)
+    with ProgressStore.open(tmp_path) as mine, ProgressStore.open(tmp_path) as theirs:
+        first = StudySession(mine, [deck], now=clock, settings=NO_FUZZ)
+        second = StudySession(theirs, [deck], now=clock, settings=NO_FUZZ)
+        first.rate(first.next(), Rating.Good, 1000)
+        after_first = mine.progress("fd-000").to_json()
+        clock.advance(minutes=2)
+        second.rate(second.next(), Rating.Again, 1000)
+        after_second = mine.progress("fd-000").to_json()
+        with pytest.raises(UndoRefused, match="fd-000 was rated in another session since") as no:
+            first.undo()
+        assert "\n" not in str(no.value)
+        # The card keeps the state its whole log implies, and both reviews stay.
+        assert mine.progress("fd-000").to_json() == after_second
+        assert len(mine.reviews(card_id="fd-000")) == 2
+        assert first.undo() is None  # the refused step is dropped, not refused again and again
+        assert second.undo() == "rating"  # the later rating's own session can take it back
+        assert mine.progress("fd-000").to_json() == after_first
+
+
+def test_undo_of_a_rating_with_only_a_cram_review_after_it_goes_ahead(tmp_path):
+    clock = FakeClock()
+    deck = flash_deck(n=1)
+    with ProgressStore.open(tmp_path) as mine, ProgressStore.open(tmp_path) as theirs:
+        first = StudySession(mine, [deck], now=clock, settings=NO_FUZZ)
+        first.rate(first.next(), Rating.Good, 1000)
+        cram = StudySession(theirs, [deck], now=clock, cram=True)
+        cram.rate(cram.next(), Rating.Good, 1000)  # cram never changes the schedule
+        assert first.undo() == "rating"
+        assert mine.progress("fd-000") is None
+        assert [r.kind for r in mine.reviews()] == ["cram"]

@@ -4,6 +4,8 @@ and check what reached the SQLite store.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import fsrs
 
 from studykit.tui.screens.home import HomeScreen
@@ -319,6 +321,30 @@ async def test_a_failed_undo_says_so_once_and_u_tries_it_again(make_app, store, 
         await pilot.pause()
         assert said[-1] == ("Took back the last suspend.", "information")
         assert screen.presented.card.id == "t-flash" and not store.progress("t-flash").suspended
+
+
+async def test_undo_refused_because_another_session_rated_the_card_says_so(
+    make_app, store, tiny_load, monkeypatch
+):
+    from studykit.study.session import StudySession
+
+    app = make_app()
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(app, "notify", lambda message, **kw: said.append((message, kw["severity"])))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deck(pilot)
+        await pilot.press("space", "1")  # Again: the flashcard is due again in a minute
+        await pilot.pause()
+        # Another terminal, two minutes later, rates the same card.
+        other = StudySession(store, tiny_load.decks, now=app.now + timedelta(minutes=2), seed=1)
+        shown = other.next()
+        assert shown.card.id == "t-flash"
+        other.rate(shown, fsrs.Rating.Good, 1000)
+        await pilot.press("u")
+        await pilot.pause()
+        assert said[-1][1] == "warning"
+        assert said[-1][0].startswith("Not undone: card t-flash was rated in another session")
+        assert len(store.reviews(card_id="t-flash")) == 2 and store.progress("t-flash").reps == 2
 
 
 def test_the_done_note_names_the_setting_of_each_limit_that_holds_cards_back():

@@ -202,9 +202,15 @@ class StudyScreen(Screen[None]):
             self.show_next()
 
     def action_undo(self) -> None:
+        from studykit.study.store import UndoRefused
+
         undone = None
         with self.app.saving("undo") as saved:
-            undone = self.session.undo()
+            try:
+                undone = self.session.undo()
+            except UndoRefused as refused:
+                self.notify(f"Not undone: {refused}.", severity="warning", timeout=10)
+                return
         if not saved:
             return  # the error notice said so; u tries the same step again
         if undone == "rating":
