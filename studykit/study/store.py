@@ -201,15 +201,11 @@ class ProgressStore:
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._check_ours()  # before anything below writes to the file
             self._use_wal()
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate(target_version)
-            # A file whose version is current but a table is gone (hand-edited, damaged) would
-            # otherwise fail later, on the first query, with a traceback.
-            missing = _tables_at(self.schema_version) - _table_names(self._db)
-            if missing:
-                raise sqlite3.DatabaseError(f"table {', '.join(sorted(missing))} is missing")
             # Damaged pages would otherwise surface mid-session: check the card table (every
             # session reads it; a few ms even from a cold disk) and refuse the file up front.
             # The review log can be tens of MB, so it is not read here; a failure there later
@@ -237,6 +233,27 @@ class ProgressStore:
                 f"{path}: not a usable studykit progress database ({exc}); move it aside "
                 "(then `studykit progress import` a backup) or choose another --data-dir"
             ) from exc
+
+    def _check_ours(self) -> None:
+        """Refuse a file that is not (or no longer) a studykit database, without writing to it.
+
+        Only an empty file or one with studykit's tables is ours to migrate: at version 0 with
+        tables it belongs to another program, and switching it to WAL and adding tables would
+        take it over. A file whose version says it has tables it lacks (hand-edited, damaged)
+        would otherwise fail later, on the first query, with a traceback.
+        """
+        version = self.schema_version
+        present = {name for name in _table_names(self._db) if not name.startswith("sqlite_")}
+        if version == 0 and present:
+            shown = ", ".join(sorted(present)[:5]) + (", ..." if len(present) > 5 else "")
+            raise StoreError(
+                f"{self.path}: holds another program's database (tables {shown}), not studykit "
+                "progress; studykit leaves it as it is: move it aside or choose another --data-dir"
+            )
+        if version <= SCHEMA_VERSION:  # a newer schema is refused by _migrate, with its words
+            missing = _tables_at(version) - _table_names(self._db)
+            if missing:
+                raise sqlite3.DatabaseError(f"table {', '.join(sorted(missing))} is missing")
 
     def _use_wal(self) -> None:
         """Switch the file to WAL. While another process creates or opens the same new file,

@@ -109,6 +109,38 @@ def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path):
         ProgressStore.open(tmp_path)
 
 
+def test_another_programs_database_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / DB_NAME
+    with sqlite3.connect(path) as raw:  # user_version 0, someone else's tables
+        raw.execute("CREATE TABLE recipes (name TEXT, minutes INTEGER)")
+        raw.execute("INSERT INTO recipes VALUES ('soup', 40)")
+    raw.close()
+    original = path.read_bytes()
+    with pytest.raises(StoreError, match="another program's database") as refused:
+        ProgressStore.open(tmp_path)
+    assert "recipes" in str(refused.value) and "\n" not in str(refused.value)
+    assert path.read_bytes() == original  # no studykit tables, no WAL, no user_version
+    assert sorted(p.name for p in tmp_path.iterdir()) == [DB_NAME]
+
+
+def test_an_empty_file_becomes_a_progress_database(tmp_path):
+    (tmp_path / DB_NAME).write_bytes(b"")
+    with ProgressStore.open(tmp_path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+
+
+def test_a_versioned_file_without_studykits_tables_is_not_migrated(tmp_path):
+    path = tmp_path / DB_NAME
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE notes (body TEXT)")
+        raw.execute("PRAGMA user_version = 2")
+    raw.close()
+    original = path.read_bytes()
+    with pytest.raises(StoreError, match=r"table card, lab_run, review(, sqlite_sequence)? is missing"):
+        ProgressStore.open(tmp_path)
+    assert path.read_bytes() == original
+
+
 def test_a_newer_schema_is_refused(tmp_path):
     ProgressStore.open(tmp_path).close()
     with sqlite3.connect(tmp_path / DB_NAME) as raw:
