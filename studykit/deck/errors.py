@@ -14,7 +14,8 @@ from typing import Literal
 
 Severity = Literal["error", "warning"]
 
-_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+# Line breaks and C0/C1 control characters (a problem line quotes the author's text).
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def one_line(text: str, width: int | None = None) -> str:

@@ -5,7 +5,8 @@
     result.problems   # every error and warning, each one line: str(problem)
 
 Loading happens in three passes, so one broken deck never hides the problems of another:
-1. each file on its own: read safely (`safe_yaml`), then validate with pydantic (`model`);
+1. each file on its own: read safely (`safe_yaml`), take control characters out of its text
+   with a warning (`text`), then validate with pydantic (`model`);
 2. across files: card, topic and deck ids unique; a card's topic in its deck; `learn_before`
    names a topic of some deck; lab parameters checked against the lab catalog (a lab that does
    not exist yet is only a warning, since decks may be written before their labs);
@@ -32,6 +33,7 @@ from studykit.deck.errors import DeckError, Problem, Severity
 from studykit.deck.messages import clip, rewrite
 from studykit.deck.model import Deck
 from studykit.deck.safe_yaml import DEFAULT_LIMITS, Limits, YamlDocument, parse_yaml
+from studykit.deck.text import clean_deck, describe_removed, may_hold_controls
 
 __all__ = ["DeckError", "DeckSource", "LoadResult", "Problem", "load_deck", "load_decks"]
 
@@ -253,6 +255,14 @@ class _Load:
                 )
             return loaded
         loaded.document = document
+        if may_hold_controls(data):  # card text is plain text: it must not drive the terminal
+            for path, card_id, removed in clean_deck(document.data):
+                loaded.add(
+                    f"{describe_removed(removed)}; delete them from the deck",
+                    path,
+                    card=card_id,
+                    severity="warning",
+                )
         try:
             loaded.deck = Deck.model_validate(document.data)
         except ValidationError as invalid:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -91,7 +92,7 @@ class HomeScreen(Screen[None]):
             )
         for summary in self.summaries:
             table.add_row(
-                summary.title,
+                Text(summary.title),  # deck text is plain: a DataTable str would be markup
                 *self._counts(summary.new, summary.due, summary.total),
                 key=summary.deck_id,
             )
@@ -120,7 +121,7 @@ class HomeScreen(Screen[None]):
         topics.clear()
         deck = self._highlighted_deck()
         shown = [deck] if deck else self.summaries
-        title = f"Topics of {deck.title}" if deck else "Topics of all decks"
+        title = Content(f"Topics of {deck.title}" if deck else "Topics of all decks")
         self.query_one("#topics-title", Static).update(title if self.summaries else "")
         for summary in shown:
             for topic in summary.topics:
@@ -128,7 +129,10 @@ class HomeScreen(Screen[None]):
                     (bar(topic.share), "$success"), f" {topic.mastered}/{topic.total}"
                 )
                 topics.add_row(
-                    topic.title, mastery, f"{topic.seen}/{topic.total}", key=topic.topic_id
+                    Text(topic.title),
+                    mastery,
+                    f"{topic.seen}/{topic.total}",
+                    key=topic.topic_id,
                 )
 
     def _show_banner(self) -> None:
