@@ -31,12 +31,13 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def open_store(data_dir: Path | None) -> ProgressStore:
-    """The progress store, or one clear line and exit 1 if it cannot be opened."""
+def open_store(data_dir: Path | None, *, read_only: bool = False) -> ProgressStore:
+    """The progress store, or one clear line and exit 1 if it cannot be opened. `read_only`:
+    a command that only reads still works where it cannot write (a full disk)."""
     from studykit.study.store import ProgressStore, StoreError
 
     try:
-        return ProgressStore.open(data_dir)
+        return ProgressStore.open(data_dir, read_only=read_only)
     except StoreError as exc:
         raise fail(f"error: {exc}") from None
 
@@ -52,7 +53,7 @@ def export_command(
 
     if str(file) != "-" and file.exists() and not force:
         raise fail(f"error: {file} exists; pass --force to overwrite it")
-    with open_store(data_dir) as store:
+    with open_store(data_dir, read_only=True) as store:
         data = store.export_data(exported_at=utc_now())
     text = json.dumps(data, indent=1) + "\n"
     if str(file) == "-":

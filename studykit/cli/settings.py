@@ -34,7 +34,8 @@ def settings_command(
     """Show your study settings; with options, change them (they apply from the next session)."""
     from studykit.study.preferences import PreferenceError, load_preferences, save_preferences
 
-    with open_store(data_dir) as store:
+    changing = (new_per_day, reviews_per_day, retention) != (None, None, None)
+    with open_store(data_dir, read_only=not changing) as store:
         current = load_preferences(store)
         try:
             chosen = current.updated(

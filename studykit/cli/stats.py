@@ -52,7 +52,7 @@ def stats_command(
     from studykit.study.stats import compute_stats, due_forecast, reviews_per_day
 
     loaded = load_decks_or_exit(decks or [])
-    with open_store(data_dir) as store:
+    with open_store(data_dir, read_only=True) as store:
         settings = load_preferences(store).scheduler_settings()
         stats = compute_stats(store, loaded, settings=settings)
         forecast = due_forecast(store, loaded, days=FORECAST_DAYS, now=stats.now)

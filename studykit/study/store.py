@@ -17,6 +17,7 @@ import contextlib
 import functools
 import json
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -165,6 +166,61 @@ def _cannot_write(path: Path, exc: sqlite3.Error) -> StoreError:
     )
 
 
+# Below this much free space, an I/O error while opening or writing is the disk being full
+# (sqlite reports a -shm index it cannot grow as SQLITE_IOERR_SHMSIZE, not SQLITE_FULL).
+LOW_SPACE_BYTES = 1 << 20
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def _disk_is_full(path: Path, exc: sqlite3.Error) -> bool:
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith("SQLITE_FULL"):
+        return True
+    free = _free_bytes(path.parent) if name.startswith("SQLITE_IOERR") else None
+    return free is not None and free < LOW_SPACE_BYTES
+
+
+def _disk_full(path: Path, exc: sqlite3.Error, *, changed: str) -> StoreError:
+    return StoreError(
+        f"{path}: the disk is full; free space on it, then try again ({exc}; {changed})"
+    )
+
+
+def _open_failed(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """The one line for a database that would not open, by what sqlite said."""
+    name = getattr(exc, "sqlite_errorname", "")
+    # A place sqlite cannot write to, a full disk or a lock says nothing about the file: do
+    # not tell the learner to move a good database aside.
+    if name.startswith(CANNOT_WRITE):
+        return _cannot_write(path, exc)
+    if _disk_is_full(path, exc):
+        return _disk_full(path, exc, changed="the progress database was not changed")
+    if name.startswith(IN_USE):
+        return StoreError(
+            f"{path}: another program kept the progress database locked for "
+            f"{BUSY_TIMEOUT_MS / 1000:g}s ({exc}); close it (or let it finish) and try again"
+        )
+    return StoreError(
+        f"{path}: not a usable studykit progress database ({exc}); move it aside "
+        "(then `studykit progress import` a backup) or choose another --data-dir"
+    )
+
+
+def _is_write_problem(path: Path, error: StoreError) -> bool:
+    """Whether opening failed only for want of writing: a read-only open may still work."""
+    exc = error.__cause__
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(CANNOT_WRITE) or _disk_is_full(path, exc)
+
+
 @dataclass(frozen=True)
 class ImportReport:
     cards: int  # card rows added or replaced by a newer one
@@ -175,14 +231,30 @@ class ImportReport:
 class ProgressStore:
     """SQLite in platformdirs' user data dir, WAL, a commit per review."""
 
-    def __init__(self, path: Path, *, target_version: int = SCHEMA_VERSION) -> None:
+    def __init__(
+        self, path: Path, *, target_version: int = SCHEMA_VERSION, read_only: bool = False
+    ) -> None:
         """Open (creating and migrating as needed) the database file at `path`.
 
-        `target_version` exists for tests that build an old schema; use `open()` otherwise.
+        With `read_only`, a database that cannot be opened for writing (a full disk, a
+        read-only folder) is opened for reading instead, so `stats` and `export` still work;
+        `self.read_only` then says so and every write raises StoreError. `target_version`
+        exists for tests that build an old schema; use `open()` otherwise.
         """
         self.path = path
+        self.read_only = False
+        self._why_read_only = ""
         self._lock = threading.RLock()
         self._depth = 0  # nesting depth of transaction()
+        try:
+            self._open_for_writing(target_version)
+        except StoreError as error:
+            if not (read_only and _is_write_problem(path, error) and path.is_file()):
+                raise
+            self._open_for_reading(error)
+
+    def _open_for_writing(self, target_version: int) -> None:
+        path = self.path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -206,33 +278,61 @@ class ProgressStore:
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate(target_version)
-            # Damaged pages would otherwise surface mid-session: check the card table (every
-            # session reads it; a few ms even from a cold disk) and refuse the file up front.
-            # The review log can be tens of MB, so it is not read here; a failure there later
-            # is still one line (StoreError).
-            verdict = self._db.execute("PRAGMA quick_check(card)").fetchone()[0]
-            if verdict != "ok":
-                first = " ".join(verdict.replace("*** in database main ***", "").split())
-                raise sqlite3.DatabaseError(f"damaged: {first}")
+            self._quick_check()
         except (sqlite3.DatabaseError, StoreError) as error:
             self._db.close()
             exc = error.__cause__ if isinstance(error, StoreError) else error
             if not isinstance(exc, sqlite3.DatabaseError):
-                raise  # our own one-line refusal (a newer schema)
-            # A place sqlite cannot write to says nothing about the file: do not tell the learner
-            # to move a good database aside.
-            if getattr(exc, "sqlite_errorname", "").startswith(CANNOT_WRITE):
-                raise _cannot_write(path, exc) from exc
-            if getattr(exc, "sqlite_errorname", "").startswith(IN_USE):
-                raise StoreError(
-                    f"{path}: another program kept the progress database locked for "
-                    f"{BUSY_TIMEOUT_MS / 1000:g}s ({exc}); close it (or let it finish) and "
-                    "try again"
-                ) from exc
-            raise StoreError(
-                f"{path}: not a usable studykit progress database ({exc}); move it aside "
-                "(then `studykit progress import` a backup) or choose another --data-dir"
-            ) from exc
+                raise  # our own one-line refusal (a newer schema, another program's file)
+            raise _open_failed(path, exc) from exc
+
+    def _open_for_reading(self, cannot_write: StoreError) -> None:
+        """Open the file read-only after `cannot_write`; raise that error if this fails too.
+
+        mode=ro still needs the -shm index, which a full disk cannot grow; immutable=1 reads
+        the main file alone, so it is used only when no committed change waits in the -wal.
+        """
+        wal = self.path.with_name(self.path.name + "-wal")
+        ways = ["mode=ro"]
+        if not wal.exists() or wal.stat().st_size == 0:
+            ways.append("immutable=1")
+        for way in ways:
+            try:
+                self._db = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?{way}",
+                    uri=True,
+                    timeout=BUSY_TIMEOUT_MS / 1000,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+            except sqlite3.Error:
+                continue
+            self._db.row_factory = sqlite3.Row
+            try:
+                self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self._check_ours()
+                if self.schema_version != SCHEMA_VERSION:  # it needs a migration: a write
+                    raise cannot_write
+                self._quick_check()
+            except sqlite3.DatabaseError:
+                self._db.close()
+                continue
+            except StoreError:
+                self._db.close()
+                raise
+            self.read_only, self._why_read_only = True, str(cannot_write.__cause__)
+            return
+        raise cannot_write
+
+    def _quick_check(self) -> None:
+        """Damaged pages would otherwise surface mid-session: check the card table (every
+        session reads it; a few ms even from a cold disk) and refuse the file up front. The
+        review log can be tens of MB, so it is not read here; a failure there later is still
+        one line (StoreError)."""
+        verdict = self._db.execute("PRAGMA quick_check(card)").fetchone()[0]
+        if verdict != "ok":
+            first = " ".join(verdict.replace("*** in database main ***", "").split())
+            raise sqlite3.DatabaseError(f"damaged: {first}")
 
     def _check_ours(self) -> None:
         """Refuse a file that is not (or no longer) a studykit database, without writing to it.
@@ -270,9 +370,10 @@ class ProgressStore:
                 time.sleep(0.01)
 
     @classmethod
-    def open(cls, data_dir: Path | None = None) -> ProgressStore:
-        """The store in `data_dir` (see `resolve_data_dir` for the default)."""
-        return cls(resolve_data_dir(data_dir) / DB_NAME)
+    def open(cls, data_dir: Path | None = None, *, read_only: bool = False) -> ProgressStore:
+        """The store in `data_dir` (see `resolve_data_dir` for the default); `read_only`: see
+        `__init__` (for commands that only read, such as stats and export)."""
+        return cls(resolve_data_dir(data_dir) / DB_NAME, read_only=read_only)
 
     def close(self) -> None:
         with self._lock:
@@ -316,6 +417,10 @@ class ProgressStore:
                 finally:
                     self._depth -= 1
                 return
+            if self.read_only:
+                raise StoreError(
+                    f"{self.path}: opened read-only ({self._why_read_only}); nothing was saved"
+                )
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.DatabaseError as exc:
@@ -343,8 +448,28 @@ class ProgressStore:
             except sqlite3.DatabaseError as exc:
                 raise self._failed(exc) from exc
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads that all see one state: a read transaction (which a read-only store can take
+        too), or the write transaction already open."""
+        with self._lock:
+            if self._depth or self._db.in_transaction:
+                yield
+                return
+            try:
+                self._db.execute("BEGIN")
+            except sqlite3.DatabaseError as exc:
+                raise self._failed(exc) from exc
+            try:
+                yield
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("COMMIT")  # ends the read; nothing was written
+
     def _failed(self, exc: sqlite3.DatabaseError) -> StoreError:
         """A read or write that failed after the file opened well: locked, full disk, damage."""
+        if _disk_is_full(self.path, exc):
+            return _disk_full(self.path, exc, changed="nothing was saved")
         return StoreError(f"{self.path}: the progress database failed ({exc}); nothing was saved")
 
     # --- settings ---
@@ -540,7 +665,7 @@ class ProgressStore:
 
     def export_data(self, *, exported_at: datetime) -> dict[str, Any]:
         """Everything in the store as JSON-ready data (the `progress export` file)."""
-        with self.transaction():  # one consistent snapshot
+        with self._snapshot():
             return {
                 "format": EXPORT_FORMAT,
                 "version": EXPORT_VERSION,

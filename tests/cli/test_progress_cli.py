@@ -167,3 +167,42 @@ def test_a_broken_database_is_one_line(tmp_path):
     assert result.exit_code == 1
     assert "not a usable studykit progress database" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """The data dir's disk is full: opening the database for writing fails as sqlite does then
+    (an I/O error growing the -shm index); reading still works."""
+    import sqlite3
+    import types
+
+    from studykit.study import store as store_module
+
+    def cannot_grow_the_index(self, target_version):
+        error = sqlite3.OperationalError("disk I/O error")
+        error.sqlite_errorname = "SQLITE_IOERR_SHMSIZE"
+        raise store_module._open_failed(self.path, error) from error
+
+    monkeypatch.setattr(store_module.ProgressStore, "_open_for_writing", cannot_grow_the_index)
+    monkeypatch.setattr(store_module.shutil, "disk_usage", lambda f: types.SimpleNamespace(free=0))
+
+
+def test_on_a_full_disk_export_and_stats_still_read_and_import_says_why_it_cannot(
+    data_dir, tmp_path, full_disk
+):
+    exported = invoke("progress", "export", "-", "--data-dir", str(data_dir))
+    assert exported.exit_code == 0, exported.output
+    assert len(json.loads(exported.output)["reviews"]) == 5
+    stats = invoke("stats", "--json", "--data-dir", str(data_dir))
+    assert stats.exit_code == 0, stats.output
+    assert json.loads(stats.output)["reviews"] == 5
+    shown = invoke("settings", "--data-dir", str(data_dir))
+    assert shown.exit_code == 0 and "New cards per day" in shown.output
+    backup = tmp_path / "backup.json"
+    backup.write_text(exported.output)
+    imported = invoke("progress", "import", str(backup), "--data-dir", str(data_dir))
+    assert imported.exit_code == 1
+    assert "the disk is full; free space" in imported.output
+    assert "move it aside" not in imported.output and len(imported.output.splitlines()) == 1
+    changed = invoke("settings", "--new-per-day", "5", "--data-dir", str(data_dir))
+    assert changed.exit_code == 1 and "the disk is full; free space" in changed.output
