@@ -11,26 +11,18 @@ module gives them ids and topics and validates them as cards. Anything malformed
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from studykit.deck.errors import one_line
 from studykit.deck.importers.naming import IdAllocator, slugify
 from studykit.deck.model import Card, Deck, Topic
-from studykit.deck.safe_yaml import DEFAULT_LIMITS
-from studykit.deck.text import clean_data, clean_text, describe_removed
-from studykit.files import FileTooLarge, read_bounded
 
 FORMATS = ("gift", "aiken")
 DEFAULT_TOPIC = Topic(id="imported", title="Imported")
-# A bank makes a deck at least about as large (GIFT's YAML is about twice the bank), and a deck
-# file larger than the loader's limit is refused: so a larger bank cannot become one deck.
-MAX_BANK_BYTES = DEFAULT_LIMITS.max_bytes
+MAX_BANK_BYTES = 20 * 1024 * 1024  # a question bank is text; anything larger is a mistake
 
 _CARD = TypeAdapter(Card)
 # What the deck model trims from text (Unicode White_Space). Python's str.strip() would also take
@@ -54,7 +46,7 @@ class BankError(Exception):
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return one_line(f"{where}: {self.message}")  # it quotes the bank, which may hold anything
+        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -114,7 +106,6 @@ def build_deck(
     topics: dict[str | None, Topic] = {}
     cards = []
     for number, draft in enumerate(parsed.drafts, start=1):
-        _clean_draft(draft, source, parsed.warnings)
         if draft.category not in topics:
             if draft.category is None:
                 topic_id, topic_title = topic_ids.take(DEFAULT_TOPIC.id), DEFAULT_TOPIC.title
@@ -137,52 +128,25 @@ def build_deck(
         source,
         f'deck id "{deck_id}"',
         id=deck_id,
-        title=clean_text(title)[0],  # from --title or the file's name
-        description=clean_text(description)[0],
+        title=title,
+        description=description,
         topics=list(topics.values()),
         cards=cards,
     )
 
 
-def _clean_draft(draft: Draft, source: str, warnings: list[str]) -> None:
-    """Take control characters out of a draft's text (card text must not drive a terminal),
-    with one warning for the question if there were any."""
-    removed = [chars for _, chars in clean_data(draft.card)]
-    if draft.category is not None:
-        draft.category, in_category = clean_text(draft.category)
-        removed.append(in_category)
-    draft.label = one_line(draft.label)
-    if any(removed):
-        found = describe_removed([c for chars in removed for c in chars])
-        warnings.append(f"{source}:{draft.line}: question {draft.label}: {found}")
+def lines_of(text: str) -> list[str]:
+    """The file's lines. Only \\n, \\r\\n and \\r end a line, as in Moodle; str.splitlines
+    would also split at characters such as U+2028 that may sit inside a question's text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-_LINE_END = re.compile(r"\r\n?|\n")
-
-
-def iter_lines(text: str) -> Iterator[str]:
-    """The file's lines, one at a time (a list of them would cost several times the file).
-    Only \\n, \\r\\n and \\r end a line, as in Moodle; str.splitlines would also split at
-    characters such as U+2028 that may sit inside a question's text."""
-    start = 0
-    for end in _LINE_END.finditer(text):
-        yield text[start : end.start()]
-        start = end.end()
-    yield text[start:]
-
-
-def read_bank(path: Path, limit: int = MAX_BANK_BYTES) -> str:
+def read_bank(path: Path) -> str:
     """The file's text, or a BankError naming what is wrong with the file itself."""
     try:
-        raw = read_bounded(path, limit)
-    except FileTooLarge as error:
-        held = f"is {error.size:,} bytes" if error.size else f"holds more than {limit:,} bytes"
-        raise BankError(
-            str(path),
-            None,
-            None,
-            f"{held}, and a deck file may hold {limit:,}; split the bank into smaller files",
-        ) from None
+        if path.stat().st_size > MAX_BANK_BYTES:
+            raise BankError(str(path), None, None, "file is larger than 20 MB; split the bank")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise BankError(str(path), None, None, "no such file") from None
     except IsADirectoryError:
@@ -229,4 +193,4 @@ def import_bank(
         description=f"Imported from {path.name} ({fmt.upper() if fmt == 'gift' else 'Aiken'}).",
         id_prefix=id_prefix,
     )
-    return ImportResult(deck, [one_line(warning) for warning in parsed.warnings])
+    return ImportResult(deck, parsed.warnings)
