@@ -5,8 +5,10 @@
     studykit lab run prompt-vs-prefix -p steps=100 --json
     studykit lab prompt-vs-prefix --plot curves.png
 
-Every lab in `labs/*.yaml` gets its own command, with one option per declared parameter. Thin:
-the catalogue is torch-free; the engine (`studykit.lab.runner`) is imported only when a lab runs.
+Every lab in `labs/*.yaml` gets its own command, with one option per declared parameter. The
+commands are built lazily (`LabGroup`): reading the catalogue costs PyYAML and pydantic, so only
+`studykit lab ...` reads it, never `studykit --help` or the other commands. Thin: the catalogue
+is torch-free; the engine (`studykit.lab.runner`) is imported only when a lab runs.
 Ctrl-C stops the training after the current step and still prints what was measured.
 """
 
@@ -16,15 +18,48 @@ import inspect
 import json
 import signal
 import sys
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from studykit.lab.catalog import LabSpec, UnknownLab, all_labs, check_params, get_lab
 from studykit.lab.errors import LabError, LabParamError
 
-app = typer.Typer(help="Run live experiments on a tiny frozen GPT-2.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from typer import _click as click  # the click that typer bundles and its groups subclass
+
+    from studykit.lab.catalog import LabSpec
+
+
+class LabGroup(TyperGroup):
+    """`studykit lab`'s subcommands: `list` and `run`, then one per lab, each built the first time
+    it is asked for (to run it, for its --help, or for the list in `studykit lab --help`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        labs = _lab_specs()
+        fixed = [name for name in super().list_commands(ctx) if name not in labs]
+        return [*fixed, *labs]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _lab_specs():
+            self.commands[cmd_name] = _build_lab_command(_lab_specs()[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # typer's "Did you mean ...?" for a mistyped name looks only at the commands built so far.
+        if args and self.get_command(ctx, args[0]) is None:
+            for name in self.list_commands(ctx):
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(
+    cls=LabGroup, help="Run live experiments on a tiny frozen GPT-2.", no_args_is_help=True
+)
 
 _TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
 
@@ -80,6 +115,7 @@ def run_and_show(
     from rich.console import Console
 
     from studykit.lab.base import check_model_dir
+    from studykit.lab.catalog import UnknownLab, check_params, get_lab
     from studykit.lab.render import LiveProgress, render, save_plot
 
     try:
@@ -120,16 +156,36 @@ def run_and_show(
         raise typer.Exit(130)
 
 
+def _lab_json(spec: LabSpec) -> dict[str, Any]:
+    """One lab as `lab list --json` prints it: what the table shows, plus each parameter's
+    declaration (type, default, choices, min, max, help) as the lab's own command takes it."""
+    return {
+        "name": spec.name,
+        "title": spec.title,
+        "summary": spec.summary,
+        "params": {key: declared.model_dump() for key, declared in spec.params.items()},
+    }
+
+
 @app.command("list")
-def list_command() -> None:
+def list_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the labs as JSON.")] = False,
+) -> None:
     """The labs, what each shows, and the parameters it takes."""
+    from studykit.lab.catalog import all_labs
+
+    specs = all_labs().values()
+    if as_json:
+        labs = [_lab_json(spec) for spec in specs]
+        typer.echo(json.dumps({"labs": labs}, indent=2, ensure_ascii=False, allow_nan=False))
+        return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(header_style="bold")
     for column in ("lab", "what it shows", "parameters"):
         table.add_column(column)
-    for spec in all_labs().values():
+    for spec in specs:
         table.add_row(spec.name, spec.summary, ", ".join(spec.params))
     Console().print(table)
 
@@ -171,6 +227,8 @@ def run_command(
     ] = None,
 ) -> None:
     """Run a lab by name with KEY=VALUE parameters (`lab run soft-prompt steps=50 seed=1`)."""
+    from studykit.lab.catalog import UnknownLab, get_lab
+
     try:
         spec = get_lab(name)
     except UnknownLab as error:
@@ -226,15 +284,21 @@ def _lab_command(spec: LabSpec):
     return command
 
 
-def _register_lab_commands() -> None:
+@cache
+def _lab_specs() -> dict[str, LabSpec]:
+    """The bundled labs by name, read once, when a `studykit lab` subcommand first needs them."""
+    from studykit.lab.catalog import all_labs
+
     try:
         specs = all_labs()
-    except Exception as error:  # a broken spec must not take the whole CLI down
+    except Exception as error:  # a broken spec must not take `studykit lab --help` down
         print(f"studykit: could not read the lab specs: {error}", file=sys.stderr)
-        return
-    for spec in specs.values():
-        if spec.name not in {"list", "run"}:
-            app.command(spec.name)(_lab_command(spec))
+        return {}
+    return {name: spec for name, spec in specs.items() if name not in {"list", "run"}}
 
 
-_register_lab_commands()
+def _build_lab_command(spec: LabSpec) -> click.Command:
+    """The click command for one lab, converted by typer as `@app.command` would have done."""
+    one_lab = typer.Typer(add_completion=False)
+    one_lab.command(spec.name)(_lab_command(spec))
+    return typer.main.get_command(one_lab)

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from studykit.cli import app
+from studykit.lab.catalog import all_labs, get_lab, lab_names
 
 runner = CliRunner()
 
@@ -30,6 +31,90 @@ def test_list_shows_the_lab_and_its_parameters():
     out = invoke("lab", "list")
     assert out.exit_code == 0
     assert "prompt-vs-prefix" in out.stdout and "virtual_tokens" in out.stdout
+
+
+def test_list_json_mirrors_the_table_and_declares_each_parameter():
+    out = invoke("lab", "list", "--json")
+    assert out.exit_code == 0, out.output
+    labs = json.loads(out.stdout)["labs"]
+    assert [lab["name"] for lab in labs] == list(all_labs())  # the table's order
+    for lab in labs:
+        spec = all_labs()[lab["name"]]
+        assert (lab["title"], lab["summary"]) == (spec.title, spec.summary)
+        assert list(lab["params"]) == list(spec.params)
+    declared = all_labs()["prompt-vs-prefix"].params["virtual_tokens"]
+    (listed,) = [
+        lab["params"]["virtual_tokens"] for lab in labs if lab["name"] == "prompt-vs-prefix"
+    ]
+    assert listed["type"] == "int" and listed["max"] == 8 and listed["default"] == declared.default
+
+
+def test_lab_help_lists_every_lab_with_its_title():
+    out = invoke("lab", "--help")
+    assert out.exit_code == 0, out.output
+    flat = " ".join(out.stdout.split())  # the help wraps long lines
+    for command in ("list", "run", *all_labs()):
+        assert command in flat, command
+    for spec in all_labs().values():
+        assert spec.title in flat, spec.title
+
+
+@pytest.mark.parametrize("name", lab_names())
+def test_each_lab_command_is_built_when_asked_for(name):
+    """The lab commands are built lazily; asking for one's --help builds it with every flag."""
+    spec = get_lab(name)
+    out = invoke("lab", name, "--help")
+    assert out.exit_code == 0, out.output
+    assert spec.title in " ".join(out.stdout.split())
+    for key in spec.params:
+        assert "--" + key.replace("_", "-") in out.stdout, key
+    assert "--json" in out.stdout and "--plot" in out.stdout
+
+
+def test_a_mistyped_lab_name_suggests_the_close_one():
+    out = invoke("lab", "soft-promt")
+    assert out.exit_code == 2
+    assert "soft-promt" in out.output and "'soft-prompt'" in out.output  # the typo, the guess
+    assert "Traceback" not in out.output
+
+
+def test_root_help_reads_no_lab_spec():
+    """`studykit --help` (and every non-lab command) never reads the catalogue: that is what
+    costs PyYAML and pydantic at start-up."""
+    probe = """
+import sys
+from typer.testing import CliRunner
+from studykit.cli import app
+code = CliRunner().invoke(app, ["--help"]).exit_code
+heavy = ("yaml", "pydantic", "studykit.lab.catalog")
+print(code, [name for name in heavy if name in sys.modules])
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "0 []", done.stderr
+
+
+def test_unreadable_lab_specs_leave_list_run_and_help_working(monkeypatch):
+    import studykit.cli.lab
+    import studykit.lab.catalog
+
+    def broken(labs_dir=None):
+        raise ValueError("labs/zz.yaml: title is missing")
+
+    monkeypatch.setattr(studykit.lab.catalog, "all_labs", broken)
+    studykit.cli.lab._lab_specs.cache_clear()
+    try:
+        out = invoke("lab", "--help")
+        assert out.exit_code == 0
+        assert out.stderr.strip() == (
+            "studykit: could not read the lab specs: labs/zz.yaml: title is missing"
+        )
+        assert "The labs, what each shows" in out.stdout  # `list` and `run` are still there
+        assert "Run a lab by name" in out.stdout
+        studykit.cli.lab._lab_specs.cache_clear()  # a new process: the error is said again
+        out = invoke("lab", "soft-prompt")
+        assert out.exit_code == 2 and "could not read the lab specs" in out.stderr
+    finally:
+        studykit.cli.lab._lab_specs.cache_clear()
 
 
 def test_json_output(json_run):
