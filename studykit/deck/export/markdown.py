@@ -4,7 +4,9 @@ Layout, per deck: `# title`, the description, then `## topic` sections holding `
 entries and a `---` rule after each card. Inside a card every field is one paragraph or one list,
 labelled in bold (`**Answer:**`, `**Feedback:**`, `**Explanation:**`, …). Card text is plain text,
 not Markdown: characters Markdown would interpret are backslash-escaped and line breaks become
-hard breaks, so the printout shows exactly what the deck says.
+hard breaks, so the printout shows exactly what the deck says. A `\r\n` or a lone `\r` is a line
+break too (CommonMark starts a new line at a bare `\r`, so `"What?\r# Heading"` would otherwise
+print a heading): every line end is made `\n` before the text is escaped line by line.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from studykit.deck.model import (
     ShortAnswer,
     TrueFalse,
 )
+from studykit.deck.text import clean_text
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 # Characters that start a block (list, heading, quote, setext underline) when they open a line.
@@ -46,6 +49,7 @@ def escape_line(line: str) -> str:
 
 def text(value: str, indent: int = 0) -> str:
     """Plain text as one Markdown block; continuation lines are indented to stay in a list item."""
+    value, _ = clean_text(value)  # line ends as \n, no control characters
     return (HARD_BREAK + " " * indent).join(escape_line(line) for line in value.split("\n"))
 
 
