@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from studykit.deck.loader import load_decks
-from studykit.lab.catalog import all_labs
+from studykit.lab.catalog import Catalog, all_labs
 
 STUDYKIT = Path(sys.executable).with_name("studykit")
 TARGET_S = 1.0
@@ -112,7 +112,7 @@ def time_load(folder: Path, runs: int) -> tuple[list[float], list[float], int]:
     walls, cpus, cards = [], [], 0
     for _ in range(runs):
         wall, cpu = time.perf_counter(), time.process_time()
-        result = load_decks([folder])
+        result = load_decks([folder], lab_catalog=Catalog())
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
         if result.errors:

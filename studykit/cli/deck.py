@@ -35,9 +35,10 @@ PATHS_HELP = "Deck files, or folders searched for *.yaml and *.yml."
 
 def _load(paths: list[Path]) -> LoadResult:
     from studykit.deck.loader import DeckError, load_decks
+    from studykit.lab.catalog import Catalog
 
     try:
-        return load_decks(paths)
+        return load_decks(paths, lab_catalog=Catalog())
     except DeckError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)

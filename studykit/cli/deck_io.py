@@ -87,9 +87,10 @@ def export_command(
     _check_writable(out, force)
 
     from studykit.deck.loader import DeckError, load_decks
+    from studykit.lab.catalog import Catalog
 
     try:
-        loaded = load_decks(paths)
+        loaded = load_decks(paths, lab_catalog=Catalog())
     except DeckError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)

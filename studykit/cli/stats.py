@@ -20,6 +20,7 @@ FORECAST_DAYS = 30  # the --json due forecast and review history cover this many
 def load_decks_or_exit(paths: list[Path]) -> list[Deck]:
     """The decks at `paths` (default: the bundled ones); broken decks are reported, not fatal."""
     from studykit.deck.loader import DeckError, load_decks
+    from studykit.lab.catalog import Catalog
     from studykit.paths import bundled_decks_dir
 
     paths = paths or [bundled_decks_dir()]
@@ -27,7 +28,7 @@ def load_decks_or_exit(paths: list[Path]) -> list[Deck]:
         if not path.exists():
             raise fail(f"error: {path}: no such deck file or folder")
     try:
-        result = load_decks(paths)
+        result = load_decks(paths, lab_catalog=Catalog())
     except DeckError as exc:
         raise fail(f"error: {exc}") from None
     errors = [p for p in result.problems if getattr(p, "severity", "error") == "error"]

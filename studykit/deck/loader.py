@@ -8,24 +8,27 @@ Loading happens in three passes, so one broken deck never hides the problems of 
 1. each file on its own: read safely (`safe_yaml`), take control characters out of its text
    with a warning (`text`), then validate with pydantic (`model`);
 2. across files: card, topic and deck ids unique; a card's topic in its deck; `learn_before`
-   names a topic of some deck; lab parameters checked against the lab catalog (a lab that does
-   not exist yet is only a warning, since decks may be written before their labs);
+   names a topic of some deck; lab parameters checked against the `lab_catalog` the caller
+   passes (a lab that does not exist yet is only a warning, since decks may be written before
+   their labs);
 3. decks with any error are held back, and decks that lean on a held-back deck's topics too.
 Checks of pass 2 read the raw YAML data, so a file with a type error still gets all its other
 problems reported in the same run.
 
-Nothing but `DeckError` ever leaves this module.
+Nothing but `DeckError` ever leaves this module. The deck layer imports nothing of the lab layer:
+whoever loads decks and knows the labs (the CLI, the TUI) passes `lab_catalog=Catalog()` from
+`studykit.lab.catalog`; without one, lab links are not checked.
 """
 
 from __future__ import annotations
 
 import difflib
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -35,9 +38,35 @@ from studykit.deck.model import Deck
 from studykit.deck.safe_yaml import DEFAULT_LIMITS, Limits, YamlDocument, parse_yaml
 from studykit.deck.text import clean_deck, describe_removed, may_hold_controls
 
-__all__ = ["DeckError", "DeckSource", "LoadResult", "Problem", "load_deck", "load_decks"]
+__all__ = [
+    "DeckError",
+    "DeckSource",
+    "LabCatalog",
+    "LoadResult",
+    "Problem",
+    "load_deck",
+    "load_decks",
+]
 
 DECK_SUFFIXES = (".yaml", ".yml")
+
+
+class LabCatalog(Protocol):
+    """The labs a card may link to, as far as loading needs them (`studykit.lab.catalog.Catalog`
+    is one). It is asked only when some card links to a lab."""
+
+    @property
+    def where(self) -> str:
+        """Where the lab specs live: the file named when they cannot be read."""
+        ...
+
+    def names(self) -> Collection[str]:
+        """Every lab's name. May raise: the loader reports that as one warning."""
+        ...
+
+    def check_params(self, name: str, params: dict[str, Any]) -> list[str]:
+        """One sentence per bad entry of `params` for lab `name` (one of `names()`)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -74,15 +103,16 @@ class LoadResult:
 def load_decks(
     paths: Iterable[str | Path] | str | Path,
     *,
-    labs_dir: Path | None = None,
+    lab_catalog: LabCatalog | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> LoadResult:
-    """Load every deck in `paths` (files, or folders searched for *.yaml / *.yml)."""
+    """Load every deck in `paths` (files, or folders searched for *.yaml / *.yml); cards' lab
+    links are checked against `lab_catalog` when one is given."""
     if isinstance(paths, str | Path):
         paths = [paths]
     try:
         with _gc_paused():
-            return _Load(labs_dir, limits).run(list(paths))
+            return _Load(lab_catalog, limits).run(list(paths))
     except DeckError:
         raise
     except Exception as bug:  # a bug here must still end as one line, not a traceback
@@ -91,9 +121,9 @@ def load_decks(
         ) from bug
 
 
-def load_deck(path: str | Path, *, labs_dir: Path | None = None) -> Deck:
+def load_deck(path: str | Path, *, lab_catalog: LabCatalog | None = None) -> Deck:
     """The one deck in `path`; raises `DeckError` listing every error if it does not load."""
-    result = load_decks([path], labs_dir=labs_dir)
+    result = load_decks([path], lab_catalog=lab_catalog)
     if result.errors or not result.decks:
         raise DeckError(result.errors or [_problem(str(path), "no deck found")])
     return result.decks[0]
@@ -174,8 +204,8 @@ def _text_id(value: Any) -> str | None:
 
 
 class _Load:
-    def __init__(self, labs_dir: Path | None, limits: Limits):
-        self.labs_dir = labs_dir
+    def __init__(self, lab_catalog: LabCatalog | None, limits: Limits):
+        self.lab_catalog = lab_catalog
         self.limits = limits
         self.path_problems: list[Problem] = []
 
@@ -336,11 +366,12 @@ class _Load:
 
     def _check_labs(self, files: list[_File]) -> None:
         """A card's lab link: a known lab gets its params checked; an unknown one is a warning."""
-        catalog = self._lab_catalog(files)
-        if catalog is None:
+        catalog = self.lab_catalog
+        if catalog is None or not any(card.get("lab") for f in files for _, card in f.cards()):
+            return  # nothing to check against, or nothing links to a lab: no need to read specs
+        known = self._lab_names(catalog)
+        if known is None:
             return
-        from studykit.lab.catalog import check_params
-
         for f in files:
             for i, card in f.cards():
                 lab = card.get("lab")
@@ -350,10 +381,10 @@ class _Load:
                     name, at = _text_id(lab), ("cards", i, "lab")
                 if name is None:
                     continue
-                if name not in catalog:
+                if name not in known:
                     f.add(
                         f'lab "{clip(name)}" does not exist (yet); '
-                        f"{_suggest(name, sorted(catalog), 'check the name')}",
+                        f"{_suggest(name, sorted(known), 'check the name')}",
                         at,
                         card=card.get("id"),
                         severity="warning",
@@ -365,28 +396,22 @@ class _Load:
                 for key, value in params.items():
                     if not isinstance(key, str):
                         continue  # pydantic has reported it
-                    for message in check_params(catalog[name], {key: value}):
+                    for message in catalog.check_params(name, {key: value}):
                         f.add(
                             f"{message}; fix the card's lab params",
                             ("cards", i, "lab", "params", key),
                             card=card.get("id"),
                         )
 
-    def _lab_catalog(self, files: list[_File]) -> dict[str, Any] | None:
-        if not any(card.get("lab") for f in files for _, card in f.cards()):
-            return {}  # nothing links to a lab: no need to read the catalog
+    def _lab_names(self, catalog: LabCatalog) -> set[str] | None:
+        """The catalog's lab names, or None (and one warning) when it cannot be read."""
         try:
-            from studykit.lab.catalog import all_labs
-
-            return dict(all_labs(self.labs_dir))
+            return set(catalog.names())
         except Exception as error:  # the catalog is someone else's files; never fail on it
-            from studykit.paths import bundled_labs_dir
-
-            where = str(self.labs_dir or bundled_labs_dir())
             reason = " ".join(str(error).split())[:200]
             self.path_problems.append(
                 _problem(
-                    where,
+                    catalog.where,
                     f"cannot read the lab catalog, so lab links were not checked: {reason}",
                     severity="warning",
                 )

@@ -9,6 +9,7 @@ parameters to labs (`lab: {name: ..., params: {...}}`); `check_params` validates
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -108,3 +109,22 @@ def check_params(spec: LabSpec, params: dict[str, Any]) -> list[str]:
         if declared.max is not None and value > declared.max:
             problems.append(f"lab {spec.name}: {key} must be ≤ {declared.max:g}, got {value!r}")
     return problems
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The lab specs in `labs_dir` (default: the bundled `labs/`), read on first use. Deck loading
+    checks cards' lab links against one (`load_decks(paths, lab_catalog=Catalog())`); the deck
+    layer only knows the shape it needs (`studykit.deck.loader.LabCatalog`), not this module."""
+
+    labs_dir: Path | None = None
+
+    @property
+    def where(self) -> str:
+        return str(self.labs_dir or bundled_labs_dir())
+
+    def names(self) -> list[str]:
+        return lab_names(self.labs_dir)
+
+    def check_params(self, name: str, params: dict[str, Any]) -> list[str]:
+        return check_params(get_lab(name, self.labs_dir), params)

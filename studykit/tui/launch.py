@@ -20,6 +20,7 @@ def build_app(deck_paths: Sequence[Path] | None, data_dir: Path | None, **option
     `data_dir`. Broken decks do not stop it: their problems show on a screen in the app.
     """
     from studykit.deck.loader import DeckError, load_decks
+    from studykit.lab.catalog import Catalog
     from studykit.study.store import ProgressStore, StoreError
     from studykit.tui.app import StudykitApp
 
@@ -28,7 +29,7 @@ def build_app(deck_paths: Sequence[Path] | None, data_dir: Path | None, **option
         if not path.exists():
             raise LaunchError(f"{path}: no such deck file or folder")
     try:
-        load = load_decks(paths)
+        load = load_decks(paths, lab_catalog=Catalog(options.get("labs_dir")))
     except DeckError as error:
         raise LaunchError(str(error)) from None
     try:

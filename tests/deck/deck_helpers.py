@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 from studykit.deck.loader import LoadResult, load_decks
+from studykit.lab.catalog import Catalog
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -15,4 +16,4 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def load(paths: list[Path] | Path, labs_dir: Path) -> LoadResult:
-    return load_decks(paths if isinstance(paths, list) else [paths], labs_dir=labs_dir)
+    return load_decks(paths if isinstance(paths, list) else [paths], lab_catalog=Catalog(labs_dir))

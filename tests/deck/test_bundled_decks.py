@@ -5,16 +5,17 @@ from __future__ import annotations
 from studykit.deck.lint import lint
 from studykit.deck.loader import load_decks
 from studykit.deck.model import CARD_KINDS
+from studykit.lab.catalog import Catalog
 from studykit.paths import bundled_decks_dir
 
 
 def test_bundled_decks_validate():
-    result = load_decks([bundled_decks_dir()])
+    result = load_decks([bundled_decks_dir()], lab_catalog=Catalog())
     assert [str(p) for p in result.errors] == []
     assert len(result.decks) >= 5 and result.cards >= 80
     assert {card.kind for deck in result.decks for card in deck.cards} == set(CARD_KINDS)
 
 
 def test_bundled_decks_lint_clean():
-    result = load_decks([bundled_decks_dir()])
+    result = load_decks([bundled_decks_dir()], lab_catalog=Catalog())
     assert [str(p) for p in result.warnings + lint(result)] == []

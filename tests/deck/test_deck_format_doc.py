@@ -11,6 +11,7 @@ from pydantic import TypeAdapter
 from studykit.deck.loader import load_decks
 from studykit.deck.model import CARD_KINDS, Card
 from studykit.deck.safe_yaml import parse_yaml
+from studykit.lab.catalog import Catalog
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "deck-format.md"
 BLOCKS = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
@@ -40,6 +41,6 @@ def test_the_deck_example_with_the_card_examples_loads(tmp_path):
     text = deck.replace("cards:\n  - ...\n", "") + topics + "cards:\n" + cards
     path = tmp_path / "example.yaml"
     path.write_text(text)
-    result = load_decks([path])
+    result = load_decks([path], lab_catalog=Catalog())
     assert [str(p) for p in result.errors] == []
     assert result.cards == len(CARD_KINDS)

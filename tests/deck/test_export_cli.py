@@ -140,8 +140,9 @@ def test_a_broken_deck_is_reported_and_nothing_is_written(tmp_path):
 
 def test_bundled_decks_export_to_anki_one_note_per_card(tmp_path):
     from studykit.deck.loader import load_decks
+    from studykit.lab.catalog import Catalog
 
-    loaded = load_decks([BUNDLED_DECKS])
+    loaded = load_decks([BUNDLED_DECKS], lab_catalog=Catalog())
     cards = sum(len(deck.cards) for deck in loaded.decks)
     out = tmp_path / "studykit.apkg"
     result = runner.invoke(app, ["deck", "export", str(BUNDLED_DECKS), "-o", str(out)])

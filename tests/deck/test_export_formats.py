@@ -23,6 +23,7 @@ from studykit.deck.importers.gift import parse_gift
 from studykit.deck.loader import load_decks
 from studykit.deck.model import LETTERS, Deck
 from studykit.files import NotARegularFile
+from studykit.lab.catalog import Catalog
 
 BUNDLED_DECKS = Path(__file__).parents[2] / "decks"
 
@@ -126,7 +127,7 @@ def load_text(text: str) -> Deck:
         path, labs = Path(folder) / "deck.yaml", Path(folder) / "labs"
         path.write_text(text, encoding="utf-8")
         labs.mkdir()
-        result = load_decks([path], labs_dir=labs)
+        result = load_decks([path], lab_catalog=Catalog(labs))
     assert [str(p) for p in result.problems if p.severity == "error"] == []
     (deck,) = result.decks
     return deck
@@ -212,7 +213,7 @@ def test_gift_skips_a_card_it_cannot_express_and_names_it():
 
 
 def test_bundled_decks_round_trip_through_gift():
-    loaded = load_decks([BUNDLED_DECKS])
+    loaded = load_decks([BUNDLED_DECKS], lab_catalog=Catalog())
     assert [str(p) for p in loaded.problems if p.severity == "error"] == []
     decks = loaded.decks
     back, skipped = gift_round_trip(decks)

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from studykit.cli import app
 from studykit.deck.loader import load_decks
 from studykit.deck.model import Deck
+from studykit.lab.catalog import Catalog
 
 runner = CliRunner()
 
@@ -134,7 +135,7 @@ def test_imported_deck_loads_cleanly_next_to_the_bundled_decks(bank, tmp_path):
     out = tmp_path / "week3.yaml"
     result = runner.invoke(app, ["deck", "import", str(bank), "-o", str(out), "--id-prefix", "w3-"])
     assert result.exit_code == 0, result.output
-    loaded = load_decks([out, Path(__file__).parents[2] / "decks"])
+    loaded = load_decks([out, Path(__file__).parents[2] / "decks"], lab_catalog=Catalog())
     assert [str(p) for p in loaded.problems if p.severity == "error"] == []
     assert "week3" in [deck.id for deck in loaded.decks]
 

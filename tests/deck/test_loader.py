@@ -9,6 +9,7 @@ from studykit.deck.errors import DeckError, Problem
 from studykit.deck.loader import load_deck, load_decks
 from studykit.deck.model import MultipleChoice, ShortAnswer, TrueFalse
 from studykit.deck.safe_yaml import Limits
+from studykit.lab.catalog import Catalog
 
 HEAD = """\
 id: pt
@@ -234,10 +235,45 @@ def test_an_unreadable_lab_catalog_is_a_warning_not_a_crash(tmp_path):
     labs.mkdir()
     (labs / "bad.yaml").write_text("name: [unclosed\n")
     text = HEAD + "  - {id: c1, kind: flashcard, topic: pt-basics, front: F, back: B, lab: x}\n"
-    result = load_decks([write(tmp_path, "pt.yaml", text)], labs_dir=labs)
+    result = load_decks([write(tmp_path, "pt.yaml", text)], lab_catalog=Catalog(labs))
     assert len(result.decks) == 1
     assert [(p.file, p.severity) for p in result.problems] == [(str(labs), "warning")]
     assert "cannot read the lab catalog" in result.problems[0].message
+
+
+class FakeCatalog:
+    """A lab catalog that is not the lab layer's: the loader takes any object of this shape."""
+
+    where = "fake-labs"
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, dict]] = []
+
+    def names(self) -> list[str]:
+        return ["count-up"]
+
+    def check_params(self, name: str, params: dict) -> list[str]:
+        self.asked.append((name, params))
+        return [f"lab {name}: {key} is not welcome" for key in params]
+
+
+def test_lab_links_are_checked_against_the_catalog_the_caller_passes(tmp_path):
+    text = HEAD + (
+        "  - {id: c1, kind: flashcard, topic: pt-basics, front: F, back: B,\n"
+        "     lab: {name: count-up, params: {steps: 3}}}\n"
+        "  - {id: c2, kind: flashcard, topic: pt-basics, front: G, back: B, lab: count-upp}\n"
+    )
+    path = write(tmp_path, "pt.yaml", text)
+    catalog = FakeCatalog()
+    result = load_decks([path], lab_catalog=catalog)
+    assert [str(p) for p in result.problems] == [
+        f"{path}:9:44: card c1: lab count-up: steps is not welcome; fix the card's lab params",
+        f'{path}:10:73: warning: card c2: lab "count-upp" does not exist (yet); '
+        'did you mean "count-up"?',
+    ]
+    assert catalog.asked == [("count-up", {"steps": 3})]
+    unchecked = load_decks([path])  # no catalog given: lab links are not checked at all
+    assert unchecked.problems == [] and len(unchecked.decks) == 1
 
 
 def test_yaml_1_1_booleans_stay_text_and_numbers_are_taken_as_text(tmp_path, labs_dir):
@@ -295,7 +331,7 @@ def test_hostile_files_fail_fast_with_one_line(tmp_path, labs_dir):
     write(tmp_path, "deep.yaml", "[" * 4000)
     write(tmp_path, "big.yaml", "x: " + "y" * 5000 + "\n")
     (tmp_path / "binary.yaml").write_bytes(bytes(range(256)) * 4)
-    result = load_decks([tmp_path], labs_dir=labs_dir, limits=Limits(max_bytes=4096))
+    result = load_decks([tmp_path], lab_catalog=Catalog(labs_dir), limits=Limits(max_bytes=4096))
     messages = {p.file.split("/")[-1]: p.message for p in result.problems}
     assert len(result.problems) == 4 and result.decks == []
     assert messages["big.yaml"].startswith("file is 5,004 bytes, over the 4,096-byte limit")
@@ -317,10 +353,10 @@ def test_default_limits_refuse_a_billion_laughs(tmp_path, labs_dir):
 
 def test_load_deck_returns_the_deck_or_raises_deck_error_with_every_error(tmp_path, labs_dir):
     good = write(tmp_path, "good.yaml", CROSS_A)
-    assert load_deck(good, labs_dir=labs_dir).id == "deck-a"
+    assert load_deck(good, lab_catalog=Catalog(labs_dir)).id == "deck-a"
     bad = write(tmp_path, "bad.yaml", MCQ_E)
     with pytest.raises(DeckError) as caught:
-        load_deck(bad, labs_dir=labs_dir)
+        load_deck(bad, lab_catalog=Catalog(labs_dir))
     assert [p.card for p in caught.value.problems] == ["pt-07"]
     assert str(caught.value) == str(caught.value.problems[0])
 
@@ -333,7 +369,7 @@ def test_a_loader_bug_surfaces_as_deck_error_not_a_traceback(tmp_path, labs_dir,
 
     monkeypatch.setattr(loader, "parse_yaml", broken)
     with pytest.raises(DeckError, match=r"internal error while loading decks \(ZeroDivisionError"):
-        load_decks([write(tmp_path, "a.yaml", CROSS_A)], labs_dir=labs_dir)
+        load_decks([write(tmp_path, "a.yaml", CROSS_A)], lab_catalog=Catalog(labs_dir))
 
 
 def test_problem_lines_stay_on_one_line_and_serialise_to_json():

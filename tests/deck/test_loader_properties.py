@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from studykit.deck.loader import LoadResult, load_decks
 from studykit.deck.safe_yaml import Limits
 from studykit.deck.scaffold import scaffold_text
+from studykit.lab.catalog import Catalog
 
 VALID = scaffold_text("prop")
 SMALL = Limits(max_bytes=64 * 1024, max_depth=50, max_alias_nodes=2_000)
@@ -29,7 +30,7 @@ FAST = settings(
 def load_bytes(tmp_path, data: bytes) -> LoadResult:
     path = tmp_path / "deck.yaml"
     path.write_bytes(data)
-    result = load_decks([path], labs_dir=tmp_path / "no-labs", limits=SMALL)
+    result = load_decks([path], lab_catalog=Catalog(tmp_path / "no-labs"), limits=SMALL)
     for problem in result.problems:
         line = str(problem)
         assert "\n" not in line and "\r" not in line, line

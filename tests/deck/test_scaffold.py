@@ -9,6 +9,7 @@ from studykit.deck.lint import lint
 from studykit.deck.loader import load_decks
 from studykit.deck.model import CARD_KINDS
 from studykit.deck.scaffold import deck_id_for, write_scaffold
+from studykit.lab.catalog import Catalog
 
 LABS = """\
 name: {name}
@@ -24,7 +25,7 @@ def test_the_scaffold_validates_lints_clean_and_has_every_kind(tmp_path):
         (labs / f"{name}.yaml").write_text(LABS.format(name=name))
     path = tmp_path / "My Topic.yaml"
     assert write_scaffold(path) == "my-topic"
-    result = load_decks([path], labs_dir=labs)
+    result = load_decks([path], lab_catalog=Catalog(labs))
     assert result.problems == []
     (deck,) = result.decks
     assert deck.id == "my-topic"
@@ -46,7 +47,7 @@ def test_the_scaffold_never_overwrites(tmp_path):
 def test_titles_are_quoted_and_ids_checked(tmp_path):
     path = tmp_path / "t.yaml"
     write_scaffold(path, title='Prompts: "soft" # and hard')
-    result = load_decks([path], labs_dir=tmp_path)
+    result = load_decks([path], lab_catalog=Catalog(tmp_path))
     assert result.errors == [] and result.decks[0].title == 'Prompts: "soft" # and hard'
     with pytest.raises(DeckError, match='"Bad Id" is not a valid deck id'):
         write_scaffold(tmp_path / "u.yaml", deck_id="Bad Id")

@@ -20,6 +20,7 @@ time.tzset()
 from tui_paths import LABS_DIR, TINY_DECK  # noqa: E402
 
 from studykit.deck.loader import load_decks  # noqa: E402
+from studykit.lab.catalog import Catalog  # noqa: E402
 from studykit.lab.results import Claim, LabResult, MethodResult, Progress  # noqa: E402
 from studykit.study.store import ProgressStore  # noqa: E402
 from studykit.tui.app import StudykitApp  # noqa: E402
@@ -117,7 +118,7 @@ class FakeLab:
 
 @pytest.fixture
 def tiny_load():
-    return load_decks([TINY_DECK], labs_dir=LABS_DIR)
+    return load_decks([TINY_DECK], lab_catalog=Catalog(LABS_DIR))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 from tui_paths import DECKS_DIR, LABS_DIR, TINY_DECK
 
 from studykit.deck.loader import load_decks
+from studykit.lab.catalog import Catalog
 from studykit.tui.screens.help import HelpScreen
 from studykit.tui.screens.home import HomeScreen
 from studykit.tui.screens.problems import ProblemsScreen
@@ -15,7 +16,7 @@ from studykit.tui.screens.study import StudyScreen
 
 
 async def test_a_broken_deck_shows_its_problems_and_the_others_stay_usable(make_app):
-    load = load_decks([TINY_DECK, DECKS_DIR / "broken.yaml"], labs_dir=LABS_DIR)
+    load = load_decks([TINY_DECK, DECKS_DIR / "broken.yaml"], lab_catalog=Catalog(LABS_DIR))
     assert load.problems and [d.id for d in load.decks] == ["tiny"]
     app = make_app(load)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -11,6 +11,7 @@ import pytest
 from tui_paths import DECKS_DIR, LABS_DIR, TINY_DECK
 
 from studykit.deck.loader import load_decks
+from studykit.lab.catalog import Catalog
 from studykit.tui.screens.study import StudyScreen
 
 SIZES = [(80, 24), (120, 40)]
@@ -93,7 +94,7 @@ def test_stats(snap_compare, make_app, size):
 def test_broken_deck_problems(snap_compare, make_app, monkeypatch):
     # Relative paths, so the problem lines read the same in any checkout.
     monkeypatch.chdir(DECKS_DIR)
-    load = load_decks([TINY_DECK, Path("broken.yaml")], labs_dir=LABS_DIR)
+    load = load_decks([TINY_DECK, Path("broken.yaml")], lab_catalog=Catalog(LABS_DIR))
     assert snap_compare(make_app(load))
 
 

@@ -1,0 +1,192 @@
+"""The layers import only downwards, checked statically: every module of `studykit/` is parsed with
+`ast`, so imports inside functions (lazy ones), under `if TYPE_CHECKING:`, relative imports and
+`importlib.import_module("...")` / `__import__("...")` with a literal name all count, whether or
+not a test happens to run them.
+
+    deck/   imports nothing of study/, lab/, tui/, cli/
+    study/  imports nothing of lab/, tui/, cli/          (it builds on deck/)
+    lab/    imports nothing of deck/, study/, tui/, cli/
+    paths.py, files.py: shared helpers, import no layer
+    tui/, cli/: may import any layer; they wire them together (e.g. they pass the lab catalog
+    to the deck loader, which only knows the shape it needs: `deck.loader.LabCatalog`).
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import studykit
+
+PACKAGE_DIR = Path(studykit.__file__).parent
+LAYERS = ("deck", "study", "lab", "tui", "cli")
+
+# The layers (or shared modules) each one must not import.
+FORBIDDEN: dict[str, set[str]] = {
+    "deck": {"study", "lab", "tui", "cli"},
+    "study": {"lab", "tui", "cli"},
+    "lab": {"deck", "study", "tui", "cli"},
+    "paths": set(LAYERS),
+    "files": set(LAYERS),
+}
+
+# Calls to import_module whose name is computed cannot be checked; each one is listed here with
+# why it stays inside its own layer. A new one fails the test until it is added.
+DYNAMIC_IMPORTS_ALLOWED = {
+    "studykit.lab.runner": "imports studykit.lab.labs.<lab name>, the lab's own module",
+}
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the importing module, e.g. studykit.deck.loader
+    line: int
+    target: str  # the module, absolute, e.g. studykit.lab.catalog; "?" for a computed name
+
+    def __str__(self) -> str:
+        return f"{self.module}:{self.line} → {self.target}"
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(source: str, module: str, is_package: bool) -> list[Import]:
+    """Every import in `source`, wherever it sits, with relative names made absolute."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: list[Import] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [Import(module, node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute("." * node.level + (node.module or ""), package)
+            if "." in base:  # `from studykit.lab.catalog import x`: the module names the layer
+                found.append(Import(module, node.lineno, base))
+            else:  # `from studykit import lab, paths`: each name is a layer or shared module
+                found += [Import(module, node.lineno, f"{base}.{a.name}") for a in node.names]
+        elif isinstance(node, ast.Call) and _is_import_call(node.func):
+            name = node.args[0] if node.args else None
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                anchor = _package_argument(node) or package
+                found.append(Import(module, node.lineno, _absolute(name.value, anchor)))
+            else:
+                found.append(Import(module, node.lineno, "?"))
+    return found
+
+
+def _is_import_call(func: ast.expr) -> bool:
+    if isinstance(func, ast.Attribute):
+        return func.attr == "import_module"
+    return isinstance(func, ast.Name) and func.id in ("import_module", "__import__")
+
+
+def _package_argument(call: ast.Call) -> str | None:
+    """The literal `package` of `import_module(name, package)`, used for a relative name."""
+    given = call.args[1] if len(call.args) > 1 else None
+    given = next((k.value for k in call.keywords if k.arg == "package"), given)
+    return given.value if isinstance(given, ast.Constant) and isinstance(given.value, str) else None
+
+
+def _absolute(name: str, package: str) -> str:
+    level = len(name) - len(name.lstrip("."))
+    if level == 0:
+        return name
+    parts = package.split(".")
+    base = parts[: len(parts) - (level - 1)] if level > 1 else parts
+    rest = name[level:]
+    return ".".join(base + ([rest] if rest else []))
+
+
+def part_of(dotted: str, root: str) -> str | None:
+    """Which layer or shared module of `root` a dotted name belongs to, if any."""
+    parts = dotted.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == root else None
+
+
+def offending_imports(root: Path) -> list[Import]:
+    """The imports under `root` (a package folder) that break FORBIDDEN, plus computed imports
+    not in DYNAMIC_IMPORTS_ALLOWED."""
+    bad: list[Import] = []
+    for path in sorted(root.rglob("*.py")):
+        module = module_name(path, root)
+        forbidden = FORBIDDEN.get(part_of(module, root.name) or "", set())
+        if not forbidden:
+            continue
+        source = path.read_text(encoding="utf-8")
+        for found in imports_of(source, module, path.name == "__init__.py"):
+            if found.target == "?":
+                if module not in DYNAMIC_IMPORTS_ALLOWED:
+                    bad.append(found)
+            elif part_of(found.target, root.name) in forbidden:
+                bad.append(found)
+    return sorted(bad, key=lambda b: (b.module, b.line, b.target))
+
+
+def test_each_layer_imports_only_what_it_may():
+    bad = offending_imports(PACKAGE_DIR)
+    assert not bad, (
+        "imports across layers (see tests/test_layering.py and docs/architecture.md; pass what "
+        "a layer needs in from the caller instead):\n"
+        + "\n".join(f"  {b}{_COMPUTED_HINT if b.target == '?' else ''}" for b in bad)
+    )
+
+
+_COMPUTED_HINT = "  (a computed name: list the module in DYNAMIC_IMPORTS_ALLOWED, saying why)"
+
+
+def test_the_allowed_dynamic_imports_still_exist():
+    """An allowance for a call that is gone would silently cover the next one."""
+    for module in DYNAMIC_IMPORTS_ALLOWED:
+        path = PACKAGE_DIR.parent.joinpath(*module.split(".")).with_suffix(".py")
+        found = imports_of(path.read_text(encoding="utf-8"), module, False)
+        assert any(i.target == "?" for i in found), f"{module} has no computed import any more"
+
+
+def test_the_check_finds_every_form_of_import(tmp_path):
+    """The scanner itself, on a made-up package whose deck layer breaks the rule every way."""
+    root = tmp_path / "studykit"
+    (root / "deck" / "inner").mkdir(parents=True)
+    for init in (root, root / "deck", root / "deck" / "inner"):
+        (init / "__init__.py").write_text("")
+    (root / "deck" / "inner" / "bad.py").write_text(
+        textwrap.dedent(
+            """\
+            import importlib
+            from typing import TYPE_CHECKING
+            from studykit.deck import model
+            import studykit.lab.catalog
+            from studykit import study, paths
+            from ... import tui
+            from ...cli.deck import app
+            from .. import model as sibling
+
+            if TYPE_CHECKING:
+                from studykit.lab.results import LabResult
+
+            def lazy():
+                from studykit.lab.catalog import check_params
+                importlib.import_module("studykit.tui.app")
+                importlib.import_module("..lab", package="studykit.deck")
+                __import__("studykit.cli")
+                importlib.import_module(computed_name())
+            """
+        )
+    )
+    (root / "study.py").write_text("import studykit.deck.model\n")  # study may import deck
+    assert [str(b) for b in offending_imports(root)] == [
+        "studykit.deck.inner.bad:4 → studykit.lab.catalog",
+        "studykit.deck.inner.bad:5 → studykit.study",
+        "studykit.deck.inner.bad:6 → studykit.tui",
+        "studykit.deck.inner.bad:7 → studykit.cli.deck",
+        "studykit.deck.inner.bad:11 → studykit.lab.results",
+        "studykit.deck.inner.bad:14 → studykit.lab.catalog",
+        "studykit.deck.inner.bad:15 → studykit.tui.app",
+        "studykit.deck.inner.bad:16 → studykit.lab",
+        "studykit.deck.inner.bad:17 → studykit.cli",
+        "studykit.deck.inner.bad:18 → ?",
+    ]
