@@ -9,6 +9,7 @@ parameters to labs (`lab: {name: ..., params: {...}}`); `check_params` validates
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -100,6 +101,9 @@ def check_params(spec: LabSpec, params: dict[str, Any]) -> list[str]:
         expected = _PY_TYPES[declared.type]
         if isinstance(value, bool) and declared.type != "bool" or not isinstance(value, expected):
             problems.append(f"lab {spec.name}: {key} must be {declared.type}, got {value!r}")
+            continue
+        if isinstance(value, float) and not math.isfinite(value):  # nan slips past < and >
+            problems.append(f"lab {spec.name}: {key} must be a finite number, got {value!r}")
             continue
         if declared.choices is not None and value not in declared.choices:
             options = ", ".join(map(str, declared.choices))

@@ -50,7 +50,7 @@ def test_a_full_standard_output_is_one_line_and_exit_1(args, tmp_path):
 def test_a_pipe_whose_reader_has_gone_ends_quietly_with_exit_1(tmp_path):
     env = {**os.environ, "STUDYKIT_DATA_DIR": str(tmp_path / "data")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "studykit", "deck", "export", "decks", "--to", "markdown", "-o", "-"],
+        [sys.executable, "-m", "studykit", "deck", "export", "decks", "--to", "markdown", "-o-"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=REPO,
