@@ -7,8 +7,13 @@ directly. The base model is frozen; only the prefix learns.
     prefix = Prefix(base.model, virtual_tokens=4)
     logits = prefix(input_ids)          # (B, T, V)
 
-The prefix is handed to the model as its attention cache (`past_key_values`), rebuilt for every
-forward pass because the model appends the real tokens' keys and values to the cache it is given.
+The prefix is handed to the model as its attention cache, rebuilt for every forward pass because
+the model appends the real tokens' keys and values to the cache it is given. transformers 5.24
+renamed that argument from `past_key_values` to `cache` (the old name warns, and goes in 5.40);
+`cache_argument` picks whichever name the model's forward pass declares, and a forward pass checks
+that the model really used the cache, because a name it does not know is swallowed by `**kwargs`
+and ignored without a word.
+
 Layout per virtual token, as in peft's `PrefixTuningConfig`: [layer][key|value][head][head_dim].
 With `mlp_hidden`, the prefix is computed by a small MLP from k embeddings (Li & Liang's
 reparameterisation, which they found steadier to train); without it, the numbers train directly.
@@ -16,10 +21,20 @@ reparameterisation, which they found steadier to train); without it, the numbers
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import torch
 from torch import nn
+
+from studykit.lab.errors import LabError
+
+
+def cache_argument(model: nn.Module) -> str:
+    """The name under which `model`'s forward pass takes, and its output returns, an attention
+    cache: "cache" from transformers 5.24 on, "past_key_values" before."""
+    parameters = inspect.signature(model.forward).parameters  # follows decorators' __wrapped__
+    return "cache" if "cache" in parameters else "past_key_values"
 
 
 class Prefix(nn.Module):
@@ -38,6 +53,7 @@ class Prefix(nn.Module):
     ):
         super().__init__()
         self.base = base.requires_grad_(False)
+        self.cache_argument = cache_argument(base)
         c = base.config
         self.virtual_tokens = k = virtual_tokens
         self.layers = c.num_hidden_layers
@@ -83,13 +99,23 @@ class Prefix(nn.Module):
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
         """input_ids (B, T) -> logits (B, T, V). Real tokens take positions k..k+T-1."""
         cache = self.cache(input_ids.shape[0])
-        return self.base(input_ids=input_ids, past_key_values=cache, use_cache=True).logits
+        kwargs = {self.cache_argument: cache}
+        logits = self.base(input_ids=input_ids, use_cache=True, **kwargs).logits
+        if cache.get_seq_length() == self.virtual_tokens:  # nothing appended: the model ignored it
+            import transformers
+
+            raise LabError(
+                f"transformers {transformers.__version__} ignored the prefix handed to "
+                f"{type(self.base).__name__} as `{self.cache_argument}=`; install the transformers "
+                "version pinned in the project's lock file"
+            )
+        return logits
 
     @torch.no_grad()
     def _word_key_values(self, k: int, generator: torch.Generator | None) -> torch.Tensor:
         """Run k random vocabulary words through the model and keep their keys and values."""
         ids = torch.randint(self.base.config.vocab_size, (1, k), generator=generator)
-        cache = self.base(input_ids=ids, use_cache=True).past_key_values
+        cache = getattr(self.base(input_ids=ids, use_cache=True), self.cache_argument)
         per_layer = []
         for layer in cache.layers:  # keys, values: (1, H, k, hd)
             per_layer += [layer.keys[0], layer.values[0]]
