@@ -7,8 +7,13 @@ error found later (by pydantic, or by a cross-deck check) can point at `file:lin
 
 Walking the events ourselves also lets us refuse hostile input early:
 - size: files over `Limits.max_bytes` are refused before parsing;
-- depth: nesting deeper than `Limits.max_depth` stops the parse at once (libyaml's own composer
-  recurses in C and crashes the interpreter on deeply nested input);
+- depth: nesting deeper than `Limits.max_depth` stops the parse at once. Building from events
+  needs no recursion (PyYAML's composers recurse once per level). libyaml 0.2.6 and later refuse
+  more than 1,000 levels themselves, and their scanner reads up to a line ahead of the events it
+  hands over, so on `[[[[…` its refusal comes first; then the file up to that refusal is parsed
+  again, so our own, lower limit gives the message (`_Builder._look_again_before`);
+- numbers: an integer longer than `_MAX_INT_LENGTH` characters is refused (Python cannot even
+  turn one of over 4,300 digits into an int or back into text);
 - aliases: every use of `*anchor` is charged the anchor's full size, so a "billion laughs" file is
   refused after reading a few lines instead of expanding into gigabytes; anchors that contain
   their own alias are refused too;
@@ -83,14 +88,29 @@ _NUMBER_START = frozenset("0123456789+-.")
 _MAYBE_NOT_TEXT = _NUMBER_START | frozenset("~nNtTfF")
 
 
+# Far more than any deck needs, and well inside the 4,300 digits Python turns into an int (or an
+# int back into text, as pydantic does for a number in a text field).
+_MAX_INT_LENGTH = 1_000
+
+
 def plain_scalar(text: str) -> Any:
-    """The value of an unquoted, untagged scalar under the YAML 1.2 core schema."""
+    """The value of an unquoted, untagged scalar under the YAML 1.2 core schema.
+
+    Raises ValueError (with a message for the deck's author) for an integer too long to use.
+    """
     if text in _NULLS:
         return None
     if text in _BOOLS:
         return _BOOLS[text]
     if text[0] not in _NUMBER_START:
         return text
+    if len(text) > _MAX_INT_LENGTH and any(
+        pattern.fullmatch(text) for pattern in (_INT, _INT_OCT, _INT_HEX)
+    ):
+        raise ValueError(
+            f"this integer is {len(text):,} characters long, over the {_MAX_INT_LENGTH:,} "
+            "a deck allows; quote it to keep it as text"
+        )
     if _INT.fullmatch(text):
         return int(text)
     if _INT_OCT.fullmatch(text):
@@ -196,7 +216,7 @@ class _Open:
     __slots__ = ("value", "is_list", "marks", "key", "key_mark", "anchor", "size", "merges")
 
     def __init__(self, value: dict | list, anchor: str | None):
-        self.value = value
+        self.value: Any = value  # a dict or a list: `is_list` says which, cheaper than isinstance
         self.is_list = isinstance(value, list)
         self.marks: Any = [] if self.is_list else {}  # positions, as in YamlDocument
         self.key: Any = _NO_KEY
@@ -246,6 +266,10 @@ def _check_text(data: bytes, limits: Limits) -> YamlProblem | None:
     return None
 
 
+# What YAML (and so the parser's line numbers) counts as a line break.
+_LINE_BREAKS = frozenset("\r\n\x85\u2028\u2029")
+
+
 def _position(data: bytes, offset: int) -> Mark:
     """1-based line and column (in characters) of a byte offset."""
     offset = max(0, min(offset, len(data)))
@@ -267,24 +291,67 @@ class _Builder:
         self.open_anchors: set[str] = set()
         self.alias_nodes = 0
         self.documents = 0
+        self.events = 0  # events taken in so far
 
     def build(self) -> YamlDocument | None:
-        loader = _Loader(self.data)
         try:
-            self._consume(loader.get_event)
+            self._parse(self.data)
         except yaml.MarkedYAMLError as error:
+            self._look_again_before(error)
             raise _Fatal(*_syntax_error(error, self.data)) from None
         except yaml.YAMLError as error:  # a ReaderError: a character YAML forbids
             line, column = _position(self.data, getattr(error, "position", 0))
             raise _Fatal(line, column, _reader_error(error)) from None
+        return self.doc if self.documents else None  # None: empty, or only comments
+
+    def _parse(self, data: bytes, *, skip: int = 0) -> None:
+        """Take in the events of `data`, after the first `skip` (taken in already)."""
+        loader = _Loader(data)
+        try:
+            for _ in range(skip):
+                loader.get_event()
+            self._consume(loader.get_event)
         finally:
             loader.dispose()
-        return self.doc if self.documents else None  # None: empty, or only comments
+
+    def _look_again_before(self, error: yaml.MarkedYAMLError) -> None:
+        """Raise the problem our own checks find before the place where libyaml refused the file.
+
+        libyaml's scanner reads ahead of the events it hands over, up to the end of the line (to
+        tell whether `[a` starts a key, as in `[a]: b`), and libyaml 0.2.6 and later refuse
+        more than 1,000 levels of nesting while doing so: on `[[[[…` that refusal would come
+        before our depth limit sees the 51st `[`. So the file up to the refusal is parsed once
+        more: that text ends there, the scanner hands over every event, and whatever our checks
+        (or the parser) refuse before that place is the file's first problem, as it would be
+        without the look-ahead. Only a line with enough `[` and `{` can hide nesting that deep,
+        so other syntax errors cost nothing extra.
+        """
+        mark = error.problem_mark
+        if mark is None:
+            return
+        text = self.data.decode("utf-8-sig")  # checked to be UTF-8 already
+        end = mark.index  # libyaml counts characters, not the byte order mark
+        line_start = end - mark.column
+        if not (0 <= line_start <= end <= len(text)) or (
+            line_start > 0 and text[line_start - 1] not in _LINE_BREAKS
+        ):
+            return  # not where we think it is: keep libyaml's word
+        openers = text.count("[", line_start, end) + text.count("{", line_start, end)
+        if len(self.stack) + openers <= self.limits.max_depth:
+            return
+        # The events taken in so far are the same in the shorter text: skip them, and go on.
+        try:
+            self._parse(text[:end].encode(), skip=self.events)
+        except yaml.MarkedYAMLError as earlier:
+            at = earlier.problem_mark
+            if at is not None and (at.line, at.column) < (mark.line, mark.column):
+                raise _Fatal(*_syntax_error(earlier, self.data)) from None
+        # (a syntax error where the shorter text ends is only its end: libyaml's refusal stands)
 
     def _consume(self, get_event: Any) -> None:
         # The hot loop: a deck of 10,000 cards is ~350,000 events, so scalars (most of them) are
         # attached inline; everything rarer goes through a method.
-        top: _Open | None = None  # the innermost open collection
+        top = self.stack[-1] if self.stack else None  # the innermost open collection
         scalar, mapping_start, sequence_start = (
             ev.ScalarEvent,
             ev.MappingStartEvent,
@@ -292,47 +359,55 @@ class _Builder:
         )
         collection_end = (ev.MappingEndEvent, ev.SequenceEndEvent)
         maybe_not_text, no_key = _MAYBE_NOT_TEXT, _NO_KEY
-        while (event := get_event()) is not None:
-            kind = type(event)
-            if kind is scalar:
-                text = event.value
-                if event.tag is not None or not event.implicit[0]:
-                    value = self._quoted_or_tagged(event)
-                elif text and text[0] not in maybe_not_text:
-                    value = text  # plain text, by far the most common case
-                else:
-                    value = plain_scalar(text)
-                if event.anchor is not None:
-                    self.anchors[event.anchor] = (value, 1)
-                m = event.start_mark
-                position = (
-                    m.line << _COLUMN_BITS | m.column
-                )  # _packed(m), inlined: it runs per scalar
-                if top is None:
-                    self._add(value, position, 1)
-                    continue
-                top.size += 1
-                if top.is_list:
-                    top.value.append(value)
-                    top.marks.append(position)
-                elif (key := top.key) is no_key:
-                    top.key, top.key_mark = value, position
-                elif key in top.value or key == "<<":
-                    self._set(top, value, position)
-                else:
-                    top.value[key] = value
-                    top.marks[key] = (top.key_mark, position)
-                    top.key = no_key
-            elif kind is mapping_start:
-                top = self._open(event, {})
-            elif kind is sequence_start:
-                top = self._open(event, [])
-            elif kind in collection_end:
-                top = self._close()
-            elif kind is ev.AliasEvent:
-                self._alias(event)
-            elif kind is ev.DocumentStartEvent:
-                self._start_document(event)
+        taken = 0  # events, counted in a local (cheaper than an attribute)
+        try:
+            while (event := get_event()) is not None:
+                taken += 1
+                kind = type(event)
+                if kind is scalar:
+                    text = event.value
+                    if event.tag is not None or not event.implicit[0]:
+                        value = self._quoted_or_tagged(event)
+                    elif text and text[0] not in maybe_not_text:
+                        value = text  # plain text, by far the most common case
+                    else:
+                        try:
+                            value = plain_scalar(text)
+                        except ValueError as error:  # an integer too long to use
+                            raise _Fatal(*_at(event.start_mark), str(error)) from None
+                    if event.anchor is not None:
+                        self.anchors[event.anchor] = (value, 1)
+                    m = event.start_mark
+                    position = (
+                        m.line << _COLUMN_BITS | m.column
+                    )  # _packed(m), inlined: it runs per scalar
+                    if top is None:
+                        self._add(value, position, 1)
+                        continue
+                    top.size += 1
+                    if top.is_list:
+                        top.value.append(value)
+                        top.marks.append(position)
+                    elif (key := top.key) is no_key:
+                        top.key, top.key_mark = value, position
+                    elif key in top.value or key == "<<":
+                        self._set(top, value, position)
+                    else:
+                        top.value[key] = value
+                        top.marks[key] = (top.key_mark, position)
+                        top.key = no_key
+                elif kind is mapping_start:
+                    top = self._open(event, {})
+                elif kind is sequence_start:
+                    top = self._open(event, [])
+                elif kind in collection_end:
+                    top = self._close()
+                elif kind is ev.AliasEvent:
+                    self._alias(event)
+                elif kind is ev.DocumentStartEvent:
+                    self._start_document(event)
+        finally:
+            self.events += taken
 
     def _start_document(self, event: ev.DocumentStartEvent) -> None:
         self.documents += 1

@@ -188,3 +188,26 @@ def test_valid_deck_with_random_values_swapped_in_never_raises(tmp_path, data):
         else:
             node[data.draw(st.integers(0, len(node) - 1))] = value
     load_bytes(tmp_path, yaml.safe_dump(deck, allow_unicode=True).encode())
+
+
+# Nesting deep enough that libyaml (0.2.6 and later) would refuse it first, on its own terms.
+@FAST
+@given(
+    opener=st.sampled_from(["[", "{a: ", "[a, "]),
+    levels=st.integers(SMALL.max_depth, 5_000),
+    quoted=st.integers(0, 2_000),
+)
+def test_deep_nesting_is_refused_by_our_limit_in_one_line(tmp_path, opener, levels, quoted):
+    # brackets inside a quoted string come first: they are text, and must not fool the count
+    text = VALID + 'zz: ["' + "[" * quoted + '", ' + opener * levels + "\n"
+    (problem,) = load_bytes(tmp_path, text.encode()).problems
+    assert problem.line == VALID.count("\n") + 1, str(problem)
+    assert f"nested more than {SMALL.max_depth} levels" in problem.message, str(problem)
+
+
+@FAST
+@given(digits=st.integers(1_001, 50_000), sign=st.sampled_from(["", "-", "+", "0x", "0o"]))
+def test_an_integer_too_long_to_use_is_refused_in_one_line(tmp_path, digits, sign):
+    text = VALID + f"zz: {sign}{'7' * digits}\n"
+    (problem,) = load_bytes(tmp_path, text.encode()).problems
+    assert problem.line == VALID.count("\n") + 1 and "integer" in problem.message, str(problem)
