@@ -15,19 +15,19 @@ from studykit.lab.errors import ModelDirError
 from studykit.paths import bundled_model_dir
 
 if TYPE_CHECKING:
-    from torch import nn
+    from transformers import PreTrainedConfig, PreTrainedModel, PreTrainedTokenizerBase
 
 
 @dataclass
 class Base:
     """A frozen causal LM, its tokenizer and where it came from."""
 
-    model: nn.Module  # a transformers *ForCausalLM in eval mode with requires_grad False
-    tokenizer: object  # a transformers tokenizer
+    model: PreTrainedModel  # a transformers *ForCausalLM in eval mode with requires_grad False
+    tokenizer: PreTrainedTokenizerBase
     path: Path
 
     @property
-    def config(self):
+    def config(self) -> PreTrainedConfig:
         return self.model.config
 
     @property

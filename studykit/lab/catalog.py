@@ -85,7 +85,9 @@ def get_lab(name: str, labs_dir: Path | None = None) -> LabSpec:
     return labs[name]
 
 
-_PY_TYPES = {"int": int, "float": (int, float), "str": str, "bool": bool}
+# Values typed Any: an isinstance against a class chosen at run time would narrow `value` to
+# `object` for the checker, and the min/max comparisons below apply to numbers.
+_PY_TYPES: dict[str, Any] = {"int": int, "float": (int, float), "str": str, "bool": bool}
 
 
 def check_params(spec: LabSpec, params: dict[str, Any]) -> list[str]:

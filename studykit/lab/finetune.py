@@ -8,15 +8,19 @@ model stays untouched, so other methods in the same lab still start from the sam
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 
 class FullFineTune(nn.Module):
     """A deep copy of a causal LM with every parameter trainable."""
 
-    def __init__(self, base: nn.Module):
+    def __init__(self, base: PreTrainedModel):
         super().__init__()
         self.model = copy.deepcopy(base).requires_grad_(True)
 

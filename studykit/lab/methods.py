@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
@@ -24,6 +26,9 @@ from studykit.lab.finetune import FullFineTune
 from studykit.lab.measure import generator
 from studykit.lab.prefix import Prefix
 from studykit.lab.soft_prompt import SoftPrompt
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 TRAINED = ["prompt-tuning", "prefix-tuning", "prefix-tuning-mlp", "full-finetune"]
 UNTRAINED = ["no-prompt", "hand-written"]
@@ -38,7 +43,7 @@ DEFAULT_INIT = {"prompt-tuning": "vocab", "prefix-tuning": "random", "prefix-tun
 class Frozen(nn.Module):
     """The base model as it is: nothing trains."""
 
-    def __init__(self, base: nn.Module):
+    def __init__(self, base: PreTrainedModel):
         super().__init__()
         self.base = base
 

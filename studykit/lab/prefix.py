@@ -23,11 +23,15 @@ from __future__ import annotations
 
 import inspect
 import math
+from typing import TYPE_CHECKING, cast
 
 import torch
 from torch import nn
 
 from studykit.lab.errors import LabError
+
+if TYPE_CHECKING:
+    from transformers import DynamicCache, PreTrainedModel
 
 
 def cache_argument(model: nn.Module) -> str:
@@ -45,7 +49,7 @@ class Prefix(nn.Module):
 
     def __init__(
         self,
-        base: nn.Module,
+        base: PreTrainedModel,
         virtual_tokens: int,
         mlp_hidden: int = 0,
         init: str = "random",
@@ -69,13 +73,12 @@ class Prefix(nn.Module):
             raise ValueError(f'init must be "vocab" or "random", got {init!r}')
         if mlp_hidden:
             if init == "vocab":  # the MLP input starts from word embeddings instead
-                table = base.get_input_embeddings().weight
+                table = cast(nn.Embedding, base.get_input_embeddings()).weight
                 start = table[torch.randint(table.shape[0], (k,), generator=generator)].clone()
             self.embedding = nn.Parameter(start.detach())  # (k, d)
-            self.mlp = nn.Sequential(
-                nn.Linear(d, mlp_hidden), nn.Tanh(), nn.Linear(mlp_hidden, width)
-            )
-            for layer in (self.mlp[0], self.mlp[2]):  # torch's default init, from `generator`
+            first, last = nn.Linear(d, mlp_hidden), nn.Linear(mlp_hidden, width)
+            self.mlp: nn.Sequential | None = nn.Sequential(first, nn.Tanh(), last)
+            for layer in (first, last):  # torch's default init, from `generator`
                 bound = 1 / math.sqrt(layer.in_features)
                 nn.init.uniform_(layer.weight, -bound, bound, generator=generator)
                 nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
@@ -87,7 +90,7 @@ class Prefix(nn.Module):
         """The prefix as one matrix (k, 2·L·H·head_dim)."""
         return self.mlp(self.embedding) if self.mlp is not None else self.prefix
 
-    def cache(self, batch_size: int):
+    def cache(self, batch_size: int) -> DynamicCache:
         """A fresh attention cache with the prefix in every layer: keys, values (B, H, k, hd)."""
         from transformers import DynamicCache
 

@@ -24,7 +24,7 @@ from studykit.lab.base import import_transformers, use_one_thread
 from studykit.lab.data import Encoder, TaskData, encode
 from studykit.lab.evaluate import Scores, answer_loss, evaluate
 from studykit.lab.results import Progress, ProgressCallback, StopCheck
-from studykit.lab.tasks import EOS, PAD, PRETRAINING, UNK, make_example, vocabulary
+from studykit.lab.tasks import EOS, PAD, PRETRAINING, UNK, Example, make_example, vocabulary
 
 RECIPE_FILE = "studykit_pretrain.json"  # the settings a model directory was pretrained with
 
@@ -129,7 +129,7 @@ def pretrain(
     start = time.perf_counter()
     model.train()
     for step in range(1, config.steps + 1):
-        examples = []
+        examples: list[Example] = []
         while len(examples) < config.batch_size:
             task = rng.choice(tasks)
             example = make_example(task, rng, task.words)

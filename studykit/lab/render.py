@@ -5,6 +5,7 @@ and the `--plot FILE.png` figure (matplotlib). Torch-free: it reads only `studyk
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from rich.text import Text
 
 from studykit.lab.results import LabResult, MethodResult
 from studykit.lab.results import Progress as ProgressEvent
+
+CurvePoint = Mapping[str, float | None]  # one entry of `MethodResult.curve`
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -139,9 +142,9 @@ def curves(result: LabResult, width: int = 100, height: int = 14, color: bool = 
     otherwise), one panel per part, one line per trained method (plotext)."""
     import plotext as plt
 
-    rows: list[tuple[str, dict[str, list[tuple[str, list[dict[str, float]]]]]]] = []
+    rows: list[tuple[str, dict[str, list[tuple[str, list[CurvePoint]]]]]] = []
     for metric in result.curve_metrics or ["exact_match"]:
-        groups: dict[str, list[tuple[str, list[dict[str, float]]]]] = {}
+        groups: dict[str, list[tuple[str, list[CurvePoint]]]] = {}
         for key, m in result.methods.items():
             points = [p for p in m.curve if p.get(metric) is not None]
             if m.steps and len(points) > 1:

@@ -6,7 +6,7 @@ bar and live table, the TUI as a progress bar and a live curve. Both get the sam
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -43,7 +43,9 @@ class MethodResult:
     peak_rss_mb: float
     steps_to_target: int | None = None
     seconds_to_target: float | None = None
-    curve: list[dict[str, float]] = field(default_factory=list)  # [{"step", "loss", ...}]
+    # [{"step", "loss", ...}]; None where a value was not finite (JSON has no NaN). Read-only
+    # types, so that a lab's own list[dict[str, float]] is accepted as it is.
+    curve: Sequence[Mapping[str, float | None]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -11,8 +11,13 @@ Same computation as peft's `PromptTuningConfig` for CAUSAL_LM: `cat((prompt, emb
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 
 class SoftPrompt(nn.Module):
@@ -20,7 +25,7 @@ class SoftPrompt(nn.Module):
 
     def __init__(
         self,
-        base: nn.Module,
+        base: PreTrainedModel,
         virtual_tokens: int,
         init: str = "vocab",
         generator: torch.Generator | None = None,
@@ -28,7 +33,7 @@ class SoftPrompt(nn.Module):
         super().__init__()
         self.base = base.requires_grad_(False)
         self.virtual_tokens = k = virtual_tokens
-        table = base.get_input_embeddings().weight  # (V, d)
+        table = cast(nn.Embedding, base.get_input_embeddings()).weight  # (V, d)
         if init == "vocab":  # start from the embeddings of k random words of the vocabulary
             ids = torch.randint(table.shape[0], (k,), generator=generator)
             start = table[ids].detach().clone()

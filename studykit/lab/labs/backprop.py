@@ -22,7 +22,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -35,13 +35,16 @@ from studykit.lab.results import LabResult, Progress, ProgressCallback, StopChec
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.train import TrainConfig, train
 
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
+
 FD_TOLERANCE = 1e-4  # the relative error a correct float64 gradient stays under
 
 
 # -- 1. gradient flow -------------------------------------------------------------------------
 
 
-def transformer_blocks(model: nn.Module) -> nn.ModuleList:
+def transformer_blocks(model: PreTrainedModel) -> nn.ModuleList:
     """The model's stack of layers: the first ModuleList as long as `num_hidden_layers`
     (GPT-2's `transformer.h`, Llama's `model.layers`, ...)."""
     layers = model.config.num_hidden_layers
@@ -115,22 +118,22 @@ def activation_gradients(prompt: SoftPrompt, batch: Batch) -> GradientFlow:
             handle.remove()
 
     joined = kept[0][1]
-    rows = [Activation("logits", tuple(logits.shape), logits.grad.norm().item(), None)]
+    rows = [Activation("logits", tuple(logits.shape), grad_of(logits).norm().item(), None)]
     for name, tensor in reversed(kept):
         rows.append(
             Activation(
                 name,
                 tuple(tensor.shape),
-                tensor.grad.norm().item(),
-                tensor.grad[:, :k].norm().item(),
+                grad_of(tensor).norm().item(),
+                grad_of(tensor)[:, :k].norm().item(),
             )
         )
     rows.append(
         Activation(
             "prompt (the parameter)",
             tuple(prompt.prompt.shape),
-            prompt.prompt.grad.norm().item(),
-            prompt.prompt.grad.norm().item(),
+            grad_of(prompt.prompt).norm().item(),
+            grad_of(prompt.prompt).norm().item(),
         )
     )
     frozen = [p for p in model.parameters() if not p.requires_grad]
@@ -142,9 +145,15 @@ def activation_gradients(prompt: SoftPrompt, batch: Batch) -> GradientFlow:
         frozen_without_grad=sum(p.grad is None for p in frozen),
         frozen_total=len(frozen),
         prompt_is_sum_of_joined=torch.allclose(
-            prompt.prompt.grad, joined.grad[:, :k].sum(0), rtol=1e-5, atol=1e-8
+            grad_of(prompt.prompt), grad_of(joined)[:, :k].sum(0), rtol=1e-5, atol=1e-8
         ),
     )
+
+
+def grad_of(tensor: torch.Tensor) -> torch.Tensor:
+    """`tensor.grad`, which the backward pass just filled (a non-leaf tensor asked for it)."""
+    assert tensor.grad is not None, "backward() has not reached this tensor"
+    return tensor.grad
 
 
 def only_prompt_has_grad(flow: GradientFlow) -> bool:
@@ -377,7 +386,7 @@ def _finite_differences(
     result = finite_difference_check(
         lambda: answer_loss(exact(batch.input_ids), batch.labels),
         exact.prompt,
-        exact.prompt.grad,
+        grad_of(exact.prompt),
         coordinates,
     )
     _report("finite-difference", len(coordinates), len(coordinates), 0.0, on_progress)

@@ -70,6 +70,7 @@ class Descent:
 
 def sgd_step(theta: torch.Tensor, lr: float) -> None:
     """θ ← θ − η∇L, in place. This line is all of gradient descent."""
+    assert theta.grad is not None, "sgd_step comes after backward()"
     with torch.no_grad():
         theta -= lr * theta.grad
 
@@ -107,7 +108,7 @@ def descend(
     run = Descent(optimizer, lr)
     start_norm = theta.norm().item()
     before = evaluate(prompt, data.eval_batch)
-    curve: list[dict[str, float]] = [{"step": 0, **before.as_metrics()}]
+    curve: list[dict[str, float | None]] = [{"step": 0, **before.as_metrics()}]
     after, step_seconds, start = before, 0.0, time.perf_counter()
     reached = 0 if before.exact_match >= TARGET else None  # first step at the target
     reached_seconds = 0.0 if reached == 0 else None
@@ -120,6 +121,7 @@ def descend(
         loss = answer_loss(prompt(batch.input_ids), batch.labels)
         loss.backward()
         if step == 1:
+            assert theta.grad is not None  # backward() just filled it
             run.first_step = {"theta": theta.detach().clone(), "grad": theta.grad.clone()}
         if adam is None:
             sgd_step(theta, lr)

@@ -30,7 +30,7 @@ from studykit.lab.harness import LabRun
 from studykit.lab.measure import checksum, rss_mb
 from studykit.lab.methods import build
 from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
-from studykit.lab.tasks import get_task
+from studykit.lab.tasks import Example, get_task
 
 NAME = "overfitting"
 EVAL_EVERY = 10
@@ -50,7 +50,8 @@ def make_splits(lab: LabRun, task, train_examples: int, val_examples: int, seed:
     """Disjoint train and validation examples from the seed's stream, and the task's held-out
     set (the same for every seed; the stream never repeats a held-out prompt)."""
     data = TaskData(task, lab.encoder, seed=seed, batch_size=train_examples + val_examples)
-    drawn, seen = [], set()
+    drawn: list[Example] = []
+    seen = set()
     while len(drawn) < train_examples + val_examples:  # distinct prompts, so no split overlaps
         for example in data.next_examples():
             if example.key() not in seen and len(drawn) < train_examples + val_examples:
@@ -103,7 +104,10 @@ def early_stop(curve: list[dict[str, float]], patience: int) -> EarlyStop:
 def weight_norm(model: nn.Module) -> float:
     """‖θ‖ over the trainable parameters."""
     return torch.sqrt(
-        sum((p.detach() ** 2).sum() for p in model.parameters() if p.requires_grad)
+        sum(
+            ((p.detach() ** 2).sum() for p in model.parameters() if p.requires_grad),
+            torch.tensor(0.0),  # a model with nothing trainable has norm 0, not a TypeError
+        )
     ).item()
 
 

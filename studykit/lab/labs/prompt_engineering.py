@@ -16,7 +16,7 @@ soft prompt is tuned on the same task for comparison, and its cost is counted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from studykit.lab.data import TaskData
 from studykit.lab.harness import LabRun
@@ -84,7 +84,12 @@ def try_wordings(lab: LabRun, task: Task) -> list[Wording]:
     for words, kind in wordings(task):
         data = TaskData(task, lab.encoder, words=words, seed=lab.seed)
         result = measure_only(frozen, data, base_params=lab.base.num_params)
-        tokens = tokenizer.convert_ids_to_tokens(lab.encoder.words(list(words))) if words else []
+        # a list of ids gives a list of tokens (transformers types the result as str | list[str])
+        tokens = (
+            cast(list[str], tokenizer.convert_ids_to_tokens(lab.encoder.words(list(words))))
+            if words
+            else []
+        )
         out.append(
             Wording(
                 words,

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 from torch import nn
 
 from studykit.lab.data import Batch, TaskData, encode
 from studykit.lab.evaluate import answer_loss, evaluate
+from studykit.lab.finetune import FullFineTune
 from studykit.lab.harness import LabRun
 from studykit.lab.measure import checksum
 from studykit.lab.methods import Frozen
@@ -33,6 +34,9 @@ from studykit.lab.results import LabResult, ProgressCallback, StopCheck
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import PRETRAINING, Task, get_task
 from studykit.lab.train import TrainConfig
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 NAME = "prompt-vs-finetune"
 METHODS = ["prompt-tuning", "full-finetune"]
@@ -80,8 +84,8 @@ def serialized_bytes(tensors: dict[str, torch.Tensor]) -> int:
 def per_task_tensors(method: str, model: nn.Module) -> dict[str, torch.Tensor]:
     """What must be saved to serve one more task: the prompt, or the fine-tuned state_dict."""
     if method == "prompt-tuning":
-        return {"prompt": model.prompt.detach()}
-    return model.model.state_dict()
+        return {"prompt": cast(SoftPrompt, model).prompt.detach()}
+    return cast(FullFineTune, model).model.state_dict()
 
 
 def weight_bytes(model: nn.Module) -> int:
@@ -104,7 +108,7 @@ class Cost:
 
 
 def mixed_prompt_logits(
-    base: nn.Module, prompts: torch.Tensor, task_of_row: torch.Tensor, input_ids: torch.Tensor
+    base: PreTrainedModel, prompts: torch.Tensor, task_of_row: torch.Tensor, input_ids: torch.Tensor
 ) -> torch.Tensor:
     """One forward pass over rows of different tasks, each row behind its own task's prompt.
 
@@ -133,7 +137,7 @@ class Serving:
 
 @torch.no_grad()
 def serve_mixed(
-    base: nn.Module, prompts: dict[str, SoftPrompt], data: dict[str, TaskData], encoder
+    base: PreTrainedModel, prompts: dict[str, SoftPrompt], data: dict[str, TaskData], encoder
 ) -> Serving:
     """Interleave `SERVE_EXAMPLES` held-out examples of each task into one batch and answer them
     all in one forward pass, each row with its own task's prompt; then each task alone."""
@@ -207,7 +211,7 @@ def run(
                 activation_bytes=saved_activation_bytes(model, probe),
                 stored_bytes=serialized_bytes(per_task_tensors(method, model)),
                 served_checksum=checksum(
-                    model.model if method == "full-finetune" else lab.base.model
+                    cast(FullFineTune, model).model if method == "full-finetune" else lab.base.model
                 ),
             )
     serving = None
@@ -223,7 +227,7 @@ def _serving(lab: LabRun, skill: Task, skill_prompt: nn.Module, params: dict) ->
     from one frozen model in one mixed batch."""
     names = [skill.name] + [n for n in SERVE_ORDER if n != skill.name]
     names = names[: params["serve_tasks"]]
-    prompts: dict[str, SoftPrompt] = {skill.name: skill_prompt}
+    prompts: dict[str, SoftPrompt] = {skill.name: cast(SoftPrompt, skill_prompt)}
     data = {skill.name: lab.data(skill)}
     config = TrainConfig(
         steps=params["steps"],
@@ -236,7 +240,7 @@ def _serving(lab: LabRun, skill: Task, skill_prompt: nn.Module, params: dict) ->
         if lab.stopped:
             return None
         data[name] = lab.data(name)
-        _, prompts[name] = lab.train(
+        _, prompt = lab.train(
             f"serving/{name} prompt",
             data[name],
             config,
@@ -244,6 +248,7 @@ def _serving(lab: LabRun, skill: Task, skill_prompt: nn.Module, params: dict) ->
             virtual_tokens=params["virtual_tokens"],
             init="random",
         )
+        prompts[name] = cast(SoftPrompt, prompt)  # built as "prompt-tuning" just above
     return serve_mixed(lab.base.model, prompts, data, lab.encoder)
 
 

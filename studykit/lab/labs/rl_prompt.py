@@ -420,7 +420,8 @@ class _TargetWatch:
     """Pass progress on, and note the call counts when held-out exact match first reaches TARGET."""
 
     def __init__(self, counter: CallCounter, on_progress: ProgressCallback | None):
-        self.counter, self.on_progress, self.at_target = counter, on_progress, None
+        self.counter, self.on_progress = counter, on_progress
+        self.at_target: Calls | None = None
 
     def __call__(self, event: Progress) -> None:
         if self.at_target is None and event.metrics.get("exact_match", 0.0) >= TARGET:

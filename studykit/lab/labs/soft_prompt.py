@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from studykit.lab.data import TaskData
 from studykit.lab.harness import LabRun
@@ -72,8 +73,11 @@ def run(
     k, task = params["virtual_tokens"], get_task(params["task"])
     _anatomy(lab, lab.data(task), k)
 
-    table = lab.base.model.get_input_embeddings().weight.detach()  # (V, d)
-    vocabulary = lab.base.tokenizer.convert_ids_to_tokens(list(range(table.shape[0])))
+    table = cast(nn.Embedding, lab.base.model.get_input_embeddings()).weight.detach()  # (V, d)
+    # a list of ids gives a list of tokens (transformers types the result as str | list[str])
+    vocabulary = cast(
+        list[str], lab.base.tokenizer.convert_ids_to_tokens(list(range(table.shape[0])))
+    )
     config = TrainConfig(
         steps=params["steps"],
         lr=params["lr"],
@@ -89,7 +93,9 @@ def run(
         for key, init in INITS.items():
             if lab.stopped:
                 break
-            prompt = build("prompt-tuning", lab.base, virtual_tokens=k, seed=seed, init=init)
+            prompt = cast(
+                SoftPrompt, build("prompt-tuning", lab.base, virtual_tokens=k, seed=seed, init=init)
+            )
             seed_data = TaskData(task, lab.encoder, seed=seed)  # both starts: the same batches
             trail = [_at(0, nearest_words(prompt.prompt, table, vocabulary))]
             result = train(
@@ -141,7 +147,7 @@ def _tracking(
 
 def _anatomy(lab: LabRun, data: TaskData, k: int) -> None:
     """Shapes and gradients of one forward and backward pass, before any training."""
-    prompt = build("prompt-tuning", lab.base, virtual_tokens=k, seed=lab.seed)
+    prompt = cast(SoftPrompt, build("prompt-tuning", lab.base, virtual_tokens=k, seed=lab.seed))
     batch = data.next_batch()
     flow = activation_gradients(prompt, batch)
     B, T = batch.input_ids.shape
@@ -208,7 +214,7 @@ def _race(seed: int, results: dict[str, MethodResult]) -> list[Any]:
     elif len(set(reached.values())) == 1 and len(reached) == len(steps):
         first = "tie"
     else:
-        first = min(reached, key=reached.get)
+        first = min(reached, key=reached.__getitem__)
     cells = [
         f"{s} steps" if s is not None else f"not in {results[key].steps}"
         for key, s in steps.items()
