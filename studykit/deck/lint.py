@@ -227,6 +227,9 @@ _STOPWORDS = frozenset(
 _WORD = re.compile(r"[^\W_]+")
 MAX_DIFFERENT_WORDS = 2  # near duplicates differ in at most this many words (each way)
 SIMILAR_WORD = 0.8  # ...and each differing word is a near-spelling of one in the other text
+# Longer words are compared for equality only: difflib is quadratic in a word's length, and two
+# cards holding one 300,000-character word each took 30 s.
+MAX_TYPO_WORD = 40
 COMMON_WORD = 50  # a word in more questions than this does not pick comparison candidates
 
 
@@ -274,7 +277,16 @@ def _nearly_same(a: list[str], b: list[str]) -> bool:
 
 
 def _close_to_any(word: str, others: list[str]) -> bool:
-    return any(difflib.SequenceMatcher(None, word, o).ratio() >= SIMILAR_WORD for o in others)
+    return any(_near_spelling(word, other) for other in others)
+
+
+def _near_spelling(a: str, b: str) -> bool:
+    """A small typo apart. At most MAX_TYPO_WORD² steps of difflib per pair of words."""
+    if max(len(a), len(b)) > MAX_TYPO_WORD:
+        return a == b
+    if 2 * min(len(a), len(b)) < SIMILAR_WORD * (len(a) + len(b)):
+        return False  # lengths alone keep the ratio under the threshold
+    return difflib.SequenceMatcher(None, a, b).ratio() >= SIMILAR_WORD
 
 
 def _strongly_connected(edges: dict[str, list[str]]) -> list[list[str]]:

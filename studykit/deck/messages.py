@@ -157,7 +157,7 @@ def _message(error: dict[str, Any], field_path: tuple, kind: str | None, in_card
     if kind_of == "string_too_short":
         return f"{name} is empty; write some text"
     if kind_of == "string_too_long":
-        return f"{name} is longer than {ctx.get('max_length')} characters; shorten it"
+        return f"{name} is longer than {ctx.get('max_length'):,} characters; shorten it"
     if kind_of == "string_pattern_mismatch":
         return (
             f'{name} "{clip(str(value))}" is not a valid id: use lowercase letters, digits, '

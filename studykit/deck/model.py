@@ -28,7 +28,20 @@ from pydantic import (
 # Stable identifiers: lowercase, digits, dot, dash, underscore. They key the learner's progress.
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 IdStr = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
-Text = Annotated[str, Field(min_length=1)]
+
+# How much text one card may hold (docs/deck-format.md, "Text"). A card is read on a screen; and
+# Unicode normalisation of a typed answer is quadratic in runs of combining marks, so a 240 KB
+# answer froze grading for 16 s. The bounds are far above any real card (the bundled decks stay
+# under 600 characters per text) and keep rendering, grading and lint in milliseconds.
+MAX_TEXT = 10_000  # a question, a back, an explanation, a feedback: one text of a card
+MAX_ITEM = 1_000  # a choice, a matching item, a step, a title, a tag, a ref
+MAX_ANSWER = 200  # an accepted short answer
+MAX_TYPED = 1_000  # a typed reply: the answer box takes no more, and grading reads no more
+MAX_PARTS = 26  # choices, matching pairs, steps: one letter key each on the study screen
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+Item = Annotated[str, Field(min_length=1, max_length=MAX_ITEM)]
+AcceptedAnswer = Annotated[str, Field(min_length=1, max_length=MAX_ANSWER)]
 
 
 def _one_or_many(value: Any) -> Any:
@@ -38,7 +51,11 @@ def _one_or_many(value: Any) -> Any:
 # `learn_before: backprop` is short for `learn_before: [backprop]`; the same goes for every list of
 # text (tags, refs, authors, the answers of short and multi cards).
 TextList = Annotated[
-    list[Text], BeforeValidator(_one_or_many, json_schema_input_type=list[Text] | Text)
+    list[Item], BeforeValidator(_one_or_many, json_schema_input_type=list[Item] | Item)
+]
+AnswerList = Annotated[
+    list[AcceptedAnswer],
+    BeforeValidator(_one_or_many, json_schema_input_type=list[AcceptedAnswer] | AcceptedAnswer),
 ]
 IdList = Annotated[
     list[IdStr], BeforeValidator(_one_or_many, json_schema_input_type=list[IdStr] | IdStr)
@@ -73,7 +90,9 @@ class LabLink(_Strict):
 
     name: IdStr
     params: dict[str, Any] = Field(default_factory=dict)
-    notice: str | None = Field(default=None, description="What the learner should look for.")
+    notice: str | None = Field(
+        default=None, max_length=MAX_TEXT, description="What the learner should look for."
+    )
 
 
 def _lab_shorthand(value: Any) -> Any:
@@ -89,8 +108,10 @@ LabField = Annotated[
 class Choice(_Strict):
     """One option of an mcq or multi card; `why` is the feedback shown when it is picked."""
 
-    text: Text
-    why: str | None = Field(default=None, description="Feedback shown when this choice is picked.")
+    text: Item
+    why: str | None = Field(
+        default=None, max_length=MAX_TEXT, description="Feedback shown when this choice is picked."
+    )
 
 
 def _choice_shorthand(value: Any) -> Any:
@@ -108,7 +129,9 @@ class _CardBase(_Strict):
     id: IdStr = Field(description="Stable id, unique across all decks; progress is keyed by it.")
     topic: IdStr = Field(description="Id of a topic of this deck.")
     tags: TextList = Field(default_factory=list)
-    explanation: str = Field(default="", description="Why the answer is right.")
+    explanation: str = Field(
+        default="", max_length=MAX_TEXT, description="Why the answer is right."
+    )
     refs: TextList = Field(default_factory=list, description="e.g. 'arXiv 2104.08691'.")
     lab: LabField = Field(default=None, description="A lab that shows this card's idea live.")
 
@@ -157,7 +180,7 @@ class MultipleChoice(_CardBase):
 
     kind: Literal["mcq"]
     question: Text
-    choices: list[ChoiceField] = Field(min_length=2, max_length=26)
+    choices: list[ChoiceField] = Field(min_length=2, max_length=MAX_PARTS)
     answer: str = Field(description="Letter of the correct choice, e.g. B.")
 
     _choices_differ = field_validator("choices")(_distinct_choices)
@@ -180,7 +203,7 @@ class MultipleSelect(_CardBase):
 
     kind: Literal["multi"]
     question: Text
-    choices: list[ChoiceField] = Field(min_length=2, max_length=26)
+    choices: list[ChoiceField] = Field(min_length=2, max_length=MAX_PARTS)
     answers: TextList = Field(min_length=1, description="Letters of every correct choice.")
 
     _choices_differ = field_validator("choices")(_distinct_choices)
@@ -203,16 +226,20 @@ class TrueFalse(_CardBase):
     kind: Literal["true_false"]
     statement: Text
     answer: StrictBool = Field(description="true or false (yes/no are not accepted).")
-    why_true: str | None = Field(default=None, description="Feedback when 'true' is picked.")
-    why_false: str | None = Field(default=None, description="Feedback when 'false' is picked.")
+    why_true: str | None = Field(
+        default=None, max_length=MAX_TEXT, description="Feedback when 'true' is picked."
+    )
+    why_false: str | None = Field(
+        default=None, max_length=MAX_TEXT, description="Feedback when 'false' is picked."
+    )
 
     def prompt_text(self) -> str:
         return self.statement
 
 
 class Pair(_Strict):
-    left: Text
-    right: Text
+    left: Item
+    right: Item
 
 
 class Matching(_CardBase):
@@ -220,7 +247,9 @@ class Matching(_CardBase):
 
     kind: Literal["matching"]
     prompt: Text
-    pairs: list[Pair] = Field(min_length=2, description="Listed correctly matched.")
+    pairs: list[Pair] = Field(
+        min_length=2, max_length=MAX_PARTS, description="Listed correctly matched."
+    )
 
     @field_validator("pairs")
     @classmethod
@@ -240,7 +269,9 @@ class Order(_CardBase):
 
     kind: Literal["order"]
     prompt: Text
-    steps: list[Text] = Field(min_length=2, description="Listed in the correct order.")
+    steps: list[Item] = Field(
+        min_length=2, max_length=MAX_PARTS, description="Listed in the correct order."
+    )
 
     @field_validator("steps")
     @classmethod
@@ -258,7 +289,7 @@ class ShortAnswer(_CardBase):
 
     kind: Literal["short"]
     question: Text
-    answers: TextList = Field(min_length=1, description="Every accepted answer.")
+    answers: AnswerList = Field(min_length=1, description="Every accepted answer.")
 
     def prompt_text(self) -> str:
         return self.question
@@ -283,8 +314,8 @@ CARD_CLASSES: dict[str, type[_CardBase]] = {
 
 class Topic(_Strict):
     id: IdStr
-    title: Text
-    description: str | None = None
+    title: Item
+    description: str | None = Field(default=None, max_length=MAX_TEXT)
     learn_before: IdList = Field(
         default_factory=list, description="Ids of topics to learn first (from any deck)."
     )
@@ -292,10 +323,10 @@ class Topic(_Strict):
 
 class Deck(_Strict):
     id: IdStr
-    title: Text
+    title: Item
     description: Text
     authors: TextList = Field(default_factory=list)
-    version: str | None = None
+    version: str | None = Field(default=None, max_length=MAX_ITEM)
     tags: TextList = Field(default_factory=list)
     topics: list[Topic] = Field(min_length=1)
     cards: list[Card] = Field(min_length=1)

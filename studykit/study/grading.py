@@ -15,10 +15,12 @@ import random
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from fsrs import Rating
 
 from studykit.deck.model import (
+    MAX_TYPED,
     Card,
     Flashcard,
     Matching,
@@ -230,10 +232,16 @@ def _grade_short(card: ShortAnswer, answer: Answer) -> Verdict:
         return Verdict(False, 0.0, _also_accepted(others), expected, card.kind)
     if not isinstance(answer, str):
         raise _wrong_shape(card, "the typed text", answer)
-    typed = normalize_text(answer)
-    correct = bool(typed) and any(typed == normalize_text(a) for a in card.answers)
+    typed = normalize_text(answer[:MAX_TYPED])  # NFKC is quadratic in runs of combining marks
+    correct = bool(typed) and typed in _accepted(tuple(card.answers))
     feedback = [] if correct else _also_accepted(others)
     return Verdict(correct, 1.0 if correct else 0.0, feedback, expected, card.kind)
+
+
+@lru_cache(maxsize=4096)
+def _accepted(answers: tuple[str, ...]) -> frozenset[str]:
+    """A card's accepted answers, normalised once (not on every reply)."""
+    return frozenset(normalize_text(a) for a in answers)
 
 
 def _also_accepted(others: list[str]) -> list[str]:

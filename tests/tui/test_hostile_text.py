@@ -58,3 +58,27 @@ async def test_hostile_card_text_shows_literally_and_without_escapes(make_app, t
         await pilot.press("3")
         await pilot.pause()
         assert app.is_running  # the "click" markup did not quit
+
+
+async def test_the_answer_box_takes_at_most_max_typed_characters(make_app):
+    from textual.widgets import Input
+
+    from studykit.deck.model import MAX_TYPED
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        for _ in range(10):  # "don't know" and Good for each card until the short one
+            if screen.presented.card.kind == "short":
+                break
+            screen.view.commit(None)
+            await pilot.pause()
+            await pilot.press("3")
+            await pilot.pause()
+        box = screen.view.query_one(Input)
+        box.insert_text_at_cursor("x" * (MAX_TYPED + 1))
+        assert box.value == ""  # refused, not silently cut somewhere the learner cannot see
+        box.insert_text_at_cursor("x" * MAX_TYPED)
+        assert len(box.value) == MAX_TYPED

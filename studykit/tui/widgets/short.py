@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Input, Static
 
+from studykit.deck.model import MAX_TYPED
 from studykit.tui.widgets.card_view import DIM, RIGHT, WRONG, CardView, prompt
 
 
@@ -30,7 +31,10 @@ class ShortAnswerView(CardView):
     def compose(self) -> ComposeResult:
         yield Static(classes="card-body")
         yield Input(
-            placeholder="Type your answer, then Enter", id="short-answer", select_on_focus=False
+            placeholder="Type your answer, then Enter",
+            id="short-answer",
+            select_on_focus=False,
+            max_length=MAX_TYPED,  # grading reads no more than this
         )
 
     def focus_answer(self) -> None:
