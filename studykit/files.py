@@ -1,4 +1,6 @@
-"""Replacing an output file so that a failed write never leaves half a file behind.
+"""Reading and writing files safely: reads bounded by a size, writes that never leave half a file.
+
+    data = read_bounded(Path("week3.gift"), 8 * 1024 * 1024)   # FileTooLarge past the limit
 
     replace_atomically(Path("deck.yaml"), lambda temp: temp.write_text(text, encoding="utf-8"))
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -53,3 +56,43 @@ def replace_atomically(out: Path, write: Callable[[Path], T]) -> T:
     finally:
         temp.unlink(missing_ok=True)
     return written
+
+
+_PIECE = 1024 * 1024
+
+
+class FileTooLarge(OSError):
+    """The file holds more than the reader's limit. `size` is its size when the file system
+    knows it (a regular file), else None (a device or a pipe, read up to the limit)."""
+
+    def __init__(self, path: Path, limit: int, size: int | None = None):
+        self.limit, self.size = limit, size
+        super().__init__(errno.EFBIG, f"larger than the {limit:,}-byte limit", str(path))
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The file's bytes, or `FileTooLarge` when it holds more than `limit`.
+
+    Bounded by the bytes actually read, not by `st_size`: that is 0 for /dev/zero or a pipe and
+    may be stale for a file still growing. A regular file already larger is refused unread.
+    Other failures raise `OSError` as `open` and `read` do.
+    """
+    with open(path, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        regular = stat.S_ISREG(status.st_mode)
+        if regular and status.st_size > limit:
+            raise FileTooLarge(Path(path), limit, status.st_size)
+        # read(n) sets aside n bytes before reading, so ask for what the file holds (one byte
+        # more shows whether it grew), and read a device or a pipe in pieces.
+        chunks, held = [], 0
+        wanted = status.st_size + 1 if regular else _PIECE
+        while held <= limit:
+            chunk = handle.read(min(wanted, limit + 1 - held))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            held += len(chunk)
+            wanted = _PIECE
+    if held > limit:
+        raise FileTooLarge(Path(path), limit)
+    return b"".join(chunks)  # one piece (a regular file) is returned as it is, not copied

@@ -1,14 +1,16 @@
 """`studykit.files.replace_atomically`: the target is either replaced whole or left as it was,
-and never a device, a pipe or a link to one (a rename would turn those into plain files)."""
+and never a device, a pipe or a link to one (a rename would turn those into plain files);
+`read_bounded` reads no more than its limit, whatever the file's size says."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 
 import pytest
 
-from studykit.files import NotARegularFile, replace_atomically
+from studykit.files import FileTooLarge, NotARegularFile, read_bounded, replace_atomically
 
 
 def test_replaces_the_file_and_returns_what_write_returned(tmp_path):
@@ -52,3 +54,39 @@ def test_a_link_to_a_regular_file_is_allowed(tmp_path):
     link.symlink_to(real)
     replace_atomically(link, lambda temp: temp.write_text("new"))
     assert link.is_symlink() and real.read_text() == "new"  # the file it points to is replaced
+
+
+def test_read_bounded_returns_a_file_within_the_limit(tmp_path):
+    path = tmp_path / "bank.gift"
+    path.write_bytes(b"x" * 100)
+    assert read_bounded(path, 100) == b"x" * 100
+
+
+def test_read_bounded_refuses_a_larger_file_unread_with_its_size(tmp_path):
+    path = tmp_path / "bank.gift"
+    path.write_bytes(b"x" * 101)
+    with pytest.raises(FileTooLarge) as caught:
+        read_bounded(path, 100)
+    assert (caught.value.size, caught.value.limit) == (101, 100)
+    assert caught.value.strerror == "larger than the 100-byte limit"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_read_bounded_stops_a_pipe_at_the_limit(tmp_path):
+    # A pipe's size is 0: only the bytes read can bound it. The writer is a thread that
+    # writes more than the limit and stops when the reader closes the pipe.
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with contextlib.suppress(BrokenPipeError), open(fifo, "wb") as handle:
+            handle.write(b"y" * 3_000_000)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    with pytest.raises(FileTooLarge) as caught:
+        read_bounded(fifo, 2_000_000)
+    writer.join(timeout=10)
+    assert caught.value.size is None

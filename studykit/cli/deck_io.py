@@ -152,30 +152,35 @@ def import_command(
         if value and not re.fullmatch(ID_PATTERN, value):
             raise _fail(f'{flag} "{value}" may hold only a-z, 0-9, ".", "-" and "_"')
 
-    from studykit.deck.importers import BankError, import_bank
-    from studykit.deck.importers.writer import deck_to_yaml
+    from studykit.deck.importers import BankError, import_bank_as_yaml
 
+    header = f"Imported from {file.name} by `studykit deck import`."
     try:
-        result = import_bank(file, fmt, deck_id=deck_id, title=title, id_prefix=id_prefix)
+        result = import_bank_as_yaml(
+            file, fmt, deck_id=deck_id, title=title, id_prefix=id_prefix, header=header
+        )
     except BankError as error:
         raise _fail(str(error)) from None
     for line in result.warnings:
         _warn(line)
-    deck = result.deck
-    text = deck_to_yaml(deck, header=f"Imported from {file.name} by `studykit deck import`.")
     if out == STDOUT:
-        sys.stdout.write(text)
+        sys.stdout.writelines(result.chunks)
     else:
+
+        def write(temp: Path) -> None:
+            with temp.open("w", encoding="utf-8") as handle:
+                handle.writelines(result.chunks)
+
         try:
-            replace_atomically(out, lambda temp: temp.write_text(text, encoding="utf-8"))
+            replace_atomically(out, write)
         except OSError as error:
             raise _fail(f"cannot write {out}: {error.strerror or error}") from None
     summary = (
-        f"Imported {len(deck.cards)} questions from {file} into "
-        f"{'stdout' if out == STDOUT else out} (deck {deck.id}, {len(deck.topics)} topic(s))"
+        f"Imported {result.cards} questions from {file} into "
+        f"{'stdout' if out == STDOUT else out} (deck {result.deck_id}, {result.topics} topic(s))"
     )
-    if result.warnings:
-        summary += f"; {len(result.warnings)} warning(s) above"
+    if result.warned:
+        summary += f"; {result.warned} warning(s) above"
     typer.echo(summary, err=out == STDOUT)
 
 

@@ -37,6 +37,7 @@ from studykit.deck.messages import clip, rewrite
 from studykit.deck.model import Deck
 from studykit.deck.safe_yaml import DEFAULT_LIMITS, Limits, YamlDocument, parse_yaml
 from studykit.deck.text import clean_deck, describe_removed, may_hold_controls
+from studykit.files import FileTooLarge, read_bounded
 
 __all__ = [
     "DeckError",
@@ -266,12 +267,10 @@ class _Load:
     def _read(self, label: str, path: Path) -> _File:
         loaded = _File(label)
         try:
-            size = path.stat().st_size
-            if size > self.limits.max_bytes:  # refuse before reading a byte of it
-                loaded.problems.append(_problem(label, _too_big(size, self.limits)))
-                return loaded
-            with path.open("rb") as handle:
-                data = handle.read(self.limits.max_bytes + 1)  # it may have grown since
+            data = read_bounded(path, self.limits.max_bytes)
+        except FileTooLarge as error:
+            loaded.problems.append(_problem(label, _too_big(error.size, self.limits)))
+            return loaded
         except OSError as error:
             loaded.problems.append(_problem(label, f"cannot read: {error.strerror or error}"))
             return loaded
@@ -446,11 +445,11 @@ class _Load:
         return held
 
 
-def _too_big(size: int, limits: Limits) -> str:
-    return (
-        f"file is {size:,} bytes, over the {limits.max_bytes:,}-byte limit; "
-        "split the deck into several files"
-    )
+def _too_big(size: int | None, limits: Limits) -> str:
+    limit = f"{limits.max_bytes:,}-byte limit"
+    # A device or a pipe has no size: it was read up to the limit.
+    held = f"file is {size:,} bytes, over the {limit}" if size else f"file is over the {limit}"
+    return f"{held}; split the deck into several files"
 
 
 def _declared_topics(files: list[_File]) -> set[str]:

@@ -11,18 +11,28 @@ module gives them ids and topics and validates them as cards. Anything malformed
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from studykit.deck.errors import one_line
 from studykit.deck.importers.naming import IdAllocator, slugify
 from studykit.deck.model import Card, Deck, Topic
+from studykit.deck.safe_yaml import DEFAULT_LIMITS
+from studykit.deck.text import clean_data, clean_text, describe_removed
+from studykit.files import FileTooLarge, read_bounded
 
 FORMATS = ("gift", "aiken")
 DEFAULT_TOPIC = Topic(id="imported", title="Imported")
-MAX_BANK_BYTES = 20 * 1024 * 1024  # a question bank is text; anything larger is a mistake
+# A bank makes a deck at least about as large (GIFT's YAML is about twice the bank), and a deck
+# file larger than the loader's limit is refused: so a larger bank cannot become one deck.
+MAX_DECK_BYTES = DEFAULT_LIMITS.max_bytes  # what the deck loader reads
+MAX_BANK_BYTES = MAX_DECK_BYTES
+MAX_WARNINGS = 1000
 
 _CARD = TypeAdapter(Card)
 # What the deck model trims from text (Unicode White_Space). Python's str.strip() would also take
@@ -46,7 +56,7 @@ class BankError(Exception):
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return one_line(f"{where}: {self.message}")  # it quotes the bank, which may hold anything
 
 
 @dataclass
@@ -60,18 +70,56 @@ class Draft:
     category: str | None = None  # GIFT $CATEGORY path, which becomes the topic
 
 
+class Warnings(list[str]):
+    """Warning lines, up to MAX_WARNINGS of them: a bank of a million descriptions must not
+    hold, or print, a million lines. The rest are only counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left_out = 0
+
+    def append(self, line: str) -> None:
+        if len(self) < MAX_WARNINGS:
+            super().append(line)
+        else:
+            self.left_out += 1
+
+    def lines(self) -> list[str]:
+        """Each warning as one line, and a last line counting those left out."""
+        shown = [one_line(warning) for warning in self]
+        if self.left_out:
+            shown.append(f"… and {self.left_out:,} more warnings")
+        return shown
+
+
 @dataclass
 class Parsed:
     """What a format parser found: the questions, and lines about what it could not keep."""
 
     drafts: list[Draft] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: Warnings = field(default_factory=Warnings)
 
 
 @dataclass
 class ImportResult:
     deck: Deck
     warnings: list[str]
+
+
+@dataclass
+class YamlImport:
+    """A bank imported straight to deck YAML (`import_bank_as_yaml`)."""
+
+    chunks: list[str]  # the deck file's text in pieces: its head, then a piece per card
+    deck_id: str
+    cards: int
+    topics: int
+    warnings: list[str]  # at most MAX_WARNINGS lines and one that counts the rest
+    warned: int  # how many warnings there were
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chunks)
 
 
 def _first_error(error: ValidationError) -> str:
@@ -93,60 +141,103 @@ def _validated(model: type[Topic] | type[Deck], source: str, what: str, **fields
         ) from None
 
 
+class _Cards:
+    """Turns drafts into validated cards one at a time, each with a unique id and a topic (one
+    per GIFT category), so a caller never needs them all at once."""
+
+    def __init__(self, source: str, deck_id: str, id_prefix: str, warnings: list[str]):
+        self.source, self.deck_id, self.warnings = source, deck_id, warnings
+        self.card_ids = IdAllocator(id_prefix)
+        self.topic_ids = IdAllocator(id_prefix)
+        self.topics: dict[str | None, Topic] = {}
+        self.count = 0
+
+    def card(self, draft: Draft) -> Card:
+        self.count += 1
+        _clean_draft(draft, self.source, self.warnings)
+        if draft.category not in self.topics:
+            if draft.category is None:
+                topic_id, topic_title = self.topic_ids.take(DEFAULT_TOPIC.id), DEFAULT_TOPIC.title
+            else:
+                wanted = slugify(draft.category) or f"category-{len(self.topics) + 1}"
+                topic_id, topic_title = self.topic_ids.take(wanted), draft.category
+            self.topics[draft.category] = _validated(
+                Topic, self.source, f'topic id "{topic_id}"', id=topic_id, title=topic_title
+            )
+        wanted = (slugify(draft.title) if draft.title else "") or f"{self.deck_id}-{self.count:03d}"
+        topic = self.topics[draft.category].id
+        fields = {"id": self.card_ids.take(wanted), "topic": topic, **draft.card}
+        try:
+            return _CARD.validate_python(fields)
+        except ValidationError as error:
+            raise BankError(
+                self.source, draft.line, None, f"question {draft.label}: {_first_error(error)}"
+            ) from None
+
+    def deck(self, title: str, description: str, cards: list[Card]) -> Deck:
+        if not cards:
+            raise BankError(
+                self.source, None, None, "no questions found; is this the right file and format?"
+            )
+        return _validated(
+            Deck,
+            self.source,
+            f'deck id "{self.deck_id}"',
+            id=self.deck_id,
+            title=clean_text(title)[0],  # from --title or the file's name
+            description=clean_text(description)[0],
+            topics=list(self.topics.values()),
+            cards=cards,
+        )
+
+
 def build_deck(
     parsed: Parsed, source: str, deck_id: str, title: str, description: str, id_prefix: str = ""
 ) -> Deck:
     """Give every draft a unique id and a topic, validate it as a card, and assemble the deck."""
-    if not parsed.drafts:
-        raise BankError(
-            source, None, None, "no questions found; is this the right file and format?"
-        )
-    card_ids = IdAllocator(id_prefix)
-    topic_ids = IdAllocator(id_prefix)
-    topics: dict[str | None, Topic] = {}
-    cards = []
-    for number, draft in enumerate(parsed.drafts, start=1):
-        if draft.category not in topics:
-            if draft.category is None:
-                topic_id, topic_title = topic_ids.take(DEFAULT_TOPIC.id), DEFAULT_TOPIC.title
-            else:
-                wanted = slugify(draft.category) or f"category-{len(topics) + 1}"
-                topic_id, topic_title = topic_ids.take(wanted), draft.category
-            topics[draft.category] = _validated(
-                Topic, source, f'topic id "{topic_id}"', id=topic_id, title=topic_title
-            )
-        wanted = (slugify(draft.title) if draft.title else "") or f"{deck_id}-{number:03d}"
-        fields = {"id": card_ids.take(wanted), "topic": topics[draft.category].id, **draft.card}
-        try:
-            cards.append(_CARD.validate_python(fields))
-        except ValidationError as error:
-            raise BankError(
-                source, draft.line, None, f"question {draft.label}: {_first_error(error)}"
-            ) from None
-    return _validated(
-        Deck,
-        source,
-        f'deck id "{deck_id}"',
-        id=deck_id,
-        title=title,
-        description=description,
-        topics=list(topics.values()),
-        cards=cards,
-    )
+    cards = _Cards(source, deck_id, id_prefix, parsed.warnings)
+    return cards.deck(title, description, [cards.card(draft) for draft in parsed.drafts])
 
 
-def lines_of(text: str) -> list[str]:
-    """The file's lines. Only \\n, \\r\\n and \\r end a line, as in Moodle; str.splitlines
-    would also split at characters such as U+2028 that may sit inside a question's text."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+def _clean_draft(draft: Draft, source: str, warnings: list[str]) -> None:
+    """Take control characters out of a draft's text (card text must not drive a terminal),
+    with one warning for the question if there were any."""
+    removed = [chars for _, chars in clean_data(draft.card)]
+    if draft.category is not None:
+        draft.category, in_category = clean_text(draft.category)
+        removed.append(in_category)
+    draft.label = one_line(draft.label)
+    if any(removed):
+        found = describe_removed([c for chars in removed for c in chars])
+        warnings.append(f"{source}:{draft.line}: question {draft.label}: {found}")
 
 
-def read_bank(path: Path) -> str:
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """The file's lines, one at a time (a list of them would cost several times the file).
+    Only \\n, \\r\\n and \\r end a line, as in Moodle; str.splitlines would also split at
+    characters such as U+2028 that may sit inside a question's text."""
+    start = 0
+    for end in _LINE_END.finditer(text):
+        yield text[start : end.start()]
+        start = end.end()
+    yield text[start:]
+
+
+def read_bank(path: Path, limit: int = MAX_BANK_BYTES) -> str:
     """The file's text, or a BankError naming what is wrong with the file itself."""
     try:
-        if path.stat().st_size > MAX_BANK_BYTES:
-            raise BankError(str(path), None, None, "file is larger than 20 MB; split the bank")
-        raw = path.read_bytes()
+        raw = read_bounded(path, limit)
+    except FileTooLarge as error:
+        held = f"is {error.size:,} bytes" if error.size else f"holds more than {limit:,} bytes"
+        raise BankError(
+            str(path),
+            None,
+            None,
+            f"{held}, and a deck file may hold {limit:,}; split the bank into smaller files",
+        ) from None
     except FileNotFoundError:
         raise BankError(str(path), None, None, "no such file") from None
     except IsADirectoryError:
@@ -164,6 +255,26 @@ def read_bank(path: Path) -> str:
         ) from None
 
 
+def _drafts(fmt: str) -> Callable[[str, str, list[str]], Iterator[Draft]]:
+    if fmt == "gift":
+        from studykit.deck.importers.gift import iter_gift
+
+        return iter_gift
+    from studykit.deck.importers.aiken import iter_aiken
+
+    return iter_aiken
+
+
+def _names(path: Path, fmt: str, deck_id: str | None, title: str | None) -> tuple[str, str, str]:
+    """The deck's id, title and description: given, or from the file's name."""
+    if fmt not in FORMATS:
+        raise BankError(
+            str(path), None, None, f'unknown format "{fmt}"; choose one of {", ".join(FORMATS)}'
+        )
+    description = f"Imported from {path.name} ({fmt.upper() if fmt == 'gift' else 'Aiken'})."
+    return deck_id or slugify(path.stem) or "imported-deck", title or path.stem, description
+
+
 def import_bank(
     path: Path,
     fmt: str,
@@ -174,23 +285,63 @@ def import_bank(
 ) -> ImportResult:
     """Read a GIFT or Aiken file into a validated deck (one topic per GIFT category)."""
     path = Path(path)
-    if fmt not in FORMATS:
-        raise BankError(
-            str(path), None, None, f'unknown format "{fmt}"; choose one of {", ".join(FORMATS)}'
-        )
+    deck_id, title, description = _names(path, fmt, deck_id, title)
     text = read_bank(path)
-    if fmt == "gift":
-        from studykit.deck.importers.gift import parse_gift as parse
-    else:
-        from studykit.deck.importers.aiken import parse_aiken as parse
-    parsed = parse(text, str(path))
-    deck_id = deck_id or slugify(path.stem) or "imported-deck"
-    deck = build_deck(
-        parsed,
-        str(path),
-        deck_id=deck_id,
-        title=title or path.stem,
-        description=f"Imported from {path.name} ({fmt.upper() if fmt == 'gift' else 'Aiken'}).",
-        id_prefix=id_prefix,
+    warnings = Warnings()
+    cards = _Cards(str(path), deck_id, id_prefix, warnings)
+    found = [cards.card(draft) for draft in _drafts(fmt)(text, str(path), warnings)]
+    return ImportResult(cards.deck(title, description, found), warnings.lines())
+
+
+def import_bank_as_yaml(
+    path: Path,
+    fmt: str,
+    *,
+    deck_id: str | None = None,
+    title: str | None = None,
+    id_prefix: str = "",
+    header: str = "",
+    max_bytes: int | None = None,
+) -> YamlImport:
+    """Read a GIFT or Aiken file into the text of a deck file, as `deck_to_yaml` writes it.
+
+    Each card is written as soon as it is validated and then dropped, so memory holds the bank
+    and the YAML, never every card as an object; and a deck larger than a deck file may be
+    (`max_bytes`, by default the loader's limit) is refused as soon as it grows past it.
+    """
+    from studykit.deck.importers.writer import card_yaml, deck_head
+
+    max_bytes = MAX_DECK_BYTES if max_bytes is None else max_bytes
+    path, source = Path(path), str(path)
+    deck_id, title, description = _names(path, fmt, deck_id, title)
+    text = read_bank(path, max_bytes)  # a larger bank would make a larger deck
+    warnings = Warnings()
+    cards = _Cards(source, deck_id, id_prefix, warnings)
+    first: list[Card] = []  # the deck is validated with its first card standing for them all
+    chunks, size = [], 0
+    for draft in _drafts(fmt)(text, source, warnings):
+        card = cards.card(draft)
+        first = first or [card]
+        chunks.append(card_yaml(card))
+        size += len(chunks[-1].encode())
+        if size > max_bytes:
+            raise BankError(source, draft.line, None, _too_large(max_bytes))
+    head = deck_head(cards.deck(title, description, first), header)
+    if size + len(head.encode()) > max_bytes:
+        raise BankError(source, None, None, _too_large(max_bytes))
+    chunks.insert(0, head)
+    return YamlImport(
+        chunks,
+        deck_id,
+        cards.count,
+        len(cards.topics),
+        warnings.lines(),
+        len(warnings) + warnings.left_out,
     )
-    return ImportResult(deck, parsed.warnings)
+
+
+def _too_large(max_bytes: int) -> str:
+    return (
+        f"the deck would be larger than {max_bytes:,} bytes, the most a deck file may hold; "
+        "split the bank into smaller files"
+    )

@@ -14,8 +14,9 @@ cards get counter ids and lint will ask for explanations.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from studykit.deck.importers import WHITESPACE, BankError, Draft, Parsed, lines_of
+from studykit.deck.importers import WHITESPACE, BankError, Draft, Parsed, iter_lines
 from studykit.deck.model import LETTERS
 
 _CHOICE = re.compile(r"^([A-Z])[.)][ \t]+(\S.*)$")
@@ -26,6 +27,12 @@ _LABEL_LENGTH = 40
 def parse_aiken(text: str, source: str) -> Parsed:
     """Every question of an Aiken file, in order."""
     parsed = Parsed()
+    parsed.drafts.extend(iter_aiken(text, source, parsed.warnings))
+    return parsed
+
+
+def iter_aiken(text: str, source: str, warnings: list[str]) -> Iterator[Draft]:
+    """The questions of an Aiken file one at a time (Aiken has nothing to warn about)."""
     question: list[str] = []
     choices: list[str] = []
     start = 0  # line where the current question began
@@ -37,7 +44,7 @@ def parse_aiken(text: str, source: str) -> Parsed:
         about = f"question {label()}: " if question else ""
         return BankError(source, line, 1, about + message)
 
-    for number, raw in enumerate(lines_of(text), start=1):
+    for number, raw in enumerate(iter_lines(text), start=1):
         line = raw.strip(WHITESPACE)
         if not line:
             continue
@@ -56,17 +63,15 @@ def parse_aiken(text: str, source: str) -> Parsed:
                     number,
                     f'ANSWER "{given}" is not one of the choices A-{allowed[-1]}',
                 )
-            parsed.drafts.append(
-                Draft(
-                    line=start,
-                    label=label(),
-                    card={
-                        "kind": "mcq",
-                        "question": "\n".join(question),
-                        "choices": list(choices),
-                        "answer": letter,
-                    },
-                )
+            yield Draft(
+                line=start,
+                label=label(),
+                card={
+                    "kind": "mcq",
+                    "question": "\n".join(question),
+                    "choices": list(choices),
+                    "answer": letter,
+                },
             )
             question, choices = [], []
         elif choice and question:
@@ -84,4 +89,3 @@ def parse_aiken(text: str, source: str) -> Parsed:
             question.append(line)
     if question:
         raise fail(start, "has no 'ANSWER: <letter>' line; add one after its choices")
-    return parsed

@@ -24,12 +24,14 @@ reported as warnings, never silently.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from studykit.deck.export.gift import FLASHCARD_EXPLANATION
-from studykit.deck.importers import WHITESPACE, BankError, Draft, Parsed, lines_of
+from studykit.deck.importers import WHITESPACE, BankError, Draft, Parsed, iter_lines
 from studykit.deck.model import LETTERS
 
 _SPECIALS = "~=#{}:"
@@ -48,68 +50,115 @@ _STEP_LABEL = "Step {}"
 _LABEL_LENGTH = 40
 
 
+_ESCAPE = re.compile(r"\\(.)")  # a backslash and the character after it
+# Escapes that stand for one character; any other backslash is kept as written (LaTeX \alpha).
+_ONE_CHAR = {**_HIDE, "n": "\n", "\\": "\\"}
+
+
+def _decode(line: str) -> str:
+    """A line with its escapes decoded: `\\~` hidden, `\\n` a line break, `\\\\` a backslash."""
+    if "\\" not in line:
+        return line
+    return _ESCAPE.sub(lambda m: _ONE_CHAR.get(m[1], m[0]), line)
+
+
+def _raw_index(line: str, decoded_index: int) -> int:
+    """Where in `line` (as written) the character at `decoded_index` of `_decode(line)` comes
+    from; an escape's character comes from its backslash."""
+    shrunk = 0  # characters the escapes before this point took out
+    for match in _ESCAPE.finditer(line):
+        if match.start() - shrunk > decoded_index:
+            break
+        if match[1] in _ONE_CHAR:
+            if match.start() - shrunk == decoded_index:
+                return match.start()
+            shrunk += 1
+    return decoded_index + shrunk
+
+
+@dataclass
+class _Line:
+    """One line of a block as written: where its decoded text starts in the block's text."""
+
+    offset: int  # in the block's full text
+    number: int  # 1-based line of the file
+    indent: int  # characters stripped from its start
+    written: str  # stripped, escapes not yet decoded
+
+
 @dataclass
 class _Block:
-    """One question's lines, comments dropped, escapes decoded; `where[i]` is the (line, column)
-    of `text[i]` in the file."""
+    """One question's lines, comments dropped, escapes decoded, joined by "\n".
+
+    Positions are worked out only when a message needs one (`where`), from the lines as written:
+    a table with an entry per character would cost a hundred times the bank's size.
+    """
 
     text: str
-    where: list[tuple[int, int]]
+    lines: list[_Line]
+    starts: list[int]  # each line's offset, for bisecting
+    skip: int = 0  # `text` starts this far into the text the lines describe
+    # Where the first blank line crossed inside an open '{' was: (offset in text, line number).
+    blank_inside_answers: tuple[int, int] | None = None
+
+    def where(self, offset: int) -> tuple[int, int]:
+        """(line, column) in the file of `text[offset]`; a line break between two lines is
+        placed on the last character of the first, an offset past the end on the last one."""
+        total = len(self.text) + self.skip
+        offset = min(max(offset + self.skip, self.skip), total - 1) if total else 0
+        k = max(bisect.bisect_right(self.starts, offset) - 1, 0)
+        line = self.lines[k]
+        end = self.starts[k + 1] - 1 if k + 1 < len(self.lines) else total
+        index = min(offset - line.offset, end - line.offset - 1)
+        return line.number, line.indent + _raw_index(line.written, index) + 1
+
+    def tail(self, start: int) -> _Block:
+        """The block from `text[start]` on, positions kept."""
+        return _Block(
+            self.text[start:],
+            self.lines,
+            self.starts,
+            self.skip + start,
+            self.blank_inside_answers,
+        )
 
 
-def _decode_line(line: str, line_number: int, column0: int, chars: list, where: list) -> None:
-    k = 0
-    while k < len(line):
-        char = line[k]
-        position = (line_number, column0 + k + 1)
-        if char == "\\" and k + 1 < len(line):
-            nxt = line[k + 1]
-            if nxt in _HIDE:
-                chars.append(_HIDE[nxt])
-            elif nxt == "n":
-                chars.append("\n")
-            elif nxt == "\\":
-                chars.append("\\")
-            else:  # not an escape (e.g. LaTeX \alpha): the backslash is kept
-                chars.append("\\")
-                where.append(position)
-                k += 1
-                continue
-            where.append(position)
-            k += 2
-            continue
-        chars.append(char)
-        where.append(position)
-        k += 1
+def _blocks(text: str) -> Iterator[_Block]:
+    """Split the file into questions at blank lines (but not inside an open answer block).
 
+    Linear in the file: each line is decoded once, and the braces still open are counted as lines
+    arrive, so a `{` never closed costs no more than any other question.
+    """
+    pieces: list[str] = []
+    lines: list[_Line] = []
+    length = 0  # of "\n".join(pieces)
+    depth = 0  # '{' minus '}' so far in this block (escaped braces are hidden, so not counted)
+    blank_inside: tuple[int, int] | None = None
 
-def _blocks(text: str) -> list[_Block]:
-    """Split the file into questions at blank lines (but not inside an open answer block)."""
-    blocks: list[_Block] = []
-    chars: list[str] = []
-    where: list[tuple[int, int]] = []
-
-    def close() -> None:
-        if chars:
-            blocks.append(_Block("".join(chars), list(where)))
-        chars.clear()
-        where.clear()
-
-    for number, raw in enumerate(lines_of(text), start=1):
+    for number, raw in enumerate(iter_lines(text), start=1):
         line = raw.strip(WHITESPACE)
         if not line:
-            joined = "".join(chars)
-            if joined.count("{") <= joined.count("}"):
-                close()
+            if depth <= 0:
+                if pieces:
+                    starts = [entry.offset for entry in lines]
+                    joined = "\n".join(pieces)
+                    yield _Block(joined, lines, starts, blank_inside_answers=blank_inside)
+                pieces, lines, length, depth, blank_inside = [], [], 0, 0, None
+            elif blank_inside is None:
+                blank_inside = (length, number)
             continue
         if line.startswith("//"):
             continue
-        if chars:
-            chars.append("\n")
-            where.append(where[-1])
-        _decode_line(line, number, len(raw) - len(raw.lstrip(WHITESPACE)), chars, where)
-    close()
-    return blocks
+        decoded = _decode(line)
+        if pieces:
+            length += 1  # the "\n" that joins it to the line before
+        lines.append(_Line(length, number, len(raw) - len(raw.lstrip(WHITESPACE)), line))
+        pieces.append(decoded)
+        length += len(decoded)
+        depth += decoded.count("{") - decoded.count("}")
+    if pieces:
+        starts = [entry.offset for entry in lines]
+        yield _Block("\n".join(pieces), lines, starts, blank_inside_answers=blank_inside)
 
 
 def _restore(value: str) -> str:
@@ -147,14 +196,12 @@ def _text(value: str, default_format: str = "moodle") -> str:
 def _split(answers: str, markers: str) -> tuple[str, list[tuple[str, str, int]]]:
     """Split an answer block at each marker character: (text before the first marker,
     [(marker, piece, offset of the marker in `answers`)])."""
-    lead_end = next((i for i, c in enumerate(answers) if c in markers), len(answers))
-    pieces = []
-    i = lead_end
-    while i < len(answers):
-        j = next((k for k in range(i + 1, len(answers)) if answers[k] in markers), len(answers))
-        pieces.append((answers[i], answers[i + 1 : j], i))
-        i = j
-    return answers[:lead_end], pieces
+    at = [match.start() for match in re.finditer(f"[{re.escape(markers)}]", answers)]
+    if not at:
+        return answers, []
+    ends = [*at[1:], len(answers)]
+    pieces = [(answers[i], answers[i + 1 : j], i) for i, j in zip(at, ends, strict=True)]
+    return answers[: at[0]], pieces
 
 
 def _indent(value: str) -> int:
@@ -180,14 +227,14 @@ def _feedback(piece: str, default_format: str) -> tuple[str, str]:
 class _Question:
     """Parses one block. Errors and warnings name the file, the line and the question."""
 
-    def __init__(self, block: _Block, source: str, parsed: Parsed):
-        self.block, self.source, self.parsed = block, source, parsed
+    def __init__(self, block: _Block, source: str, warnings: list[str]):
+        self.block, self.source, self.warnings = block, source, warnings
         first_line = _restore(block.text.split("\n", 1)[0])
         self.label = f'"{first_line[:_LABEL_LENGTH]}"'
         self.format = "moodle"  # the question text's format, which its answers inherit
 
     def at(self, offset: int) -> tuple[int, int]:
-        return self.block.where[min(max(offset, 0), len(self.block.where) - 1)]
+        return self.block.where(offset)
 
     def error(self, offset: int, message: str) -> BankError:
         line, column = self.at(offset)
@@ -195,7 +242,7 @@ class _Question:
 
     def warn(self, message: str) -> None:
         line, _ = self.at(0)
-        self.parsed.warnings.append(f"{self.source}:{line}: question {self.label}: {message}")
+        self.warnings.append(f"{self.source}:{line}: question {self.label}: {message}")
 
     def parse(self, category: str | None) -> Draft | None:
         """The question as a Draft, or None when it is skipped (with a warning)."""
@@ -223,6 +270,7 @@ class _Question:
         if opening < 0 or closing < opening:
             raise self.error(closing, "'}' without an opening '{'; write \\} for a literal brace")
         nested = text.find("{", opening + 1, closing)
+        self._check_closed_before_blank(opening, nested)
         if nested >= 0:
             raise self.error(nested, "'{' inside the answers; write \\{ for a literal brace")
         after = text[closing + 1 :]
@@ -254,6 +302,17 @@ class _Question:
             return None
         line, _ = self.at(0)
         return Draft(line=line, label=self.label, card=card, title=title, category=category)
+
+    def _check_closed_before_blank(self, opening: int, nested: int) -> None:
+        """A '{' left open runs on past blank lines into the questions after it, until their
+        braces make the count even; name that '{' rather than the next question's."""
+        blank = self.block.blank_inside_answers
+        if nested >= 0 and blank is not None and opening < blank[0] - self.block.skip <= nested:
+            raise self.error(
+                opening,
+                f"'{{' is never closed before the blank line at line {blank[1]}, so the next "
+                "question is read as its answers; end the answers with '}'",
+            )
 
     def _card(self, question: str, answers: str, offset: int, general: str) -> dict | None:
         body = answers.strip(WHITESPACE)
@@ -443,6 +502,12 @@ def _category(path: str) -> str:
 def parse_gift(text: str, source: str) -> Parsed:
     """Every question of a GIFT file, in order, with its category."""
     parsed = Parsed()
+    parsed.drafts.extend(iter_gift(text, source, parsed.warnings))
+    return parsed
+
+
+def iter_gift(text: str, source: str, warnings: list[str]) -> Iterator[Draft]:
+    """The questions of a GIFT file one at a time, adding to `warnings` as they are read."""
     category: str | None = None
     for block in _blocks(text):
         if block.text.startswith("$CATEGORY:"):
@@ -453,8 +518,7 @@ def parse_gift(text: str, source: str) -> Parsed:
             category = _category(_restore(block.text[len("$CATEGORY:") : end]))
             if not block.text[end:].strip(WHITESPACE):
                 continue
-            block = _Block(block.text[end + 1 :], block.where[end + 1 :])
-        draft = _Question(block, source, parsed).parse(category)
+            block = block.tail(end + 1)
+        draft = _Question(block, source, warnings).parse(category)
         if draft is not None:
-            parsed.drafts.append(draft)
-    return parsed
+            yield draft
