@@ -16,6 +16,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+# An export holds about 800 bytes per review: this is some 300,000 reviews, years of study.
+MAX_EXPORT_BYTES = 256 * 1024 * 1024
+
 DataDirOption = typer.Option(
     None,
     "--data-dir",
@@ -77,10 +80,11 @@ def import_command(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Merge an export into your progress; importing the same file twice adds nothing."""
+    from studykit.files import read_bounded
     from studykit.study.store import StoreError
 
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+    try:  # bounded by what is read: /dev/zero or a pipe has no size to check first
+        data = json.loads(read_bounded(file, MAX_EXPORT_BYTES).decode("utf-8"))
     except OSError as exc:
         raise fail(f"error: {file}: cannot read ({exc.strerror})") from None
     except UnicodeDecodeError:
