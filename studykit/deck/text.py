@@ -86,13 +86,14 @@ def clean_deck(data: Any) -> list[tuple[tuple[Any, ...], str | None, list[str]]]
     found: dict[tuple[Any, ...], tuple[tuple[Any, ...], str | None, list[str]]] = {}
     if not isinstance(data, dict | list):
         return []
+    cards = data.get("cards") if isinstance(data, dict) else None
     for path, removed in clean_data(data):
         in_card = len(path) > 2 and path[0] == "cards"
         group = path[:2] if in_card else path
         if group in found:
             found[group][2].extend(removed)
             continue
-        card = data["cards"][path[1]] if in_card else None
+        card = cards[path[1]] if in_card and isinstance(cards, list) else None
         card_id = card.get("id") if isinstance(card, dict) else None
         found[group] = (path, card_id if isinstance(card_id, str) else None, list(removed))
     return list(found.values())
