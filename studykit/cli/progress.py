@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from studykit.study.store import ProgressStore
+    from studykit.study.store import ImportReport, ProgressStore
 
 app = typer.Typer(
     help="Back up, merge or reset your study progress (the SQLite file in your data dir).",
@@ -77,6 +77,12 @@ def export_command(
 @app.command("import")
 def import_command(
     file: Path = typer.Argument(..., help="A file written by `studykit progress export`."),
+    decks: list[Path] = typer.Argument(
+        None,
+        help="Deck files or folders the progress is for (default: the bundled decks); "
+        "entries for cards none of them has are skipped and counted.",
+        show_default=False,
+    ),
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Merge an export into your progress; importing the same file twice adds nothing."""
@@ -91,15 +97,41 @@ def import_command(
         raise fail(f"error: {file}: not a text file; expected a progress export (JSON)") from None
     except json.JSONDecodeError as exc:
         raise fail(f"error: {file}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg})") from None
+    except RecursionError:  # the JSON parser recurses once per nested [ or {
+        raise fail(f"error: {file}: nested too deeply to be a progress export") from None
+    from studykit.cli.stats import load_decks_or_exit
+
+    known = {card.id for deck in load_decks_or_exit(decks or []) for card in deck.cards}
     with open_store(data_dir) as store:
         try:
-            report = store.import_data(data, source=str(file))
+            report = store.import_data(data, source=str(file), known_cards=known)
         except StoreError as exc:
             raise fail(f"error: {exc}") from None
     typer.echo(
         f"Imported {report.cards} cards, {report.reviews} reviews and {report.lab_runs} lab runs "
-        f"from {file} (entries already present were skipped)"
+        f"from {file}."
     )
+    for line in skipped_lines(report, file):
+        typer.echo(line)
+
+
+def skipped_lines(report: ImportReport, file: Path) -> list[str]:
+    """What the import left out, each kind by name and count (nothing is dropped unsaid)."""
+    from studykit.study.store import SKIP_UNKNOWN
+
+    lines = []
+    others = [f"{n} {why}" for why, n in report.skipped.items() if why != SKIP_UNKNOWN]
+    if others:
+        lines.append(f"Skipped {', '.join(others)}.")
+    if report.unknown_cards:
+        ids = report.unknown_cards
+        shown = ", ".join(ids[:3]) + (", ..." if len(ids) > 3 else "")
+        lines.append(
+            f"Skipped {report.skipped[SKIP_UNKNOWN]} {SKIP_UNKNOWN} "
+            f"({len(ids)} cards: {shown}); to keep them, name their decks: "
+            f"`studykit progress import {file} DECK...`"
+        )
+    return lines
 
 
 @app.command("reset")

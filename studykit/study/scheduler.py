@@ -6,11 +6,13 @@ feed it and what to keep around it: the review kind, lapse and repetition counts
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import fsrs
+import fsrs.scheduler
 
 from studykit.study.records import CardProgress
 
@@ -89,6 +91,60 @@ def apply_rating(
     progress.buried_until = None
     progress.updated_at = now
     return progress
+
+
+# What fsrs accepts: it clamps its own results to these bounds, and a value outside them (a
+# negative stability, a step that is text) makes its maths raise mid-session.
+STABILITY_BOUNDS = (fsrs.scheduler.STABILITY_MIN, 1e7)  # days; fsrs caps intervals far below
+DIFFICULTY_BOUNDS = (fsrs.scheduler.MIN_DIFFICULTY, fsrs.scheduler.MAX_DIFFICULTY)
+MAX_STEP = 100  # learning and relearning steps; studykit uses at most two
+
+
+def fsrs_card_problem(card: fsrs.Card) -> tuple[str, str] | None:
+    """Why fsrs could not schedule `card`, as (field, what it must be); None when it can.
+
+    Checks what fsrs's own `Card` constructor leaves to its caller: types, ranges, time zones,
+    and the step a state needs (an int while learning or relearning, null in Review).
+    """
+    if not isinstance(card.state, fsrs.State):
+        return "state", f"must be one of {', '.join(str(int(s)) for s in fsrs.State)}"
+    if card.state == fsrs.State.Review:
+        if card.step is not None:
+            return "step", "must be null in the Review state"
+    elif type(card.step) is not int or not 0 <= card.step <= MAX_STEP:
+        return "step", f"must be a whole number from 0 to {MAX_STEP} while (re)learning"
+    for name, (low, high) in (("stability", STABILITY_BOUNDS), ("difficulty", DIFFICULTY_BOUNDS)):
+        value = getattr(card, name)
+        if value is None:
+            if card.state != fsrs.State.Learning:
+                return name, "must be set once a card has left its first learning steps"
+        elif type(value) is not float or not math.isfinite(value) or not low <= value <= high:
+            return name, f"must be a number from {low:g} to {high:g}"
+    for name in ("due", "last_review"):
+        moment = getattr(card, name)
+        if moment is None and name == "last_review":
+            continue
+        if not isinstance(moment, datetime) or moment.utcoffset() is None:
+            return name, "must be a time with a UTC offset"
+    return None
+
+
+def schedulable_problem(scheduler: fsrs.Scheduler, card: fsrs.Card, now: datetime) -> str | None:
+    """What goes wrong when fsrs reviews `card` with each rating (a trial on a copy; fsrs's
+    review_card copies the card it is given); None when every rating works."""
+    problem = fsrs_card_problem(card)
+    if problem is not None:
+        return f"{problem[0]} {problem[1]}"
+    at = max(now, card.due.astimezone(UTC), (card.last_review or now).astimezone(UTC))
+    try:
+        scheduler.get_card_retrievability(card, at)
+        for rating in fsrs.Rating:
+            after, _log = scheduler.review_card(card, rating, review_datetime=at)
+            if fsrs_card_problem(after) is not None:
+                return f"a {rating.name} review would give {fsrs_card_problem(after)}"
+    except (ArithmeticError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def is_mastered(scheduler: fsrs.Scheduler, progress: CardProgress | None, now: datetime) -> bool:

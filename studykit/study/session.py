@@ -34,6 +34,7 @@ import fsrs
 from studykit.deck.model import Card, Deck
 from studykit.study.clock import Clock, as_clock, day_start, next_day_start, study_day
 from studykit.study.grading import Answer, Presented, Verdict, grade, present
+from studykit.study.progress_file import MAX_DURATION_MS  # so every export imports again
 from studykit.study.records import CardProgress, LabRun, Review
 from studykit.study.scheduler import (
     SchedulerSettings,
@@ -160,6 +161,9 @@ class StudySession:
             if self.scope.matches(deck, card)
         }
         self._current: Presented | None = None
+        # Cards in scope whose stored state cannot be read (card id: why), as of the last
+        # look at the store: they are skipped, and the UI says so once.
+        self.unreadable: dict[str, str] = {}
         self._done: list[_Done | _Hidden] = []
         self._cram_queue: deque[str] = deque()
         if cram:
@@ -200,8 +204,15 @@ class StudySession:
         return self._cards[card_id][0]
 
     def _progress_in_scope(self) -> dict[str, CardProgress | None]:
-        stored = self.store.all_progress()
-        return {card_id: stored.get(card_id) for card_id in self._cards}
+        """Progress of every card in scope that can be studied (None: never reviewed)."""
+        unreadable: dict[str, str] = {}
+        stored = self.store.all_progress(unreadable)
+        self.unreadable = {k: why for k, why in unreadable.items() if k in self._cards}
+        return {
+            card_id: stored.get(card_id)
+            for card_id in self._cards
+            if card_id not in self.unreadable
+        }
 
     def _pick_next(self) -> str | None:
         if self.cram:
@@ -280,7 +291,7 @@ class StudySession:
             deck_id=deck.id,
             reviewed_at=now,
             rating=rating,
-            duration_ms=max(0, int(duration_ms)),
+            duration_ms=min(max(0, int(duration_ms)), MAX_DURATION_MS),
             kind="cram",
             correct=None if verdict is None else verdict.correct,
             score=None if verdict is None else verdict.score,
@@ -461,7 +472,7 @@ def topic_mastery(
 def deck_overview(
     store: ProgressStore,
     decks: Sequence[Deck],
-    now: datetime | None = None,
+    now: datetime | Clock | None = None,
     settings: SchedulerSettings | None = None,
 ) -> list[DeckSummary]:
     """New / due / total per deck and mastery per topic, for the home screen."""

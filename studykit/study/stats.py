@@ -2,7 +2,7 @@
 
 Definitions (all computed from the progress store; nothing is estimated by hand):
 - reviews: scheduled ratings ever made (cram ratings are counted apart, in `cram_reviews`);
-- cards seen: cards with at least one scheduled rating;
+- cards seen: cards of the loaded decks with at least one scheduled rating;
 - due today: reviewed cards of the loaded decks due before the study day ends (overdue included;
   suspended and buried cards excluded); due in the next 7 days: the same over today and the six
   days after it;
@@ -87,7 +87,8 @@ def compute_stats(
         reviews_today=len(
             store.review_times(since=day_start(today), until=day_start(today + timedelta(days=1)))
         ),
-        cards_seen=store.count_cards_seen(),
+        # Only cards of the loaded decks: "seen 45 of 111" must not count cards no deck has.
+        cards_seen=len(store.seen_card_ids() & {c.id for d in decks for c in d.cards}),
         due_today=forecast[0].count,
         due_next_7_days=sum(d.count for d in forecast),
         retention=_share_not_again(scheduled),

@@ -21,9 +21,10 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ import platformdirs
 
 from studykit.study.clock import format_ts, parse_ts, utc_now
 from studykit.study.records import REVIEW_KINDS, CardProgress, LabRun, Review
+from studykit.study.scheduler import fsrs_card_problem
 
 DB_NAME = "progress.sqlite3"
 DATA_DIR_ENV = "STUDYKIT_DATA_DIR"
@@ -223,9 +225,24 @@ def _is_write_problem(path: Path, error: StoreError) -> bool:
 
 @dataclass(frozen=True)
 class ImportReport:
-    cards: int  # card rows added or replaced by a newer one
+    cards: int  # card rows added or replaced
     reviews: int  # review rows added
     lab_runs: int  # lab runs added
+    skipped: dict[str, int] = field(default_factory=dict)  # what was left out, by why: count
+    unknown_cards: list[str] = field(default_factory=list)  # ids no loaded deck has (skipped)
+
+
+# The reasons an import leaves an entry out, as ImportReport.skipped names them.
+SKIP_UNKNOWN = "entries for cards no loaded deck has"
+SKIP_SAME_CARD = "card states already present"
+SKIP_UNBACKED = "card states the review log does not back"
+SKIP_OLDER = "card states older than yours"
+SKIP_SAME_REVIEW = "reviews already present"
+SKIP_SAME_RUN = "lab runs already present"
+
+
+class UnreadableProgress(ValueError):
+    """A stored card state studykit cannot use (hand-edited, or let in by an older import)."""
 
 
 class ProgressStore:
@@ -488,11 +505,29 @@ class ProgressStore:
     # --- card progress ---
 
     def progress(self, card_id: str) -> CardProgress | None:
+        """The card's stored progress (None if it has none); StoreError if it cannot be read."""
         rows = self._query("SELECT * FROM card WHERE card_id = ?", (card_id,))
-        return _progress_from_row(rows[0]) if rows else None
+        if not rows:
+            return None
+        try:
+            return _progress_from_row(rows[0])
+        except UnreadableProgress as why:
+            raise StoreError(
+                f"card {card_id}: its saved progress cannot be read ({why}); "
+                f"`studykit progress reset --deck {rows[0]['deck_id']}` forgets that deck's"
+            ) from None
 
-    def all_progress(self) -> dict[str, CardProgress]:
-        return {r["card_id"]: _progress_from_row(r) for r in self._query("SELECT * FROM card")}
+    def all_progress(self, unreadable: dict[str, str] | None = None) -> dict[str, CardProgress]:
+        """Every card's progress that can be read. Rows that cannot are left out, and put in
+        `unreadable` (card id: why) when it is given, so a session can skip them and say so."""
+        result = {}
+        for row in self._query("SELECT * FROM card"):
+            try:
+                result[row["card_id"]] = _progress_from_row(row)
+            except UnreadableProgress as why:
+                if unreadable is not None:
+                    unreadable[row["card_id"]] = str(why)
+        return result
 
     def save_progress(self, progress: CardProgress) -> None:
         card = progress.fsrs_card
@@ -523,14 +558,16 @@ class ProgressStore:
     # --- reviews ---
 
     def add_review(self, review: Review) -> int:
-        """Insert one review row; returns its id. Duplicates (same uid) are ignored (-1)."""
+        """Insert one review row; returns its id. Duplicates (same uid) are ignored (-1); a row
+        the table's checks refuse is a StoreError (OR IGNORE would drop it without a word)."""
         if review.kind not in REVIEW_KINDS:
             raise ValueError(f"review kind {review.kind!r} is not one of {REVIEW_KINDS}")
         with self.transaction() as db:
             cursor = db.execute(
-                """INSERT OR IGNORE INTO review (uid, card_id, deck_id, reviewed_at, rating,
+                """INSERT INTO review (uid, card_id, deck_id, reviewed_at, rating,
                        duration_ms, kind, correct, score, before_json, fsrs_after)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (uid) DO NOTHING""",
                 (
                     review.uid,
                     review.card_id,
@@ -587,9 +624,11 @@ class ProgressStore:
         rows = self._query("SELECT kind, rating, COUNT(*) FROM review GROUP BY kind, rating")
         return {(kind, fsrs.Rating(rating)): n for kind, rating, n in rows}
 
-    def count_cards_seen(self) -> int:
+    def seen_card_ids(self) -> set[str]:
         """Cards with at least one scheduled (non-cram) rating."""
-        return self._query("SELECT COUNT(DISTINCT card_id) FROM review WHERE kind != 'cram'")[0][0]
+        return {
+            r[0] for r in self._query("SELECT DISTINCT card_id FROM review WHERE kind != 'cram'")
+        }
 
     def review_times(self, *, since: datetime, until: datetime) -> list[datetime]:
         """When each rating in [since, until) was made (cheaper than loading whole reviews)."""
@@ -640,8 +679,8 @@ class ProgressStore:
     def add_lab_run(self, run: LabRun) -> int:
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO lab_run (uid, card_id, ran_at, summary_json) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO lab_run (uid, card_id, ran_at, summary_json) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
                 (run.uid, run.card_id, format_ts(run.ran_at), json.dumps(run.summary)),
             )
             return cursor.lastrowid if cursor.rowcount else -1
@@ -683,12 +722,26 @@ class ProgressStore:
                 ],
             }
 
-    def import_data(self, data: Any, *, source: str = "import") -> ImportReport:
+    def import_data(
+        self,
+        data: Any,
+        *,
+        source: str = "import",
+        known_cards: Collection[str] | None = None,
+        now: datetime | None = None,
+    ) -> ImportReport:
         """Merge an export into this store; importing the same data twice changes nothing.
 
-        Reviews and lab runs merge by uid. For a card present on both sides, the row changed
-        most recently (`updated_at`) wins. Raises StoreError naming `source` on a bad file.
+        Every field is checked first (`progress_file.read_export`); a bad one raises StoreError
+        naming `source`, the entry and the field, and nothing is stored. With `known_cards`
+        (the loaded decks' card ids), entries for other cards are skipped and reported.
+        Reviews and lab runs merge by uid. A card state then wins only if the merged review
+        log backs it (its fsrs state is the one the card's latest rating produced); between two
+        such states (the flags differ) the one changed last wins. A timestamp alone never wins:
+        a forged "newer" schedule that no review produced is skipped.
         """
+        from studykit.study.progress_file import ExportError, read_export
+
         if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
             raise StoreError(
                 f"{source}: not a studykit progress export (no 'format': "
@@ -696,31 +749,70 @@ class ProgressStore:
             )
         if data.get("version") != EXPORT_VERSION:
             raise StoreError(
-                f"{source}: export version {data.get('version')!r} is not "
+                f"{source}: export version {_short(data.get('version'))} is not "
                 f"supported (expected {EXPORT_VERSION})"
             )
         try:
-            cards = [CardProgress.from_json(c) for c in data.get("cards", [])]
-            reviews = [_review_from_json(r) for r in data.get("reviews", [])]
-            runs = [
-                LabRun(str(r["uid"]), str(r["card_id"]), parse_ts(r["ran_at"]), dict(r["summary"]))
-                for r in data.get("lab_runs", [])
-            ]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise StoreError(f"{source}: malformed progress entry ({exc!r})") from exc
+            contents = read_export(data, now=utc_now() if now is None else now)
+        except ExportError as exc:
+            raise StoreError(f"{source}: {exc}") from None
+
+        skipped: Counter[str] = Counter()
+        unknown: set[str] = set()
+
+        def known(card_id: str) -> bool:
+            if known_cards is None or card_id in known_cards:
+                return True
+            skipped[SKIP_UNKNOWN] += 1
+            unknown.add(card_id)
+            return False
 
         added_cards = added_reviews = added_runs = 0
-        with self.transaction():
-            for incoming in cards:
-                mine = self.progress(incoming.card_id)
-                if mine is None or _newer(incoming, mine):
+        with self.transaction() as db:
+            for review in contents.reviews:
+                if known(review.card_id):
+                    if self.add_review(review) == -1:
+                        skipped[SKIP_SAME_REVIEW] += 1
+                    else:
+                        added_reviews += 1
+            for run in contents.lab_runs:
+                if known(run.card_id):
+                    if self.add_lab_run(run) == -1:
+                        skipped[SKIP_SAME_RUN] += 1
+                    else:
+                        added_runs += 1
+            for incoming in contents.cards:
+                if not known(incoming.card_id):
+                    continue
+                row = db.execute(
+                    "SELECT * FROM card WHERE card_id = ?", (incoming.card_id,)
+                ).fetchone()
+                mine = None if row is None else _readable(row)
+                implied = self._schedule_the_log_implies(incoming.card_id)
+                if mine is not None and mine.to_json() == incoming.to_json():
+                    skipped[SKIP_SAME_CARD] += 1
+                elif _schedule(incoming.fsrs_card) != implied:
+                    skipped[SKIP_UNBACKED] += 1
+                elif mine is None or _schedule(mine.fsrs_card) != implied or _newer(incoming, mine):
                     self.save_progress(incoming)
                     added_cards += 1
-            for review in reviews:
-                added_reviews += self.add_review(review) != -1
-            for run in runs:
-                added_runs += self.add_lab_run(run) != -1
-        return ImportReport(added_cards, added_reviews, added_runs)
+                else:
+                    skipped[SKIP_OLDER] += 1
+        return ImportReport(added_cards, added_reviews, added_runs, dict(skipped), sorted(unknown))
+
+    def _schedule_the_log_implies(self, card_id: str) -> tuple | None:
+        """The fsrs schedule of the card's latest scheduled rating (None if it has none)."""
+        rows = self._query(
+            "SELECT fsrs_after FROM review WHERE card_id = ? AND kind != 'cram' "
+            "AND fsrs_after IS NOT NULL ORDER BY reviewed_at DESC, id DESC LIMIT 1",
+            (card_id,),
+        )
+        if not rows:
+            return None
+        try:
+            return _schedule(fsrs.Card.from_json(rows[0][0]))
+        except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
+            return ("unreadable",)  # backs no state: the card keeps what it has
 
     def deck_ids(self) -> list[str]:
         """Decks that have any progress stored."""
@@ -764,18 +856,64 @@ def _newer(a: CardProgress, b: CardProgress) -> bool:
     return b.updated_at is None or a.updated_at > b.updated_at
 
 
+def _schedule(card: fsrs.Card | None) -> tuple | None:
+    """What of an fsrs state decides the schedule (its card_id only labels fsrs's logs)."""
+    if card is None:
+        return None
+    return (card.state, card.step, card.stability, card.difficulty, card.due, card.last_review)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _progress_from_row(row: sqlite3.Row) -> CardProgress:
-    return CardProgress(
-        card_id=row["card_id"],
-        deck_id=row["deck_id"],
-        fsrs_card=None if row["fsrs_json"] is None else fsrs.Card.from_json(row["fsrs_json"]),
-        reps=row["reps"],
-        lapses=row["lapses"],
-        suspended=bool(row["suspended"]),
-        leech=bool(row["leech"]),
-        buried_until=None if row["buried_until"] is None else parse_ts(row["buried_until"]),
-        updated_at=parse_ts(row["updated_at"]),
-    )
+    """The row as a CardProgress; UnreadableProgress if fsrs could not schedule what it holds."""
+    fsrs_card = None
+    try:
+        if row["fsrs_json"] is not None:
+            fsrs_card = fsrs.Card.from_json(row["fsrs_json"])
+        progress = CardProgress(
+            card_id=row["card_id"],
+            deck_id=row["deck_id"],
+            fsrs_card=fsrs_card,
+            reps=row["reps"],
+            lapses=row["lapses"],
+            suspended=bool(row["suspended"]),
+            leech=bool(row["leech"]),
+            buried_until=None if row["buried_until"] is None else parse_ts(row["buried_until"]),
+            updated_at=parse_ts(row["updated_at"]),
+        )
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
+        raise UnreadableProgress(f"{type(exc).__name__}: {_short(str(exc))}") from None
+    problem = None if fsrs_card is None else fsrs_card_problem(fsrs_card)
+    if problem is not None:
+        raise UnreadableProgress(
+            f"fsrs {problem[0]} {problem[1]}, got {_short(getattr(fsrs_card, problem[0]))}"
+        )
+    if type(progress.reps) is not int or type(progress.lapses) is not int:
+        raise UnreadableProgress("reps and lapses must be whole numbers")
+    return progress
+
+
+def _readable(row: sqlite3.Row) -> CardProgress | None:
+    try:
+        return _progress_from_row(row)
+    except UnreadableProgress:
+        return None
+
+
+def _snapshot_or_none(read: Callable[[], Any]) -> Any:
+    """A review's stored snapshot, or None if an older import let in one fsrs cannot use: the
+    review itself (rating, time) still counts, and only undo of the session that made it,
+    long gone, would have used the snapshot."""
+    try:
+        value = read()
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError):
+        return None
+    card = value.fsrs_card if isinstance(value, CardProgress) else value
+    return None if card is not None and fsrs_card_problem(card) else value
 
 
 def _review_from_row(row: sqlite3.Row) -> Review:
@@ -790,8 +928,12 @@ def _review_from_row(row: sqlite3.Row) -> Review:
         kind=row["kind"],
         correct=None if row["correct"] is None else bool(row["correct"]),
         score=row["score"],
-        before=None if before is None else CardProgress.from_json(json.loads(before)),
-        fsrs_after=None if row["fsrs_after"] is None else fsrs.Card.from_json(row["fsrs_after"]),
+        before=None
+        if before is None
+        else _snapshot_or_none(lambda: CardProgress.from_json(json.loads(before))),
+        fsrs_after=None
+        if row["fsrs_after"] is None
+        else _snapshot_or_none(lambda: fsrs.Card.from_json(row["fsrs_after"])),
         id=row["id"],
     )
 
@@ -810,22 +952,3 @@ def _review_to_json(r: Review) -> dict[str, Any]:
         "before": None if r.before is None else r.before.to_json(),
         "fsrs_after": None if r.fsrs_after is None else r.fsrs_after.to_dict(),
     }
-
-
-def _review_from_json(d: dict[str, Any]) -> Review:
-    kind = str(d["kind"])
-    if kind not in REVIEW_KINDS:
-        raise ValueError(f"review kind {kind!r}")
-    return Review(
-        uid=str(d["uid"]),
-        card_id=str(d["card_id"]),
-        deck_id=str(d["deck_id"]),
-        reviewed_at=parse_ts(d["reviewed_at"]),
-        rating=fsrs.Rating(int(d["rating"])),
-        duration_ms=int(d["duration_ms"]),
-        kind=kind,
-        correct=d.get("correct"),
-        score=d.get("score"),
-        before=None if d.get("before") is None else CardProgress.from_json(d["before"]),
-        fsrs_after=None if d.get("fsrs_after") is None else fsrs.Card.from_dict(d["fsrs_after"]),
-    )

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from fsrs import Rating
 from typer.testing import CliRunner
 
@@ -18,24 +19,26 @@ runner = CliRunner()
 
 
 def tiny_deck(deck_id: str) -> Deck:
-    return Deck.model_validate(
-        {
-            "id": deck_id,
-            "title": deck_id,
-            "description": "cli test deck",
-            "topics": [{"id": f"{deck_id}-t", "title": "T"}],
-            "cards": [
-                {
-                    "id": f"{deck_id}-{i}",
-                    "kind": "flashcard",
-                    "topic": f"{deck_id}-t",
-                    "front": f"Q{i}",
-                    "back": f"A{i}",
-                }
-                for i in range(3)
-            ],
-        }
-    )
+    return Deck.model_validate(tiny_deck_data(deck_id))
+
+
+def tiny_deck_data(deck_id: str) -> dict:
+    return {
+        "id": deck_id,
+        "title": deck_id,
+        "description": "cli test deck",
+        "topics": [{"id": f"{deck_id}-t", "title": "T"}],
+        "cards": [
+            {
+                "id": f"{deck_id}-{i}",
+                "kind": "flashcard",
+                "topic": f"{deck_id}-t",
+                "front": f"Q{i}",
+                "back": f"A{i}",
+            }
+            for i in range(3)
+        ],
+    }
 
 
 @pytest.fixture
@@ -51,6 +54,17 @@ def data_dir(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.fixture
+def deck_files(tmp_path) -> list[str]:
+    """The decks `one` and `two` as YAML files, for `progress import FILE DECK...`."""
+    paths = []
+    for deck_id in ("one", "two"):
+        path = tmp_path / f"{deck_id}.yaml"
+        path.write_text(yaml.safe_dump(tiny_deck_data(deck_id), sort_keys=False))
+        paths.append(str(path))
+    return paths
+
+
 def invoke(*args: str, input: str | None = None):
     return runner.invoke(app, list(args), input=input)
 
@@ -60,7 +74,7 @@ def review_count(folder) -> int:
         return len(store.reviews())
 
 
-def test_export_then_import_into_another_dir_and_again(data_dir, tmp_path):
+def test_export_then_import_into_another_dir_and_again(data_dir, tmp_path, deck_files):
     file = tmp_path / "backup.json"
     result = invoke("progress", "export", str(file), "--data-dir", str(data_dir))
     assert result.exit_code == 0, result.output
@@ -68,11 +82,29 @@ def test_export_then_import_into_another_dir_and_again(data_dir, tmp_path):
     assert json.loads(file.read_text())["format"] == "studykit-progress"
 
     other = tmp_path / "other"
-    first = invoke("progress", "import", str(file), "--data-dir", str(other))
-    assert first.exit_code == 0 and "5 reviews" in first.output
-    second = invoke("progress", "import", str(file), "--data-dir", str(other))
+    first = invoke("progress", "import", str(file), *deck_files, "--data-dir", str(other))
+    assert first.exit_code == 0 and "5 cards, 5 reviews" in first.output
+    assert "Skipped" not in first.output
+    second = invoke("progress", "import", str(file), *deck_files, "--data-dir", str(other))
     assert second.exit_code == 0 and "0 cards, 0 reviews" in second.output
+    assert "Skipped 5 reviews already present, 5 card states already present." in second.output
     assert review_count(other) == 5
+
+
+def test_import_skips_and_counts_entries_for_cards_no_named_deck_has(
+    data_dir, tmp_path, deck_files
+):
+    file = tmp_path / "backup.json"
+    invoke("progress", "export", str(file), "--data-dir", str(data_dir))
+    other = tmp_path / "other"
+    result = invoke("progress", "import", str(file), deck_files[0], "--data-dir", str(other))
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 cards, 3 reviews" in result.output
+    assert (
+        "Skipped 4 entries for cards no loaded deck has (2 cards: two-0, two-1); "
+        "to keep them, name their decks" in result.output
+    )
+    assert review_count(other) == 3
 
 
 def test_export_refuses_to_overwrite_without_force(data_dir, tmp_path):
@@ -206,3 +238,56 @@ def test_on_a_full_disk_export_and_stats_still_read_and_import_says_why_it_canno
     assert "move it aside" not in imported.output and len(imported.output.splitlines()) == 1
     changed = invoke("settings", "--new-per-day", "5", "--data-dir", str(data_dir))
     assert changed.exit_code == 1 and "the disk is full; free space" in changed.output
+
+
+def _edit(section: str, field: str, raw: str):
+    """An edit of the export's text: `field` of the first entry of `section` set to `raw` JSON."""
+
+    def apply(data: dict) -> str:
+        marker = "__EDITED__"
+        if section == "cards.fsrs":
+            data["cards"][0]["fsrs"][field] = marker
+        else:
+            data[section][0][field] = marker
+        return json.dumps(data).replace(f'"{marker}"', raw)
+
+    return apply
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda d: json.dumps(d)[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested"),
+        (
+            _edit("reviews", "reviewed_at", '"9999-12-31T23:59:59.999999-01:00"'),
+            "reviews[0] (card one-",
+        ),
+        (_edit("reviews", "duration_ms", str(10**30)), "reviews[0] (card one-"),
+        (_edit("cards", "reps", "1e400"), "cards[0] (card "),
+        (_edit("cards.fsrs", "due", '"2025-03-10T12:00:00"'), "fsrs.due: needs a UTC offset"),
+        (_edit("reviews", "correct", '"maybe"'), "correct: must be true, false or null"),
+    ],
+    ids=[
+        "deep nesting",
+        "year 9999 with an offset",
+        "huge duration",
+        "reps 1e400",
+        "naive due",
+        "correct maybe",
+    ],
+)
+def test_an_edited_export_is_one_line_exit_1_and_changes_nothing(
+    data_dir, tmp_path, deck_files, edit, words
+):
+    backup = tmp_path / "backup.json"
+    invoke("progress", "export", str(backup), "--data-dir", str(data_dir))
+    edited = tmp_path / "edited.json"
+    edited.write_text(edit(json.loads(backup.read_text())))
+    before = invoke("progress", "export", "-", "--data-dir", str(data_dir)).output
+    result = invoke("progress", "import", str(edited), *deck_files, "--data-dir", str(data_dir))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    assert len(result.output.splitlines()) == 1 and words in result.output, result.output
+    after = invoke("progress", "export", "-", "--data-dir", str(data_dir)).output
+    strip = lambda text: {k: v for k, v in json.loads(text).items() if k != "exported_at"}  # noqa: E731
+    assert strip(after) == strip(before)

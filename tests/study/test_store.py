@@ -137,7 +137,7 @@ def test_a_versioned_file_without_studykits_tables_is_not_migrated(tmp_path):
         raw.execute("PRAGMA user_version = 2")
     raw.close()
     original = path.read_bytes()
-    with pytest.raises(StoreError, match=r"table card, lab_run, review(, sqlite_sequence)? is missing"):
+    with pytest.raises(StoreError, match=r"table card, lab_run, review(, sqlite_sequence)? is"):
         ProgressStore.open(tmp_path)
     assert path.read_bytes() == original
 
@@ -422,7 +422,7 @@ def test_import_merges_and_keeps_the_newer_card_state(tmp_path):
     [
         ([], "not a studykit progress export"),
         ({"format": "studykit-progress", "version": 99}, "version 99 is not supported"),
-        ({"format": "studykit-progress", "version": 1, "reviews": [{"uid": "x"}]}, "malformed"),
+        ({"format": "studykit-progress", "version": 1, "reviews": [{"uid": "x"}]}, r"reviews\[0\]"),
     ],
 )
 def test_import_rejects_bad_files_with_one_line(store, data, message):

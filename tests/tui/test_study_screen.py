@@ -332,7 +332,7 @@ async def test_undo_refused_because_another_session_rated_the_card_says_so(
     said: list[tuple[str, str]] = []
     monkeypatch.setattr(app, "notify", lambda message, **kw: said.append((message, kw["severity"])))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_deck(pilot)
+        await open_deck(pilot)
         await pilot.press("space", "1")  # Again: the flashcard is due again in a minute
         await pilot.pause()
         # Another terminal, two minutes later, rates the same card.
@@ -345,6 +345,40 @@ async def test_undo_refused_because_another_session_rated_the_card_says_so(
         assert said[-1][1] == "warning"
         assert said[-1][0].startswith("Not undone: card t-flash was rated in another session")
         assert len(store.reviews(card_id="t-flash")) == 2 and store.progress("t-flash").reps == 2
+
+
+async def test_a_card_whose_saved_state_cannot_be_read_is_skipped_with_one_notice(
+    make_app, store, tiny_load, monkeypatch
+):
+    import json
+
+    from studykit.study.session import StudySession
+
+    app = make_app()
+    # Five minutes before the app's frozen now, t-flash was rated Again: it is due again.
+    first = StudySession(store, tiny_load.decks, now=app.now - timedelta(minutes=5), seed=1)
+    first.rate(first.next(), fsrs.Rating.Again, 1000)
+    # What an older studykit's import let in: a step fsrs compares with numbers.
+    state = json.loads(store._db.execute("SELECT fsrs_json FROM card").fetchone()[0])
+    state["step"] = "abc"
+    store._db.execute("UPDATE card SET fsrs_json = ?", (json.dumps(state),))
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(app, "notify", lambda message, **kw: said.append((message, kw["severity"])))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_deck(pilot)
+        seen = []
+        for _ in range(8):
+            if screen.presented is None:
+                break
+            seen.append(screen.presented.card.id)
+            screen.view.commit(None)
+            await pilot.pause()
+            await pilot.press("3")
+            await pilot.pause()
+        assert "t-flash" not in seen and len(seen) >= 2
+    warnings = [m for m, severity in said if severity == "warning"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Skipped card t-flash: its saved progress cannot be read (")
 
 
 def test_the_done_note_names_the_setting_of_each_limit_that_holds_cards_back():

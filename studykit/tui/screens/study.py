@@ -7,7 +7,7 @@ rating is stored at once and the next card shows. Flashcards flip with space and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,6 +26,11 @@ from studykit.tui.widgets.order import OrderView
 from studykit.tui.widgets.short import ShortAnswerView
 from studykit.tui.widgets.verdict import RatingBar, VerdictPanel
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from studykit.tui.app import StudykitApp
+
 VIEWS: dict[str, type[CardView]] = {
     "flashcard": FlashcardView,
     "mcq": MultipleChoiceView,
@@ -38,6 +43,9 @@ VIEWS: dict[str, type[CardView]] = {
 
 
 class StudyScreen(Screen[None]):
+    if TYPE_CHECKING:  # Textual's typed `app` (textual.getters); at run time its own property
+        app = getters.app(StudykitApp)
+
     BINDINGS = [
         Binding("escape", "back", "Decks", id="back"),
         Binding("enter,space", "accept", "Accept", id="accept"),
@@ -73,6 +81,7 @@ class StudyScreen(Screen[None]):
         self.shown_at = 0.0
         self.duration_ms = 0
         self.reviewed = 0
+        self._reported: set[str] = set()  # unreadable cards already named in a notice
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,6 +105,7 @@ class StudyScreen(Screen[None]):
             self.view.remove()
             self.view = None
         self.presented = self.session.next()
+        self._report_unreadable()
         self.verdict = None
         self.suggested = None
         self.rating_open = False
@@ -120,6 +130,22 @@ class StudyScreen(Screen[None]):
             self.query_one("#card-area", VerticalScroll).scroll_home(animate=False)
         self._update_status()
         self.refresh_bindings()
+
+    def _report_unreadable(self) -> None:
+        """Say once which cards are skipped because their saved progress cannot be read."""
+        new = {k: why for k, why in self.session.unreadable.items() if k not in self._reported}
+        if not new:
+            return
+        self._reported.update(new)
+        first, why = next(iter(new.items()))
+        deck = self.session.deck_of(first).id
+        more = f" and {len(new) - 1} more" if len(new) > 1 else ""
+        self.notify(
+            f"Skipped card {first}{more}: its saved progress cannot be read ({why}). "
+            f"`studykit progress reset --deck {deck}` forgets that deck's progress.",
+            severity="warning",
+            timeout=15,
+        )
 
     def _done_note(self) -> Content:
         done = f"You reviewed {self.reviewed} card(s). " if self.reviewed else ""
