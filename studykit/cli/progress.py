@@ -56,8 +56,16 @@ def export_command(
 
     if str(file) != "-" and file.exists() and not force:
         raise fail(f"error: {file} exists; pass --force to overwrite it")
+    unreadable: dict[str, str] = {}
     with open_store(data_dir, read_only=True) as store:
-        data = store.export_data(exported_at=utc_now())
+        data = store.export_data(exported_at=utc_now(), unreadable=unreadable)
+    if unreadable:  # said before the data, so it is not lost below a long JSON on stdout
+        first, why = next(iter(unreadable.items()))
+        typer.echo(
+            f"warning: left out {len(unreadable)} card state(s) that cannot be read (first: "
+            f"{first}, {why}); their reviews are exported, and the card starts afresh on import",
+            err=True,
+        )
     text = json.dumps(data, indent=1) + "\n"
     if str(file) == "-":
         typer.echo(text, nl=False)

@@ -702,14 +702,17 @@ class ProgressStore:
 
     # --- export, import, reset ---
 
-    def export_data(self, *, exported_at: datetime) -> dict[str, Any]:
-        """Everything in the store as JSON-ready data (the `progress export` file)."""
+    def export_data(
+        self, *, exported_at: datetime, unreadable: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Everything in the store as JSON-ready data (the `progress export` file). Card states
+        that cannot be read are left out (no import would take them) and put in `unreadable`."""
         with self._snapshot():
             return {
                 "format": EXPORT_FORMAT,
                 "version": EXPORT_VERSION,
                 "exported_at": format_ts(exported_at),
-                "cards": [p.to_json() for p in self.all_progress().values()],
+                "cards": [p.to_json() for p in self.all_progress(unreadable).values()],
                 "reviews": [_review_to_json(r) for r in self.reviews()],
                 "lab_runs": [
                     {

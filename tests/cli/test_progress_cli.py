@@ -291,3 +291,20 @@ def test_an_edited_export_is_one_line_exit_1_and_changes_nothing(
     after = invoke("progress", "export", "-", "--data-dir", str(data_dir)).output
     strip = lambda text: {k: v for k, v in json.loads(text).items() if k != "exported_at"}  # noqa: E731
     assert strip(after) == strip(before)
+
+
+def test_export_says_which_card_states_it_leaves_out(data_dir):
+    with ProgressStore.open(data_dir) as store:  # what an older import let in
+        row = store._db.execute("SELECT card_id, fsrs_json FROM card LIMIT 1").fetchone()
+        state = json.loads(row[1])
+        state["step"] = "abc"
+        store._db.execute(
+            "UPDATE card SET fsrs_json = ? WHERE card_id = ?", (json.dumps(state), row[0])
+        )
+    result = runner.invoke(app, ["progress", "export", "-", "--data-dir", str(data_dir)])
+    assert result.exit_code == 0
+    assert (
+        f"warning: left out 1 card state(s) that cannot be read (first: {row[0]}, " in result.stderr
+    )
+    data = json.loads(result.stdout)
+    assert len(data["cards"]) == 4 and len(data["reviews"]) == 5
