@@ -348,7 +348,8 @@ class _Question:
                 f'answer "{_restore(lead)}" has no "=" or "~" in front; mark it',
             )
         single = any(marker == "=" for marker, _, _ in pieces)
-        choices, right = [], []
+        choices: list[dict[str, str]] = []
+        right: list[int] = []
         for marker, piece, at in pieces:
             weight, rest = (1.0, piece) if marker == "=" else _weight(piece)
             text, why = _feedback(rest, self.format)
@@ -418,9 +419,10 @@ class _Question:
         return {"kind": "matching", "prompt": question, "pairs": pairs, "explanation": general}
 
     def _true_false(self, question: str, body: str, general: str) -> dict:
-        head, wrong, right = ([*body.split("#", 2), "", ""])[:3]
+        head, if_wrong, if_right = ([*body.split("#", 2), "", ""])[:3]
         answer = _TRUE_FALSE[head.strip(WHITESPACE)]
-        wrong, right = _text(wrong, self.format) or None, _text(right, self.format) or None
+        wrong = _text(if_wrong, self.format) or None
+        right = _text(if_right, self.format) or None
         return {
             "kind": "true_false",
             "statement": question,
