@@ -62,6 +62,3 @@ class HelpScreen(ModalScreen[None]):
         for kind, how in HOW_TO_ANSWER:
             parts += [(kind, "bold $secondary"), "\n", ("  " + how, ""), "\n"]
         return Content.assemble(*parts)
-
-    def action_dismiss(self) -> None:
-        self.dismiss()

@@ -4,17 +4,23 @@ topics with their mastery. Enter studies the deck or topic; `a` studies everythi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from studykit.tui.display import bar
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from studykit.tui.app import StudykitApp
 
 ALL = "__all__"  # row key of the "all decks" row
 
@@ -26,6 +32,9 @@ class StudyTable(DataTable):
 
 
 class HomeScreen(Screen[None]):
+    if TYPE_CHECKING:  # Textual's typed `app` (textual.getters); at run time its own property
+        app = getters.app(StudykitApp)
+
     BINDINGS = [
         Binding("a", "study_all", "All due", id="study-all"),
         Binding("c", "cram", "Cram", id="cram"),
@@ -113,7 +122,7 @@ class HomeScreen(Screen[None]):
         table = self.query_one("#decks", DataTable)
         if not table.row_count:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return next((s for s in self.summaries if s.deck_id == key), None)
 
     def _show_topics(self) -> None:
@@ -180,14 +189,14 @@ class HomeScreen(Screen[None]):
     def action_study_topic(self) -> None:
         topics = self.query_one("#topics", DataTable)
         if topics.row_count:
-            key = topics.coordinate_to_cell_key((topics.cursor_row, 0)).row_key.value
+            key = topics.coordinate_to_cell_key(Coordinate(topics.cursor_row, 0)).row_key.value
             self.start_study(topic=key)
 
     def action_cram(self) -> None:
         """Cram the highlighted topic (from the topics table) or deck: no scheduling changes."""
         topics = self.query_one("#topics", DataTable)
         if topics.has_focus and topics.row_count:
-            key = topics.coordinate_to_cell_key((topics.cursor_row, 0)).row_key.value
+            key = topics.coordinate_to_cell_key(Coordinate(topics.cursor_row, 0)).row_key.value
             self.start_study(topic=key, cram=True)
         else:
             deck = self._highlighted_deck()

@@ -8,7 +8,7 @@ returns what it measured so far. The run's summary is stored with the card's his
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,6 +22,11 @@ from textual.worker import Worker, get_current_worker
 from studykit.tui.messages import LabFailed, LabFinished, LabProgressed
 from studykit.tui.widgets.lab_chart import LabChart
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from studykit.tui.app import StudykitApp
+
 
 def _default_runner(name: str, params: dict[str, Any], on_progress: Any, should_stop: Any) -> Any:
     from studykit.lab.runner import run_lab  # torch loads here, in the worker thread
@@ -30,6 +35,9 @@ def _default_runner(name: str, params: dict[str, Any], on_progress: Any, should_
 
 
 class LabScreen(Screen[None]):
+    if TYPE_CHECKING:  # Textual's typed `app` (textual.getters); at run time its own property
+        app = getters.app(StudykitApp)
+
     BINDINGS = [
         Binding("escape", "stop", "Stop the run", id="stop"),
         Binding("escape", "close", "Back", id="close"),
@@ -59,7 +67,9 @@ class LabScreen(Screen[None]):
             with Horizontal(id="lab-charts"):
                 yield LabChart("loss", plots_loss=True, id="loss-chart")
                 yield LabChart("metric", plots_loss=False, id="metric-chart")
-            results = DataTable(id="lab-results", show_cursor=False, zebra_stripes=True)
+            results: DataTable[Any] = DataTable(
+                id="lab-results", show_cursor=False, zebra_stripes=True
+            )
             results.can_focus = False  # a read-only table; the page scrolls instead
             yield results
             yield Static(id="lab-tables")
@@ -138,7 +148,7 @@ class LabScreen(Screen[None]):
         self.query_one(ProgressBar).update(total=event.total_steps, progress=event.step)
         methods_so_far = len(dict.fromkeys(e.method for e in history))
         # Evaluation metrics come every few steps: show the latest this method reported.
-        metrics = next(
+        metrics: dict[str, float] = next(
             (e.metrics for e in reversed(history) if e.method == event.method and e.metrics), {}
         )
         figures = "  ".join(f"{name} {value:.3g}" for name, value in metrics.items())

@@ -4,6 +4,8 @@ mastery per topic. Every figure comes from `studykit.study.stats`; this screen o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -15,11 +17,19 @@ from textual_plotext import PlotextPlot
 from studykit.tui.display import bar
 from studykit.tui.widgets.heatmap import ReviewHeatmap
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from studykit.tui.app import StudykitApp
+
 FORECAST_DAYS = 30
 HEATMAP_DAYS = 371  # 53 weeks: enough for the widest terminal
 
 
 class StatsScreen(Screen[None]):
+    if TYPE_CHECKING:  # Textual's typed `app` (textual.getters); at run time its own property
+        app = getters.app(StudykitApp)
+
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="back"),
         Binding("r", "reload", "Refresh", id="reload"),

@@ -8,6 +8,7 @@ import textwrap
 from typing import Any
 
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Static
 
 from studykit.tui.display import GOOD, RATING_NAMES
@@ -82,7 +83,7 @@ def _wrap_width(widget: Static) -> int:
     """The text width the panel will have (its parent's, less padding): it is hidden until
     shown, so its own size is still zero when the text is built."""
     parent = widget.parent
-    return (parent.content_size.width if parent else 0) - 2
+    return (parent.content_size.width if isinstance(parent, Widget) else 0) - 2
 
 
 def rating_prompt(suggested: int | None) -> Content:
