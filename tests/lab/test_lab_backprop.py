@@ -8,6 +8,7 @@ import copy
 import pytest
 import torch
 
+from studykit.lab import instruments
 from studykit.lab.data import Encoder, TaskData
 from studykit.lab.evaluate import answer_loss
 from studykit.lab.labs import backprop
@@ -29,7 +30,7 @@ def make_prompt(model, k=4, seed=0):
 
 def test_gradient_reaches_the_prompt_through_every_layer(base, batch):
     prompt = make_prompt(base.model)
-    flow = backprop.activation_gradients(prompt, batch)
+    flow = instruments.activation_gradients(prompt, batch)
     layers = base.model.config.num_hidden_layers
     names = [a.name for a in flow.activations]
     assert names[0] == "logits" and names[-1] == "prompt (the parameter)"
@@ -43,7 +44,7 @@ def test_gradient_reaches_the_prompt_through_every_layer(base, batch):
     below = next(a for a in flow.activations if a.name == f"layer {layers - 1} output")
     assert below.prompt_grad_norm > 0  # real tokens attended to the prompt one layer up
     assert flow.prompt_is_sum_of_joined
-    assert backprop.only_prompt_has_grad(flow)
+    assert instruments.only_prompt_has_grad(flow)
     assert all(p.grad is None for p in base.model.parameters())
 
 
@@ -51,8 +52,8 @@ def test_only_prompt_claim_flips_when_a_weight_is_unfrozen(base, batch):
     model = copy.deepcopy(base.model)
     prompt = make_prompt(model)
     model.get_input_embeddings().weight.requires_grad_(True)  # one weight no longer frozen
-    flow = backprop.activation_gradients(prompt, batch)
-    assert not backprop.only_prompt_has_grad(flow)
+    flow = instruments.activation_gradients(prompt, batch)
+    assert not instruments.only_prompt_has_grad(flow)
     assert flow.frozen_total == flow.frozen_without_grad  # the unfrozen one is not counted frozen
     assert len(flow.with_grad) == 2
 

@@ -7,6 +7,7 @@ import torch
 
 from studykit.lab.data import Encoder, TaskData, encode
 from studykit.lab.finetune import FullFineTune
+from studykit.lab.instruments import saved_activation_bytes, serialized_bytes
 from studykit.lab.labs import prompt_vs_finetune as lab
 from studykit.lab.runner import resolve_params
 from studykit.lab.soft_prompt import SoftPrompt
@@ -28,8 +29,8 @@ def prompt(model, seed=0, k=4):
 
 def test_activations_kept_for_backward_barely_shrink_for_a_prompt(base):
     batch = TaskData(get_task("sort"), Encoder(base.tokenizer), batch_size=16).next_batch()
-    kept_prompt = lab.saved_activation_bytes(prompt(base.model), batch)
-    kept_full = lab.saved_activation_bytes(FullFineTune(base.model), batch)
+    kept_prompt = saved_activation_bytes(prompt(base.model), batch)
+    kept_full = saved_activation_bytes(FullFineTune(base.model), batch)
     assert kept_prompt > 0 and kept_full > 0
     assert kept_prompt >= 0.5 * kept_full  # yet the prompt trains 0.25% of the numbers
     assert all(p.grad is None for p in base.model.parameters())  # nothing ran backward
@@ -37,8 +38,8 @@ def test_activations_kept_for_backward_barely_shrink_for_a_prompt(base):
 
 def test_a_prompt_file_is_a_small_fraction_of_a_state_dict(base):
     tuned = prompt(base.model)
-    small = lab.serialized_bytes(lab.per_task_tensors("prompt-tuning", tuned))
-    large = lab.serialized_bytes(lab.per_task_tensors("full-finetune", FullFineTune(base.model)))
+    small = serialized_bytes(lab.per_task_tensors("prompt-tuning", tuned))
+    large = serialized_bytes(lab.per_task_tensors("full-finetune", FullFineTune(base.model)))
     assert 4 * 64 * 4 < small < 4 * 64 * 4 + 2000  # the numbers plus torch.save's framing
     assert large > 100 * small
 

@@ -7,6 +7,7 @@ import torch
 
 from studykit.lab.data import Encoder, TaskData
 from studykit.lab.evaluate import answer_loss
+from studykit.lab.instruments import CallCounter
 from studykit.lab.labs import rl_prompt as lab
 from studykit.lab.runner import resolve_params
 from studykit.lab.soft_prompt import SoftPrompt
@@ -42,7 +43,7 @@ def test_policy_samples_and_scores_its_own_choices():
 def test_the_reward_comes_from_forward_passes_without_gradients(base):
     batch = TaskData(get_task("reverse"), Encoder(base.tokenizer), batch_size=16).next_batch()
     prompts = torch.cat([ids(base, "reverse"), ids(base, "7"), ids(base, "sort")])
-    with lab.CallCounter(base.model) as calls:
+    with CallCounter(base.model) as calls:
         rewards = lab.prompt_rewards(base.model, prompts, batch)
     assert rewards.shape == (3,) and not rewards.requires_grad
     assert rewards[0] > 0.95 and rewards[0] > rewards[1] and rewards[0] > rewards[2]
@@ -53,7 +54,7 @@ def test_the_reward_comes_from_forward_passes_without_gradients(base):
 def test_the_counter_sees_a_soft_prompts_backward_pass(base):
     batch = TaskData(get_task("reverse"), Encoder(base.tokenizer), batch_size=8).next_batch()
     soft = SoftPrompt(base.model, 4, generator=torch.Generator().manual_seed(0))
-    with lab.CallCounter(base.model) as calls:
+    with CallCounter(base.model) as calls:
         answer_loss(soft(batch.input_ids), batch.labels).backward()
     assert (calls.forward, calls.forward_with_grad, calls.backward) == (1, 1, 1)
     assert all(p.grad is None for p in base.model.parameters())

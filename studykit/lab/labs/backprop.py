@@ -12,7 +12,8 @@ frozen model to the k prompt vectors. The lab shows it four ways:
 3. The cost of a backward pass with and without weight gradients (median of several repetitions).
 4. A short prompt-tuning run: the prompt moves, the base checksum stays the same.
 
-`activation_gradients` is also used by the `soft-prompt` lab.
+The gradient-flow instruments (`activation_gradients`, `flow_rows`) live in
+`studykit.lab.instruments`, shared with the `soft-prompt` lab.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import nn
@@ -30,138 +31,23 @@ from torch import nn
 from studykit.lab.data import Batch
 from studykit.lab.evaluate import answer_loss
 from studykit.lab.harness import LabRun
+from studykit.lab.instruments import (
+    FLOW_COLUMNS,
+    GradientFlow,
+    activation_gradients,
+    flow_rows,
+    grad_of,
+    only_prompt_has_grad,
+)
 from studykit.lab.measure import generator
 from studykit.lab.results import LabResult, Progress, ProgressCallback, StopCheck
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.train import TrainConfig, train
 
-if TYPE_CHECKING:
-    from transformers import PreTrainedModel
-
 FD_TOLERANCE = 1e-4  # the relative error a correct float64 gradient stays under
 
 
-# -- 1. gradient flow -------------------------------------------------------------------------
-
-
-def transformer_blocks(model: PreTrainedModel) -> nn.ModuleList:
-    """The model's stack of layers: the first ModuleList as long as `num_hidden_layers`
-    (GPT-2's `transformer.h`, Llama's `model.layers`, ...)."""
-    layers = model.config.num_hidden_layers
-    for module in model.modules():
-        if isinstance(module, nn.ModuleList) and len(module) == layers:
-            return module
-    raise ValueError(f"no list of {layers} layers found in {type(model).__name__}")
-
-
-@dataclass
-class Activation:
-    """One tensor on the path from the prompt to the loss, with the gradient that reached it."""
-
-    name: str
-    shape: tuple[int, ...]
-    grad_norm: float  # ‖∂L/∂activation‖ over the whole tensor
-    prompt_grad_norm: float | None  # the same over the k prompt positions (None: no such rows)
-
-
-@dataclass
-class GradientFlow:
-    loss: float
-    activations: list[Activation]  # from the loss back to the prompt: logits first, prompt last
-    joined_shape: tuple[int, ...]  # (B, k+T, d): the prompt joined to the word embeddings
-    with_grad: list[str]  # names of the parameters whose .grad is set after backward
-    frozen_without_grad: int  # frozen weight tensors whose .grad stayed None
-    frozen_total: int
-    prompt_is_sum_of_joined: bool  # prompt.grad == Σ over the batch of ∂L/∂joined[:, :k]
-
-
-def activation_gradients(prompt: SoftPrompt, batch: Batch) -> GradientFlow:
-    """One forward and backward pass of `prompt` on `batch`, recording the gradient at each layer.
-
-    Forward hooks call `retain_grad()` on: the joined input (B, k+T, d) the model receives as
-    `inputs_embeds`, each layer's input and output (B, k+T, d), and the logits (B, T, V).
-    """
-    k = prompt.virtual_tokens
-    model = prompt.base
-    blocks = transformer_blocks(model)
-    kept: list[tuple[str, torch.Tensor]] = []  # in forward order
-
-    def keep(name: str, tensor: torch.Tensor) -> None:
-        tensor.retain_grad()  # a non-leaf tensor keeps its .grad only when asked
-        kept.append((name, tensor))
-
-    def on_model_input(_module, _args, kwargs):
-        keep("joined input (prompt + word embeddings)", kwargs["inputs_embeds"])
-
-    def on_first_block_input(_module, args):
-        keep("layer 1 input (+ position embeddings)", args[0])
-
-    def on_block_output(index: int) -> Callable:
-        def hook(_module, _args, output):
-            keep(f"layer {index + 1} output", output[0] if isinstance(output, tuple) else output)
-
-        return hook
-
-    handles = [
-        model.register_forward_pre_hook(on_model_input, with_kwargs=True),
-        blocks[0].register_forward_pre_hook(on_first_block_input),
-    ]
-    handles += [block.register_forward_hook(on_block_output(i)) for i, block in enumerate(blocks)]
-    try:
-        prompt.zero_grad(set_to_none=True)
-        logits = prompt(batch.input_ids)  # (B, T, V)
-        logits.retain_grad()
-        loss = answer_loss(logits, batch.labels)
-        loss.backward()
-    finally:
-        for handle in handles:
-            handle.remove()
-
-    joined = kept[0][1]
-    rows = [Activation("logits", tuple(logits.shape), grad_of(logits).norm().item(), None)]
-    for name, tensor in reversed(kept):
-        rows.append(
-            Activation(
-                name,
-                tuple(tensor.shape),
-                grad_of(tensor).norm().item(),
-                grad_of(tensor)[:, :k].norm().item(),
-            )
-        )
-    rows.append(
-        Activation(
-            "prompt (the parameter)",
-            tuple(prompt.prompt.shape),
-            grad_of(prompt.prompt).norm().item(),
-            grad_of(prompt.prompt).norm().item(),
-        )
-    )
-    frozen = [p for p in model.parameters() if not p.requires_grad]
-    return GradientFlow(
-        loss=loss.item(),
-        activations=rows,
-        joined_shape=tuple(joined.shape),
-        with_grad=[name for name, p in prompt.named_parameters() if p.grad is not None],
-        frozen_without_grad=sum(p.grad is None for p in frozen),
-        frozen_total=len(frozen),
-        prompt_is_sum_of_joined=torch.allclose(
-            grad_of(prompt.prompt), grad_of(joined)[:, :k].sum(0), rtol=1e-5, atol=1e-8
-        ),
-    )
-
-
-def grad_of(tensor: torch.Tensor) -> torch.Tensor:
-    """`tensor.grad`, which the backward pass just filled (a non-leaf tensor asked for it)."""
-    assert tensor.grad is not None, "backward() has not reached this tensor"
-    return tensor.grad
-
-
-def only_prompt_has_grad(flow: GradientFlow) -> bool:
-    """True when the prompt is the one parameter with a .grad and every frozen weight's is None."""
-    return flow.with_grad == ["prompt"] and flow.frozen_without_grad == flow.frozen_total
-
-
-# -- 2. finite differences ----------------------------------------------------------------------
+# -- 2. finite differences (1., the gradient flow, is in `studykit.lab.instruments`) ---------
 
 
 @dataclass
@@ -398,21 +284,6 @@ def _report(
 ) -> None:
     if on_progress:
         on_progress(Progress(method, step, total, loss))
-
-
-FLOW_COLUMNS = ["activation", "shape", "‖∂L/∂x‖", "at the prompt positions", "vs. the row above"]
-
-
-def flow_rows(flow: GradientFlow) -> list[list[str]]:
-    """Table rows of a GradientFlow: each activation's gradient norm and its ratio to the row
-    above (the local derivative the chain rule multiplied in at that step)."""
-    rows, previous = [], None
-    for a in flow.activations:
-        ratio = "" if previous is None or previous == 0 else f"×{a.grad_norm / previous:.3g}"
-        at_prompt = "—" if a.prompt_grad_norm is None else f"{a.prompt_grad_norm:.3e}"
-        rows.append([a.name, "×".join(map(str, a.shape)), f"{a.grad_norm:.3e}", at_prompt, ratio])
-        previous = a.grad_norm
-    return rows
 
 
 def _flow_table(lab: LabRun, flow: GradientFlow) -> None:

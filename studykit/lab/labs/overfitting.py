@@ -27,6 +27,7 @@ from torch import nn
 from studykit.lab.data import Batch, TaskData, encode
 from studykit.lab.evaluate import answer_loss, evaluate
 from studykit.lab.harness import LabRun
+from studykit.lab.instruments import weight_norm
 from studykit.lab.measure import checksum, rss_mb
 from studykit.lab.methods import build
 from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
@@ -99,16 +100,6 @@ def early_stop(curve: list[dict[str, float]], patience: int) -> EarlyStop:
         int(peak["step"]),
         peak["exact_match"],
     )
-
-
-def weight_norm(model: nn.Module) -> float:
-    """‖θ‖ over the trainable parameters."""
-    return torch.sqrt(
-        sum(
-            ((p.detach() ** 2).sum() for p in model.parameters() if p.requires_grad),
-            torch.tensor(0.0),  # a model with nothing trainable has norm 0, not a TypeError
-        )
-    ).item()
 
 
 @dataclass

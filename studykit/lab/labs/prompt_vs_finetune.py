@@ -17,7 +17,6 @@ what each one can reach:
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,9 +24,10 @@ import torch
 from torch import nn
 
 from studykit.lab.data import Batch, TaskData, encode
-from studykit.lab.evaluate import answer_loss, evaluate
+from studykit.lab.evaluate import evaluate
 from studykit.lab.finetune import FullFineTune
 from studykit.lab.harness import LabRun
+from studykit.lab.instruments import saved_activation_bytes, serialized_bytes, weight_bytes
 from studykit.lab.measure import checksum
 from studykit.lab.methods import Frozen
 from studykit.lab.results import LabResult, ProgressCallback, StopCheck
@@ -52,45 +52,11 @@ EVAL_EVERY = 25
 # -- what a method costs -----------------------------------------------------------------------
 
 
-def saved_activation_bytes(model: nn.Module, batch: Batch) -> int:
-    """Bytes of the tensors autograd keeps from one forward pass for the backward pass.
-
-    The weights themselves are not counted (they are in memory anyway); every other tensor saved
-    for backward is, once per storage. Prompt tuning must keep most of them too: its gradient has
-    to travel back through every frozen layer to reach the input.
-    """
-    weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
-    kept: dict[int, int] = {}
-
-    def pack(tensor: torch.Tensor) -> torch.Tensor:
-        storage = tensor.untyped_storage()
-        if storage.data_ptr() not in weights:
-            kept[storage.data_ptr()] = storage.nbytes()
-        return tensor
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        loss = answer_loss(model(batch.input_ids), batch.labels)
-    del loss
-    return sum(kept.values())
-
-
-def serialized_bytes(tensors: dict[str, torch.Tensor]) -> int:
-    """Size of `torch.save(tensors)`: what storing them as a file takes."""
-    buffer = io.BytesIO()
-    torch.save(tensors, buffer)
-    return buffer.tell()
-
-
 def per_task_tensors(method: str, model: nn.Module) -> dict[str, torch.Tensor]:
     """What must be saved to serve one more task: the prompt, or the fine-tuned state_dict."""
     if method == "prompt-tuning":
         return {"prompt": cast(SoftPrompt, model).prompt.detach()}
     return cast(FullFineTune, model).model.state_dict()
-
-
-def weight_bytes(model: nn.Module) -> int:
-    """Bytes of a model's parameters (tied weights counted once, as `parameters()` yields them)."""
-    return sum(p.numel() * p.element_size() for p in model.parameters())
 
 
 @dataclass

@@ -26,8 +26,10 @@ import torch
 from torch import nn
 
 from studykit.lab.data import IGNORE, Batch, TaskData
+from studykit.lab.discrete_prompt import DiscretePrompt
 from studykit.lab.evaluate import evaluate, scores
 from studykit.lab.harness import LabRun
+from studykit.lab.instruments import CallCounter, Calls, snapshot
 from studykit.lab.measure import generator, rss_mb
 from studykit.lab.methods import build
 from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
@@ -103,71 +105,6 @@ def prompt_rewards(lm: nn.Module, prompt_ids: torch.Tensor, batch: Batch) -> tor
             for i in range(n)
         ]
     )
-
-
-class DiscretePrompt(nn.Module):
-    """The frozen model behind a fixed sequence of real tokens (for evaluation)."""
-
-    def __init__(self, lm: nn.Module, prompt_ids: torch.Tensor):
-        super().__init__()
-        self.lm, self.prompt_ids = lm, prompt_ids  # (k,)
-
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        """input_ids (B, T) -> logits (B, T, V) for the real tokens."""
-        k = self.prompt_ids.shape[0]
-        ids = torch.cat((self.prompt_ids.expand(input_ids.shape[0], -1), input_ids), dim=1)
-        return self.lm(input_ids=ids, use_cache=False).logits[:, k:]
-
-
-# -- counting what the language model is asked to do -------------------------------------------
-
-
-@dataclass
-class Calls:
-    forward: int = 0
-    forward_with_grad: int = 0  # forward calls made while autograd was recording
-    sequences: int = 0  # rows of all forward calls
-    backward: int = 0  # backward passes that reached the model's output
-
-
-class CallCounter:
-    """Hooks on the language model that count its forward calls (and whether autograd was on)
-    and the backward passes that go through it (a gradient arriving at its logits).
-
-        with CallCounter(lm) as calls: ...    # calls.forward, calls.backward, ...
-    """
-
-    def __init__(self, lm: nn.Module):
-        self.lm, self.calls = lm, Calls()
-
-    def __enter__(self) -> Calls:
-        self.handles = [
-            self.lm.register_forward_pre_hook(self._before, with_kwargs=True),
-            self.lm.register_forward_hook(self._after),
-        ]
-        return self.calls
-
-    def __exit__(self, *exc: object) -> None:
-        for handle in self.handles:
-            handle.remove()
-
-    def _before(self, module, args, kwargs) -> None:
-        rows = kwargs.get("input_ids")
-        rows = rows if rows is not None else kwargs.get("inputs_embeds")
-        self.calls.forward += 1
-        self.calls.forward_with_grad += torch.is_grad_enabled()
-        self.calls.sequences += rows.shape[0] if rows is not None else 0
-
-    def _after(self, module, args, output) -> None:
-        if output.logits.requires_grad:  # a backward pass may come through here
-            output.logits.register_hook(self._backward)
-
-    def _backward(self, grad: torch.Tensor) -> None:
-        self.calls.backward += 1
-
-
-def snapshot(calls: Calls) -> Calls:
-    return Calls(**vars(calls))
 
 
 # -- the search --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from torch import nn
 
 from studykit.lab.data import TaskData
 from studykit.lab.harness import LabRun
-from studykit.lab.labs.backprop import (
+from studykit.lab.instruments import (
     FLOW_COLUMNS,
     activation_gradients,
     flow_rows,
