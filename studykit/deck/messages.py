@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from studykit.deck.errors import one_line
 from studykit.deck.model import CARD_CLASSES, CARD_KINDS, Choice, Deck, LabLink, Pair, Topic
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 _KINDS = ", ".join(CARD_KINDS)
 
@@ -26,8 +29,8 @@ def _field_names(*models: type[BaseModel]) -> list[str]:
 # Every key a deck file may use anywhere: the fallback for "did you mean" suggestions.
 _KNOWN_KEYS = _field_names(Deck, Topic, Choice, Pair, LabLink, *CARD_CLASSES.values())
 # The keys allowed under each list or mapping, by its name (in a card, or in the deck).
-_CARD_PARTS = {"choices": Choice, "pairs": Pair, "lab": LabLink}
-_DECK_PARTS = {"topics": Topic}
+_CARD_PARTS: dict[str, type[BaseModel]] = {"choices": Choice, "pairs": Pair, "lab": LabLink}
+_DECK_PARTS: dict[str, type[BaseModel]] = {"topics": Topic}
 
 
 def _allowed_keys(parent: tuple[Any, ...], kind: str | None, in_card: bool) -> list[str]:
@@ -52,7 +55,7 @@ class Rewritten:
     message: str
 
 
-def rewrite(error: dict[str, Any], data: Any) -> Rewritten:
+def rewrite(error: ErrorDetails, data: Any) -> Rewritten:
     """One pydantic error (from `ValidationError.errors()`) as a message for a deck author."""
     path = _data_path(data, error["loc"])
     card_id, field_path, container = _split_card(data, path)
@@ -118,7 +121,7 @@ def clip(text: object, width: int = 40) -> str:
     return one_line(" ".join(str(text).split()), width)
 
 
-def _message(error: dict[str, Any], field_path: tuple, kind: str | None, in_card: bool) -> str:
+def _message(error: ErrorDetails, field_path: tuple, kind: str | None, in_card: bool) -> str:
     """The sentence for one error at `field_path` (inside the card, when `in_card`)."""
     kind_of, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
     field = clip(_dotted(field_path), 60)

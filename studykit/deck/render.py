@@ -45,7 +45,7 @@ def deck_listing(result: LoadResult) -> Group:
     """Per loaded deck: id and title, then (indented) its file, topics and cards by kind."""
     lines: list[RenderableType] = []
     for deck in result.decks:
-        kinds = Counter(card.kind for card in deck.cards)
+        kinds: Counter[str] = Counter(card.kind for card in deck.cards)
         mix = ", ".join(f"{KIND_SHORT[k]} {kinds[k]}" for k in CARD_KINDS if kinds[k])
         source = result.sources.get(deck.id)
         lines.append(Text.assemble((deck.id, "bold cyan"), "  ", deck.title))
@@ -78,8 +78,8 @@ def card_view(card: AnyCard, deck: Deck, source: DeckSource | None, index: int) 
     if card.lab:
         lab = card.lab
         params = ", ".join(f"{k}={v}" for k, v in lab.params.items())
-        line = f"lab: studykit lab run {lab.name}" + (f"  ({params})" if params else "")
-        extras.append(Text(line, style="magenta"))
+        command = f"lab: studykit lab run {lab.name}" + (f"  ({params})" if params else "")
+        extras.append(Text(command, style="magenta"))
         if lab.notice:
             extras.append(Text(f"notice: {lab.notice}", style="dim"))
     if card.tags:

@@ -134,7 +134,8 @@ def _grade_mcq(card: MultipleChoice, answer: Answer) -> Verdict:
     if answer is None:
         return Verdict(False, 0.0, [], expected, card.kind)
     picked = _check_index(card, answer, len(card.choices))
-    feedback = [card.choices[picked].why] if card.choices[picked].why else []
+    why = card.choices[picked].why
+    feedback = [why] if why else []
     correct = picked == card.correct_index
     if not correct and right.why:
         feedback.append(f"{right.text}: {right.why}")

@@ -62,7 +62,8 @@ def load_preferences(store: ProgressStore) -> StudyPreferences:
             continue
         # One at a time, so a hand-edited bad value costs only its own setting.
         try:
-            value = type(field.default)(saved[field.name])
+            parse = type(getattr(preferences, field.name))  # int or float, as the default
+            value = parse(saved[field.name])
             preferences = preferences.updated(**{field.name: value})
         except ValueError:  # does not parse, or out of bounds (PreferenceError): keep the default
             continue

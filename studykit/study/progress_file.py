@@ -263,7 +263,8 @@ def read_export(data: dict[str, Any], *, now: datetime) -> ExportContents:
     version), every field validated; raises ExportError for the first bad one."""
     now = to_utc(now)
     scheduler = make_scheduler(SchedulerSettings(fuzz=False))
-    cards, first_entry = [], {}
+    cards: list[CardProgress] = []
+    first_entry: dict[str, int] = {}  # card id -> the index of its entry in the export
     for i, item in enumerate(_section(data, "cards")):
         card = _card_progress(_Entry(f"cards[{i}]", item, now), scheduler)
         if card.card_id in first_entry:

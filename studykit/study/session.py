@@ -227,20 +227,26 @@ class StudySession:
         """Card ids per queue, each in the order they will be shown, limits applied."""
         end_of_day = next_day_start(now)
         progress = self._progress_in_scope()
-        learning, ahead, review, new = [], [], [], []
+        learning: list[str] = []
+        ahead: list[str] = []
+        review: list[str] = []
+        new: list[str] = []
+        due_at: dict[str, datetime] = {}  # card id -> due, for the cards fsrs schedules
         for card_id, p in progress.items():
             if p is not None and (p.suspended or p.is_buried(now)):
                 continue
             if p is None or p.fsrs_card is None:
                 new.append(card_id)  # already in prerequisite order
-            elif p.state in LEARNING_STATES:
-                if p.due <= now:
+                continue
+            due = due_at[card_id] = p.fsrs_card.due
+            if p.state in LEARNING_STATES:
+                if due <= now:
                     learning.append(card_id)
-                elif p.due <= now + LEARN_AHEAD:
+                elif due <= now + LEARN_AHEAD:
                     ahead.append(card_id)
-            elif p.due < end_of_day:
+            elif due < end_of_day:
                 review.append(card_id)
-        by_due = lambda card_id: progress[card_id].due  # noqa: E731
+        by_due = due_at.__getitem__
         new_left, reviews_left = self._left_today(now)
         return {
             "learning": sorted(learning, key=by_due),
@@ -492,7 +498,7 @@ def deck_overview(
                 due=sum(
                     p is not None
                     and p.fsrs_card is not None
-                    and p.due < end_of_day
+                    and p.fsrs_card.due < end_of_day
                     and not p.is_buried(now)
                     for p in active
                 ),

@@ -22,7 +22,7 @@ from typing import Any
 import fsrs
 
 from studykit.deck.model import Deck
-from studykit.study.clock import as_clock, day_start, format_ts, study_day
+from studykit.study.clock import Clock, as_clock, day_start, format_ts, study_day
 from studykit.study.scheduler import SchedulerSettings, make_scheduler
 from studykit.study.session import TopicMastery, topic_mastery
 from studykit.study.store import ProgressStore
@@ -65,7 +65,7 @@ def _share_not_again(counts: dict[fsrs.Rating, int]) -> float | None:
 def compute_stats(
     store: ProgressStore,
     decks: Sequence[Deck],
-    now: datetime | None = None,
+    now: datetime | Clock | None = None,
     settings: SchedulerSettings | None = None,
 ) -> Stats:
     now = as_clock(now)()
@@ -100,7 +100,10 @@ def compute_stats(
 
 
 def due_forecast(
-    store: ProgressStore, decks: Sequence[Deck], days: int = 30, now: datetime | None = None
+    store: ProgressStore,
+    decks: Sequence[Deck],
+    days: int = 30,
+    now: datetime | Clock | None = None,
 ) -> list[DayCount]:
     """Cards of `decks` coming due on each of the next `days` study days (today first).
 
@@ -117,7 +120,7 @@ def due_forecast(
         if p is None or p.fsrs_card is None or p.suspended:
             continue
         for i, end in enumerate(bounds):
-            if p.due < end:
+            if p.fsrs_card.due < end:
                 if i > 0 or not p.is_buried(now):
                     counts[i] += 1
                 break
@@ -125,7 +128,7 @@ def due_forecast(
 
 
 def reviews_per_day(
-    store: ProgressStore, days: int = 365, now: datetime | None = None
+    store: ProgressStore, days: int = 365, now: datetime | Clock | None = None
 ) -> list[DayCount]:
     """Ratings made on each of the last `days` study days, oldest first, today last (for a
     heatmap; cram ratings included, since they are study time too)."""

@@ -298,10 +298,10 @@ class ProgressStore:
             self._quick_check()
         except (sqlite3.DatabaseError, StoreError) as error:
             self._db.close()
-            exc = error.__cause__ if isinstance(error, StoreError) else error
-            if not isinstance(exc, sqlite3.DatabaseError):
+            cause = error.__cause__ if isinstance(error, StoreError) else error
+            if not isinstance(cause, sqlite3.DatabaseError):
                 raise  # our own one-line refusal (a newer schema, another program's file)
-            raise _open_failed(path, exc) from exc
+            raise _open_failed(path, cause) from cause
 
     def _open_for_reading(self, cannot_write: StoreError) -> None:
         """Open the file read-only after `cannot_write`; raise that error if this fails too.
@@ -582,7 +582,7 @@ class ProgressStore:
                     None if review.fsrs_after is None else review.fsrs_after.to_json(),
                 ),
             )
-            return cursor.lastrowid if cursor.rowcount else -1
+            return _inserted_id(cursor)
 
     def review(self, review_id: int) -> Review | None:
         rows = self._query("SELECT * FROM review WHERE id = ?", (review_id,))
@@ -683,10 +683,11 @@ class ProgressStore:
                 "VALUES (?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING",
                 (run.uid, run.card_id, format_ts(run.ran_at), json.dumps(run.summary)),
             )
-            return cursor.lastrowid if cursor.rowcount else -1
+            return _inserted_id(cursor)
 
     def lab_runs(self, card_id: str | None = None) -> list[LabRun]:
-        sql, params = "SELECT * FROM lab_run", ()
+        sql = "SELECT * FROM lab_run"
+        params: tuple[str, ...] = ()
         if card_id is not None:
             sql, params = sql + " WHERE card_id = ?", (card_id,)
         return [
@@ -851,6 +852,13 @@ class ProgressStore:
     def integrity_check(self) -> str:
         """SQLite's own consistency check: 'ok' when the file is sound."""
         return self._query("PRAGMA integrity_check")[0][0]
+
+
+def _inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT ... ON CONFLICT DO NOTHING added; -1 when it added none."""
+    if not cursor.rowcount or cursor.lastrowid is None:
+        return -1
+    return cursor.lastrowid
 
 
 def _newer(a: CardProgress, b: CardProgress) -> bool:

@@ -111,14 +111,14 @@ def _answers(card) -> tuple[str, str | None]:
             ]
             return _block(lines, card.explanation), note
         case TrueFalse():
-            right, wrong = (
+            why_right, why_wrong = (
                 (card.why_true, card.why_false) if card.answer else (card.why_false, card.why_true)
             )
             block = "TRUE" if card.answer else "FALSE"
-            if wrong or right:
-                block += "#" + escape(wrong or "")
-            if right:
-                block += "#" + escape(right)
+            if why_wrong or why_right:
+                block += "#" + escape(why_wrong or "")
+            if why_right:
+                block += "#" + escape(why_right)
             if card.explanation:
                 block += "####" + escape(card.explanation)
             return "{" + block + "}", None

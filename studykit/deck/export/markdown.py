@@ -82,10 +82,10 @@ def _card_body(card) -> list[str]:
                 blocks.append("\n".join(_item(f"{letter}.", why) for letter, why in feedback))
         case TrueFalse():
             blocks += [text(card.statement), f"**Answer:** {'True' if card.answer else 'False'}"]
-            feedback = [("True:", card.why_true), ("False:", card.why_false)]
-            if any(why for _, why in feedback):
+            sides = [("True:", card.why_true), ("False:", card.why_false)]
+            if any(why for _, why in sides):
                 blocks.append("**Feedback:**")
-                blocks.append("\n".join(_item(label, why) for label, why in feedback if why))
+                blocks.append("\n".join(_item(label, why) for label, why in sides if why))
         case Matching():
             blocks += [text(card.prompt), "**Answer:**"]
             blocks.append(
