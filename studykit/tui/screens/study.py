@@ -207,6 +207,7 @@ class StudyScreen(Screen[None]):
 
             self.verdict = self.session.answer(self.presented, event.answer)
             self.suggested = int(suggest_rating(self.verdict, self.duration_ms))
+            assert self.view is not None  # the answer came from the card's view
             self.view.reveal(self.verdict)
         self.rating_open = True
         self.query_one(VerdictPanel).show(card, self.verdict)
