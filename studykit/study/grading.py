@@ -118,13 +118,13 @@ def grade(card: Card, answer: Answer) -> Verdict:
     raise NotGradable(f"unknown card kind {getattr(card, 'kind', card)!r}")
 
 
-def _wrong_shape(card: Card, expected_shape: str, answer: Answer) -> NotGradable:
+def _wrong_shape(card: Card, expected_shape: str, answer: object) -> NotGradable:
     return NotGradable(f"card {card.id} ({card.kind}) expects {expected_shape}, got {answer!r}")
 
 
 def _check_index(card: Card, index: object, size: int) -> int:
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
-        raise _wrong_shape(card, f"an index in 0..{size - 1}", index)  # type: ignore[arg-type]
+        raise _wrong_shape(card, f"an index in 0..{size - 1}", index)
     return index
 
 
