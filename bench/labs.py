@@ -6,8 +6,8 @@
 Prints, measured side by side in one run:
 - per lab in LABS: the cold end-to-end wall time of `studykit lab NAME --json` in a fresh process
   (target ≤ 20 s on 2 cores, stretch 10 s), its CPU time, and its peak RSS (target ≤ 1 GB);
-- the engine's step time ÷ peft's for prompt tuning and prefix tuning on the same model and batch
-  (target ≤ 1.0), and prompt tuning's step ÷ full fine-tuning's (target < 1.0: a frozen model
+- the engine's step time ÷ peft's for prompt tuning, prefix tuning and LoRA on the same model and
+  batch (target ≤ 1.0), and prompt tuning's step ÷ full fine-tuning's (target < 1.0: a frozen model
   needs no weight gradients). Steps are interleaved, so load from other processes hits all alike;
 - with --seeds N: how often each claim of each lab held over seeds 0..N-1, and per seed the
   exact match of every method, so a claim is chosen only if it holds across seeds.
@@ -88,6 +88,9 @@ def step_times(steps: int) -> None:
         "peft prompt": peft_model(peft.PromptTuningConfig(task_type=causal, num_virtual_tokens=k)),
         "engine prefix": build("prefix-tuning", base, virtual_tokens=k),
         "peft prefix": peft_model(peft.PrefixTuningConfig(task_type=causal, num_virtual_tokens=k)),
+        "engine lora": build("lora", base),  # r = α = 8 on c_attn, peft's LoraConfig defaults
+        # fan_in_fan_out: what peft sets itself for GPT-2's Conv1D, after warning about it
+        "peft lora": peft_model(peft.LoraConfig(task_type=causal, fan_in_fan_out=True)),
         "full fine-tuning": build("full-finetune", base),
     }
     runners = {}
@@ -117,7 +120,11 @@ def step_times(steps: int) -> None:
     print(f"\nStep time, median of {steps - 5} interleaved steps (batch 64, k={k}; load {load()}):")
     for name in runners:
         print(f"  {name:17s} {med[name]:6.2f} ms wall  {med_cpu[name]:6.2f} ms CPU")
-    for ours, theirs in (("engine prompt", "peft prompt"), ("engine prefix", "peft prefix")):
+    for ours, theirs in (
+        ("engine prompt", "peft prompt"),
+        ("engine prefix", "peft prefix"),
+        ("engine lora", "peft lora"),
+    ):
         ratio, ratio_cpu = med[ours] / med[theirs], med_cpu[ours] / med_cpu[theirs]
         print(
             f"{ours} ÷ {theirs}: {ratio:.3f} (CPU {ratio_cpu:.3f}); "
