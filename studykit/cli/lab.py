@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import signal
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -69,27 +71,41 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+# Ctrl-C, `kill` and a closed terminal all stop a run the same way: after the current step, so
+# the live display is taken down (cursor shown again) and what was measured is still printed.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 class StopOnCtrlC:
-    """A `should_stop` for the engine: the first Ctrl-C asks the run to stop after this step;
-    a second one interrupts at once."""
+    """A `should_stop` for the engine: the first Ctrl-C (or SIGTERM, SIGHUP) asks the run to
+    stop after this step; a second one interrupts at once. `exit_code` is then 128 + the
+    signal's number (130 for Ctrl-C, 143 for SIGTERM), as a shell reports a signal."""
 
     def __init__(self) -> None:
         self.requested = False
+        self.signum: int | None = None
 
     def __call__(self) -> bool:
         return self.requested
 
+    @property
+    def exit_code(self) -> int:
+        return 128 + (self.signum or signal.SIGINT)
+
     def __enter__(self) -> StopOnCtrlC:
-        self._previous = signal.signal(signal.SIGINT, self._handle)
+        self._previous = {signum: signal.signal(signum, self._handle) for signum in STOP_SIGNALS}
         return self
 
     def __exit__(self, *exc: object) -> None:
-        signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
 
     def _handle(self, signum: int, frame: object) -> None:
         if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
+        self.requested, self.signum = True, signum
 
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")  # what matplotlib writes without extra packages
@@ -106,6 +122,14 @@ def _check_plot_path(plot: Path) -> None:
         plot.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         _fail(f"--plot {plot}: cannot create {plot.parent} ({error.strerror or error})")
+    from studykit.files import check_replaceable
+
+    try:  # the figure is written beside it and renamed over it: try both now
+        check_replaceable(plot)
+        with tempfile.NamedTemporaryFile(dir=Path(os.path.realpath(plot)).parent):
+            pass
+    except OSError as error:
+        _fail(f"--plot {plot}: cannot write there ({error.strerror or error})")
 
 
 def run_and_show(
@@ -153,7 +177,7 @@ def run_and_show(
         except OSError as error:  # the results are printed above; only the figure is lost
             _fail(f"--plot {plot}: cannot write ({error.strerror or error})", code=1)
     if result.interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(stop.exit_code)
 
 
 def _lab_json(spec: LabSpec) -> dict[str, Any]:

@@ -107,10 +107,11 @@ def pretrain(
     config: PretrainConfig = PretrainConfig(),
     on_progress: ProgressCallback | None = None,
     should_stop: StopCheck | None = None,
-) -> dict[str, Scores]:
+) -> dict[str, Scores] | None:
     """Train a base model from scratch and save it (weights, tokenizer, recipe) to `out_dir`.
 
-    Returns the per-task scores of the saved model. Deterministic for a given seed and thread count.
+    Returns the per-task scores of the saved model, or None when `should_stop` stopped the run
+    before its last step (then nothing is saved). Deterministic for a given seed and thread count.
     """
     use_one_thread()
     torch.manual_seed(config.seed)
@@ -161,8 +162,10 @@ def pretrain(
                     time.perf_counter() - start,
                 )
             )
-        if should_stop and should_stop():
-            break
+        if should_stop and should_stop() and step < config.steps:
+            # An unfinished model is not saved: in a model folder it would pass for a trained
+            # one (and, over the shipped model, quietly break every lab).
+            return None
     model.eval()
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)

@@ -308,8 +308,15 @@ def save_plot(result: LabResult, path: Path) -> Path:
     fig.suptitle(f"{result.lab} (seed {result.seed})")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    from studykit.files import replace_atomically
+
+    # Through a temporary file (named .tmp, so the format is given): a full disk must not
+    # leave half a figure where the last one was.
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    try:
+        replace_atomically(path, lambda temp: fig.savefig(temp, dpi=120, format=fmt))
+    finally:
+        plt.close(fig)
     return path
 
 

@@ -249,3 +249,53 @@ def test_ctrl_c_stops_cleanly_and_prints_what_was_measured():
     assert result["interrupted"] is True
     assert result["methods"]["skill/no-prompt"]["exact_match_after"] >= 0
     assert len(result["methods"]) < 8
+
+
+def _result_with_a_curve():
+    from studykit.lab.results import LabResult, MethodResult
+
+    result = LabResult(lab="demo", seed=0, model="fake", params={})
+    result.methods["prompt-tuning"] = MethodResult(
+        trainable_params=1,
+        trainable_pct=1.0,
+        exact_match_before=0.0,
+        exact_match_after=0.5,
+        steps=2,
+        seconds=0.1,
+        ms_per_step=50.0,
+        peak_rss_mb=1.0,
+        curve=[{"step": 1, "loss": 2.0}, {"step": 2, "loss": 1.0, "exact_match": 0.5}],
+    )
+    return result
+
+
+def test_a_plot_that_fails_half_written_keeps_the_older_figure(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from studykit.lab.render import save_plot
+
+    png = tmp_path / "curves.png"
+    png.write_bytes(b"the figure of yesterday's run")
+
+    def disk_full(self, target, **kwargs):
+        with open(target, "wb") as half:
+            half.write(b"\x89PNG half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", disk_full)
+    with pytest.raises(OSError):
+        save_plot(_result_with_a_curve(), png)
+    assert png.read_bytes() == b"the figure of yesterday's run"
+    assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]  # no temporary file left
+    monkeypatch.undo()
+    save_plot(_result_with_a_curve(), png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_plot_path_that_cannot_be_replaced_fails_before_any_training(tmp_path):
+    # A link to /dev/null: renaming a figure over what it points to would replace the device.
+    link = tmp_path / "curves.png"
+    link.symlink_to("/dev/null")
+    out = invoke("lab", "prompt-vs-prefix", "--steps", "5000", "--plot", str(link))
+    assert out.exit_code == 2, out.output
+    assert "not a regular file" in out.stderr and len(out.stderr.splitlines()) == 1
