@@ -140,3 +140,19 @@ def test_any_option_value_makes_a_config_or_one_line_method_error(name, data):
         assert message.startswith(f"{name}: ") and "\n" not in message
     else:
         assert isinstance(config, spec.config)
+
+
+def test_a_discrete_prompt_serves_its_tokens_and_stores_only_their_ids(base):
+    spec = REGISTRY["discrete-prompt"]
+    prompt = build("discrete-prompt", base, tokens=(5, 7))
+    ids = torch.tensor([[3, 4, 8]])
+    with torch.no_grad():
+        by_hand = base.model(input_ids=torch.tensor([[5, 7, 3, 4, 8]]), use_cache=False).logits
+        assert torch.equal(prompt(ids), by_hand[:, 2:])
+    assert _trainable(prompt) == spec.expected_trainable(prompt).numbers == 0
+    assert spec.per_task(prompt)["prompt_ids"].tolist() == [5, 7]
+    vocabulary = base.config.vocab_size
+    with pytest.raises(MethodError, match=f"token id {vocabulary} is not in the model's vocab"):
+        build("discrete-prompt", base, tokens=(1, vocabulary))
+    with pytest.raises(MethodError, match="^discrete-prompt: tokens must be a tuple of one or"):
+        build("discrete-prompt", base)

@@ -109,8 +109,10 @@ class LowRank(nn.Module):
         self, layer: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor
     ) -> torch.Tensor:
         """A forward hook: output (…, d_out) + (α/r)·B·A·x for the layer's input x (…, d_in).
-        The scale multiplies the r numbers of A·x rather than the d_out of B·A·x: fewer."""
-        return output + F.linear(F.linear(inputs[0], self.A) * self.scale, self.B)
+        The scale multiplies the r numbers of A·x rather than the d_out of B·A·x: fewer.
+        A and B stay float32 whatever the model's dtype (`.to` is a no-op in float32)."""
+        x = inputs[0].to(self.A.dtype)
+        return output + F.linear(F.linear(x, self.A) * self.scale, self.B).to(output.dtype)
 
     def delta(self) -> torch.Tensor:
         """ΔW = (α/r)·B·A, shaped like nn.Linear's weight (d_out, d_in)."""
@@ -142,6 +144,8 @@ class LoRA(nn.Module):
                 LowRank(name, d_in, d_out, config.r, config.alpha / config.r, generator)
             )
         self.adapters = nn.ModuleList(adapters)
+        # made on the CPU from `generator` (the same numbers on any device), then moved
+        self.adapters.to(next(base.parameters()).device)
 
     def low_ranks(self) -> list[LowRank]:
         """The adapters, one per adapted matrix, in model order."""
@@ -172,7 +176,8 @@ class LoRA(nn.Module):
             layer = model.get_submodule(adapter.target)
             delta = adapter.delta()  # (d_out, d_in)
             weight = cast(torch.Tensor, layer.weight)
-            weight += delta.T if _is_conv1d(layer) else delta  # Conv1D keeps (d_in, d_out)
+            delta = delta.T if _is_conv1d(layer) else delta  # Conv1D keeps (d_in, d_out)
+            weight += delta.to(weight.dtype)
         return model
 
 
