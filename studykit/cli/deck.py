@@ -6,6 +6,7 @@
     studykit deck new decks/my-topic.yaml    a starter deck with one card of every kind
     studykit deck list                       the bundled decks (or: studykit deck list PATH)
     studykit deck show pt-07                 one card, with its answer and explanation
+    studykit deck topics my-decks/           topic ids for learn_before (bundled and given)
     studykit deck schema > deck.schema.json  JSON Schema for editors
 
 Problems print one per line as `file:line:column: card ID: what is wrong; how to fix it`.
@@ -31,18 +32,37 @@ app = typer.Typer(
 deck_io.register(app)
 
 PATHS_HELP = "Deck files, or folders searched for *.yaml and *.yml."
+NO_BUNDLED_HELP = "Resolve learn_before against the decks given only, not the bundled ones too."
 
 
-def _load(paths: list[Path]) -> LoadResult:
+def _load(paths: list[Path], known_topics: set[str] | None = None) -> LoadResult:
     from studykit.deck.loader import DeckError, load_decks
     from studykit.lab.catalog import Catalog
 
     try:
-        return load_decks(paths, lab_catalog=Catalog())
+        return load_decks(paths, lab_catalog=Catalog(), known_topics=known_topics or ())
     except DeckError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)
         raise typer.Exit(1) from None
+
+
+def _bundled_decks() -> LoadResult | None:
+    """The bundled decks, quietly (their problems are `deck validate`'s business)."""
+    from studykit.deck.loader import DeckError, load_decks
+
+    try:
+        return load_decks(_bundled())
+    except DeckError:
+        return None
+
+
+def _bundled_topics(paths: list[Path] | None, no_bundled: bool) -> set[str] | None:
+    """Topic ids of the bundled decks, which the decks given may name in learn_before."""
+    if no_bundled or not paths:  # without paths, the bundled decks are the ones checked
+        return None
+    bundled = _bundled_decks()
+    return {t.id for d in bundled.decks for t in d.topics} if bundled else None
 
 
 def _bundled() -> list[Path]:
@@ -87,9 +107,10 @@ def _as_json(result: LoadResult, warnings: list[Problem]) -> str:
 def validate_command(
     paths: list[Path] | None = typer.Argument(None, help=PATHS_HELP + " Default: bundled decks."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    no_bundled: bool = typer.Option(False, "--no-bundled", help=NO_BUNDLED_HELP),
 ) -> None:
     """Check decks against the format; print one line per error; exit 1 if there is any."""
-    result = _load(paths or _bundled())
+    result = _load(paths or _bundled(), _bundled_topics(paths, no_bundled))
     if as_json:
         typer.echo(_as_json(result, result.warnings))
     else:
@@ -114,11 +135,12 @@ LINT_CHECKS = (
 def lint_command(
     paths: list[Path] | None = typer.Argument(None, help=PATHS_HELP + " Default: bundled decks."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    no_bundled: bool = typer.Option(False, "--no-bundled", help=NO_BUNDLED_HELP),
 ) -> None:
     """Warn about what loads but teaches less well; exit 1 if there is any error or warning."""
     from studykit.deck.lint import lint
 
-    result = _load(paths or _bundled())
+    result = _load(paths or _bundled(), _bundled_topics(paths, no_bundled))
     warnings = sorted(result.warnings + lint(result), key=lambda p: p.sort_key)
     if as_json:
         typer.echo(_as_json(result, warnings))
@@ -206,6 +228,53 @@ def show_command(
             err=True,
         )
     raise typer.Exit(1)
+
+
+@app.command("topics")
+def topics_command(
+    paths: list[Path] | None = typer.Argument(None, help=PATHS_HELP + " Default: bundled decks."),
+    no_bundled: bool = typer.Option(False, "--no-bundled", help="List the decks given only."),
+    as_json: bool = typer.Option(False, "--json", help="Print the topics as JSON."),
+) -> None:
+    """List topic ids, which learn_before names: the bundled decks' and the decks given."""
+    given = _load(paths) if paths else None
+    bundled = None if no_bundled and paths else _bundled_decks()
+    rows: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for result, is_bundled in ((given, False), (bundled, True)):
+        for deck in result.decks if result else []:
+            source = result.sources.get(deck.id) if result else None
+            for topic in deck.topics:
+                if topic.id in seen:  # a copy of a bundled deck: listed once, as given
+                    continue
+                seen.add(topic.id)
+                rows.append(
+                    {
+                        "id": topic.id,
+                        "deck": deck.id,
+                        "title": topic.title,
+                        "learn_before": list(topic.learn_before),
+                        "bundled": is_bundled,
+                        "file": source.file if source else "",
+                    }
+                )
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        width = max((len(str(row["id"])) for row in rows), default=0)
+        deck_width = max((len(str(row["deck"])) for row in rows), default=0)
+        for row in rows:
+            typer.echo(f"{row['id']:<{width}}  {row['deck']:<{deck_width}}  {row['title']}")
+    errors = given.errors if given else []
+    for problem in errors:
+        typer.echo(str(problem), err=True)
+    if errors:
+        typer.echo(
+            f"({len(errors)} error{'s' * (len(errors) != 1)}: the topics of decks that did not "
+            "load are not listed; run `studykit deck validate`)",
+            err=True,
+        )
+    raise typer.Exit(1 if errors else 0)
 
 
 @app.command("schema")

@@ -4,14 +4,18 @@
     result.decks      # the decks without errors, ready to study
     result.problems   # every error and warning, each one line: str(problem)
 
-Loading happens in three passes, so one broken deck never hides the problems of another:
+Loading happens in three passes, so one broken deck never hides the problems of another, and
+never keeps another from loading:
 1. each file on its own: read safely (`safe_yaml`), take control characters out of its text
-   with a warning (`text`), then validate with pydantic (`model`);
-2. across files: card, topic and deck ids unique; a card's topic in its deck; `learn_before`
-   names a topic of some deck; lab parameters checked against the `lab_catalog` the caller
-   passes (a lab that does not exist yet is only a warning, since decks may be written before
-   their labs);
-3. decks with any error are held back, and decks that lean on a held-back deck's topics too.
+   with a warning (`text`), then validate with pydantic (`model`); a card's topic in its deck;
+   lab parameters checked against the `lab_catalog` the caller passes (a lab that does not
+   exist yet is only a warning, since decks may be written before their labs);
+2. across files: card, topic and deck ids unique, claimed in a stable order that does not
+   depend on file names (`_precedence`: bundled decks first, then decks without errors of their
+   own, then by deck id), so a clash is always the error of the same side; a card whose id is
+   taken is left out of its deck, which still loads; `learn_before` names a topic of some deck;
+3. decks with any error are held back; a deck whose prerequisites sit in a held-back deck still
+   loads, with a warning.
 Checks of pass 2 read the raw YAML data, so a file with a type error still gets all its other
 problems reported in the same run.
 
@@ -38,6 +42,7 @@ from studykit.deck.model import Deck
 from studykit.deck.safe_yaml import DEFAULT_LIMITS, Limits, YamlDocument, parse_yaml
 from studykit.deck.text import clean_deck, describe_removed, may_hold_controls
 from studykit.files import FileTooLarge, read_bounded
+from studykit.paths import bundled_decks_dir
 
 __all__ = [
     "DeckError",
@@ -76,8 +81,14 @@ class DeckSource:
 
     file: str
     document: YamlDocument
+    # The file's index of each of the deck's cards, when some card was left out (an id clash).
+    card_rows: tuple[int, ...] | None = None
 
     def where(self, *path: Any, at_key: bool = False) -> tuple[int, int]:
+        """(line, column) of `path` in the deck, e.g. where("cards", 3, "answer")."""
+        rows = self.card_rows
+        if rows and len(path) > 1 and path[0] == "cards" and isinstance(path[1], int):
+            path = ("cards", rows[min(max(path[1], 0), len(rows) - 1)], *path[2:])
         return self.document.locate(path, at_key=at_key)
 
 
@@ -106,14 +117,22 @@ def load_decks(
     *,
     lab_catalog: LabCatalog | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    known_topics: Collection[str] = (),
+    bundled_dir: Path | None = None,
 ) -> LoadResult:
     """Load every deck in `paths` (files, or folders searched for *.yaml / *.yml); cards' lab
-    links are checked against `lab_catalog` when one is given."""
+    links are checked against `lab_catalog` when one is given.
+
+    `known_topics` are topic ids that `learn_before` may name besides the loaded decks' own (the
+    CLI passes the bundled decks' topics). Decks below `bundled_dir` (default: the bundled decks'
+    folder) win id clashes with every other deck.
+    """
     if isinstance(paths, str | Path):
         paths = [paths]
+    bundled = (bundled_dir or bundled_decks_dir()).resolve()
     try:
         with _gc_paused():
-            return _Load(lab_catalog, limits).run(list(paths))
+            return _Load(lab_catalog, limits, frozenset(known_topics), bundled).run(list(paths))
     except DeckError:
         raise
     except Exception as bug:  # a bug here must still end as one line, not a traceback
@@ -159,9 +178,12 @@ class _File:
     """One deck file between the passes."""
 
     label: str  # the path as the user named it, used in every message
+    bundled: bool = False  # it lies in the bundled decks' folder
     document: YamlDocument | None = None
     deck: Deck | None = None
     problems: list[Problem] = field(default_factory=list)
+    left_out: set[int] = field(default_factory=set)  # cards (by index) whose id another card has
+    card_problems: list[Problem] = field(default_factory=list)  # why those cards are left out
 
     @property
     def data(self) -> dict[str, Any]:
@@ -197,7 +219,34 @@ class _File:
 
     @property
     def has_errors(self) -> bool:
+        """Errors that keep the deck from loading (a card left out for its id is not one)."""
         return any(p.severity == "error" for p in self.problems)
+
+    def leave_out(self, index: int, message: str, path: tuple[Any, ...], card: Any) -> None:
+        """An error of card `index` alone: the card is left out and the deck still loads."""
+        line, column = self.document.locate(path) if self.document else (0, 0)
+        card_id = card if isinstance(card, str) else None
+        self.left_out.add(index)
+        self.card_problems.append(_problem(self.label, message, line, column, card_id))
+
+    def all_problems(self) -> list[Problem]:
+        return sorted(self.problems + self.card_problems, key=lambda p: (p.line, p.column))
+
+    def deck_id(self) -> str | None:
+        return _text_id(self.data.get("id"))
+
+    def loaded_deck(self) -> Deck:
+        """The deck without the cards left out."""
+        assert self.deck is not None
+        if not self.left_out:
+            return self.deck
+        cards = [c for i, c in enumerate(self.deck.cards) if i not in self.left_out]
+        return self.deck.model_copy(update={"cards": cards})
+
+    def card_rows(self) -> tuple[int, ...] | None:
+        if not self.left_out or self.deck is None:
+            return None
+        return tuple(i for i in range(len(self.deck.cards)) if i not in self.left_out)
 
 
 def _text_id(value: Any) -> str | None:
@@ -205,27 +254,39 @@ def _text_id(value: Any) -> str | None:
 
 
 class _Load:
-    def __init__(self, lab_catalog: LabCatalog | None, limits: Limits):
+    def __init__(
+        self,
+        lab_catalog: LabCatalog | None,
+        limits: Limits,
+        known_topics: frozenset[str] = frozenset(),
+        bundled_dir: Path | None = None,
+    ):
         self.lab_catalog = lab_catalog
         self.limits = limits
+        self.known_topics = known_topics
+        self.bundled_dir = bundled_dir
         self.path_problems: list[Problem] = []
 
     def run(self, paths: list[str | Path]) -> LoadResult:
         files = [self._read(label, path) for label, path in self._deck_files(paths)]
-        self._check_ids(files)
-        self._check_topics(files)
+        self._check_card_topics(files)
         self._check_labs(files)
+        self._check_ids(files)  # after the checks above: a deck's own errors decide who wins
+        self._check_learn_before(files)
         held_back = self._hold_back(files)
         problems = list(self.path_problems)
         for f in files:
-            problems += sorted(f.problems, key=lambda p: (p.line, p.column))
-        good = [f for f in files if id(f) not in held_back]
-        return LoadResult(
-            decks=[f.deck for f in good],
-            problems=problems,
-            files=len(files),
-            sources={f.deck.id: DeckSource(f.label, f.document) for f in good},
-        )
+            problems += f.all_problems()
+        decks: list[Deck] = []
+        sources: dict[str, DeckSource] = {}
+        for f in files:
+            if id(f) in held_back:
+                continue
+            assert f.deck is not None and f.document is not None  # else it was held back
+            deck = f.loaded_deck()
+            decks.append(deck)
+            sources[deck.id] = DeckSource(f.label, f.document, f.card_rows())
+        return LoadResult(decks=decks, problems=problems, files=len(files), sources=sources)
 
     # --- pass 1: each file on its own ----------------------------------------------------------
 
@@ -265,7 +326,7 @@ class _Load:
         return []
 
     def _read(self, label: str, path: Path) -> _File:
-        loaded = _File(label)
+        loaded = _File(label, bundled=self._is_bundled(path))
         try:
             data = read_bounded(path, self.limits.max_bytes)
         except FileTooLarge as error:
@@ -285,67 +346,100 @@ class _Load:
             return loaded
         loaded.document = document
         if may_hold_controls(data):  # card text is plain text: it must not drive the terminal
-            for path, card_id, removed in clean_deck(document.data):
+            for at, card_id, removed in clean_deck(document.data):
                 loaded.add(
                     f"{describe_removed(removed)}; delete them from the deck",
-                    path,
+                    at,
                     card=card_id,
                     severity="warning",
                 )
         try:
             loaded.deck = Deck.model_validate(document.data)
         except ValidationError as invalid:
-            for error in invalid.errors(include_url=False):
-                said = rewrite(error, document.data)
+            for detail in invalid.errors(include_url=False):
+                said = rewrite(detail, document.data)
                 loaded.add(said.message, said.path, card=said.card, at_key=said.at_key)
         return loaded
 
-    # --- pass 2: across cards and files --------------------------------------------------------
+    def _is_bundled(self, path: Path) -> bool:
+        if self.bundled_dir is None:
+            return False
+        try:
+            return path.resolve().is_relative_to(self.bundled_dir)
+        except OSError:
+            return False
 
-    def _check_ids(self, files: list[_File]) -> None:
-        """Deck, topic and card ids are unique across everything loaded; the first one wins."""
-        first: dict[tuple[str, str], tuple[_File, tuple]] = {}
-
-        def claim(what: str, value: Any, f: _File, path: tuple, card: Any = None) -> None:
-            ident = _text_id(value)
-            if ident is None:
-                return
-            if (what, ident) not in first:
-                first[(what, ident)] = (f, path)
-                return
-            other, other_path = first[(what, ident)]
-            line, column = other.document.locate(other_path)
-            where = f"line {line}" if other is f else f"{other.label}:{line}:{column}"
-            f.add(
-                f'id "{clip(ident)}" is already used by another {what} ({where}); '
-                f"give this {what} another id",
-                path,
-                card=card,
-            )
-
-        for f in files:
-            claim("deck", f.data.get("id"), f, ("id",))
-            for i, topic in f.topics():
-                claim("topic", topic.get("id"), f, ("topics", i, "id"))
-            for i, card in f.cards():
-                claim("card", card.get("id"), f, ("cards", i, "id"), card.get("id"))
-
-    def _check_topics(self, files: list[_File]) -> None:
-        """A card's topic is a topic of its deck; `learn_before` names a topic of any deck."""
-        every_topic = _declared_topics(files)
+    def _check_card_topics(self, files: list[_File]) -> None:
+        """A card's topic is a topic of its own deck."""
         for f in files:
             own = [tid for _, t in f.topics() if (tid := _text_id(t.get("id")))]
             if not isinstance(f.data.get("topics"), list):
                 continue  # `topics` itself is wrong; that error says enough
             for i, card in f.cards():
-                topic = _text_id(card.get("topic"))
-                if topic is not None and topic not in own:
+                topic_id = _text_id(card.get("topic"))
+                if topic_id is not None and topic_id not in own:
                     f.add(
-                        f'topic "{clip(topic)}" is not a topic of this deck; '
-                        f"{_suggest(topic, own, 'add it under topics:')}",
+                        f'topic "{clip(topic_id)}" is not a topic of this deck; '
+                        f"{_suggest(topic_id, own, 'add it under topics:')}",
                         ("cards", i, "topic"),
                         card=card.get("id"),
                     )
+
+    # --- pass 2: across cards and files --------------------------------------------------------
+
+    def _check_ids(self, files: list[_File]) -> None:
+        """Deck, topic and card ids are unique across everything loaded.
+
+        Ids are claimed in `_precedence` order, never in file order, so which side of a clash
+        is in error does not depend on what the files are called. The deck that comes second
+        in a deck id clash is held back (its topics and cards are not checked against the
+        other's: that one error says it); a topic id taken by another topic is an error of its
+        deck; a card whose id is taken is left out of its deck alone, which still loads.
+        """
+        first: dict[tuple[str, str], tuple[_File, tuple]] = {}
+
+        def claim(what: str, value: Any, f: _File, path: tuple) -> str | None:
+            """None when `value` is free (now `f`'s); else where the first one is."""
+            ident = _text_id(value)
+            if ident is None:
+                return None
+            if (what, ident) not in first:
+                first[(what, ident)] = (f, path)
+                return None
+            other, other_path = first[(what, ident)]
+            assert other.document is not None  # its id came from its document
+            line, column = other.document.locate(other_path)
+            where = f"line {line}" if other is f else f"{other.label}:{line}:{column}"
+            return f'id "{clip(ident)}" is already used by another {what} ({where})'
+
+        for f in sorted(files, key=_precedence):
+            taken = claim("deck", f.data.get("id"), f, ("id",))
+            if taken:
+                f.add(f"{taken}; give this deck another id", ("id",))
+                continue
+            for i, topic in f.topics():
+                at = ("topics", i, "id")
+                if taken := claim("topic", topic.get("id"), f, at):
+                    f.add(f"{taken}; give this topic another id", at)
+            for i, card in f.cards():
+                at = ("cards", i, "id")
+                if taken := claim("card", card.get("id"), f, at):
+                    message = f"{taken}; give this card another id (it is left out until then)"
+                    f.leave_out(i, message, at, card.get("id"))
+        for f in files:
+            every_card = f.deck is not None and len(f.left_out) == len(f.deck.cards)
+            if f.left_out and every_card and not f.has_errors:
+                f.add(
+                    "every card of this deck is left out (their ids are taken); rename them",
+                    ("cards",),
+                )
+
+    def _check_learn_before(self, files: list[_File]) -> None:
+        """`learn_before` names a topic of any deck (or one the caller knows of)."""
+        every_topic = _declared_topics(files) | self.known_topics
+        for f in files:
+            if not isinstance(f.data.get("topics"), list):
+                continue
             for i, topic in f.topics():
                 before = topic.get("learn_before")
                 names = [before] if isinstance(before, str) else before
@@ -374,6 +468,7 @@ class _Load:
         for f in files:
             for i, card in f.cards():
                 lab = card.get("lab")
+                at: tuple[Any, ...]
                 if isinstance(lab, dict):
                     name, at = _text_id(lab.get("name")), ("cards", i, "lab", "name")
                 else:
@@ -417,31 +512,31 @@ class _Load:
             )
             return None
 
-    # --- pass 3: hold back what leans on broken decks --------------------------------------------
+    # --- pass 3: hold back the broken decks -----------------------------------------------------
 
     def _hold_back(self, files: list[_File]) -> set[int]:
-        """The files (as `id(file)`) whose decks are not returned."""
+        """The files (as `id(file)`) whose decks are not returned: those with errors. A deck
+        whose prerequisites sit in one of them still loads; it is studied without them."""
         held = {id(f) for f in files if f.deck is None or f.has_errors}
-        # Topics no file declares were already warned about; only a held-back deck's topics hold
-        # back the decks that need them.
-        declared = _declared_topics(files)
-        changed = True
-        while changed:  # a deck whose prerequisites sit in a held-back deck is held back too
-            changed = False
-            loaded_topics = {t.id for f in files if id(f) not in held for t in f.deck.topics}
-            for f in files:
-                if id(f) in held:
-                    continue
-                for i, topic in enumerate(f.deck.topics):
-                    for j, name in enumerate(topic.learn_before):
-                        if name in declared and name not in loaded_topics:
-                            f.add(
-                                f'learn_before: topic "{name}" is in a deck that has errors; '
-                                "fix that deck first",
-                                ("topics", i, "learn_before", j),
-                            )
-                            held.add(id(f))
-                            changed = True
+        kept = [(f, f.deck) for f in files if id(f) not in held and f.deck is not None]
+        loaded_topics = {t.id for _, deck in kept for t in deck.topics} | self.known_topics
+        declared_in: dict[str, str] = {}  # topic id -> the first held-back file declaring it
+        for f in files:
+            if id(f) in held:
+                for _, declared in f.topics():
+                    if (tid := _text_id(declared.get("id"))) and tid not in loaded_topics:
+                        declared_in.setdefault(tid, f.label)
+        for f, deck in kept:
+            for i, topic in enumerate(deck.topics):
+                for j, name in enumerate(topic.learn_before):
+                    if name in declared_in:
+                        f.add(
+                            f'learn_before: topic "{name}" is in a deck that has errors '
+                            f"({declared_in[name]}); until it is fixed, this deck is studied "
+                            "without that prerequisite",
+                            ("topics", i, "learn_before", j),
+                            severity="warning",
+                        )
         return held
 
 
@@ -450,6 +545,14 @@ def _too_big(size: int | None, limits: Limits) -> str:
     # A device or a pipe has no size: it was read up to the limit.
     held = f"file is {size:,} bytes, over the {limit}" if size else f"file is over the {limit}"
     return f"{held}; split the deck into several files"
+
+
+def _precedence(f: _File) -> tuple[bool, bool, bool, str, str]:
+    """The order in which decks claim ids: bundled decks first, then decks without errors of
+    their own (a broken deck never takes an id from a good one), then by deck id; the file name
+    only parts two decks with the same id."""
+    deck_id = f.deck_id()
+    return (not f.bundled, f.deck is None or f.has_errors, deck_id is None, deck_id or "", f.label)
 
 
 def _declared_topics(files: list[_File]) -> set[str]:

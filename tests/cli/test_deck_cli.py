@@ -4,6 +4,7 @@ JSON for machines, and never a traceback on bad input."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -256,3 +257,66 @@ def test_lint_help_lists_every_check_as_flowing_text():
     # at 200 columns the checks fit on one line: no line break typer kept from the source
     [checks] = [line for line in shown.output.splitlines() if "Checks:" in line]
     assert checks.rstrip().endswith("mcq answers that are usually the longest choice.")
+
+
+BUILDS_ON_BUNDLED = GOOD.replace(
+    "    title: Basics\n", "    title: Basics\n    learn_before: [gradient-descent]\n"
+)
+
+
+def test_validate_and_lint_resolve_learn_before_against_the_bundled_decks(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(BUILDS_ON_BUNDLED)
+    assert invoke("lint", str(path)).exit_code == 0
+    assert invoke("validate", str(path)).output == "checked 1 file: 1 deck, 1 card; no errors\n"
+    alone = invoke("lint", str(path), "--no-bundled")
+    assert alone.exit_code == 1
+    assert 'learn_before: no loaded deck has a topic "gradient-descent"' in alone.output
+    assert "1 warning" in invoke("validate", str(path), "--no-bundled").output
+
+
+def test_topics_lists_bundled_and_given_topics_with_deck_and_title(tmp_path, good):
+    listed = invoke("topics", str(good))
+    assert listed.exit_code == 0
+    lines = listed.output.splitlines()
+    assert lines[0].split() == ["gd-basics", "gd", "Basics"]  # the decks given first
+    assert any(line.split()[:2] == ["gradient-descent", "foundations"] for line in lines)
+    rows = json.loads(invoke("topics", str(good), "--json", "--no-bundled").output)
+    assert rows == [
+        {
+            "id": "gd-basics",
+            "deck": "gd",
+            "title": "Basics",
+            "learn_before": [],
+            "bundled": False,
+            "file": str(good),
+        }
+    ]
+    bundled = json.loads(invoke("topics", "--json").output)
+    assert {row["deck"] for row in bundled} >= {"foundations", "soft-prompts"}
+    assert all(row["bundled"] for row in bundled)
+
+
+def test_topics_of_a_broken_deck_are_reported_not_listed(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(GOOD.replace("answer: B", "answer: Q"))
+    result = invoke("topics", str(path), "--no-bundled")
+    assert result.exit_code == 1
+    assert "gd-basics" not in result.stdout
+    assert 'answer "Q" is not one of the choices' in result.stderr
+
+
+def test_the_duplicate_card_folder_loads_every_deck_but_the_clashing_card(tmp_path):
+    folder = tmp_path / "decks"
+    shutil.copytree(bundled_decks_dir(), folder)
+    (folder / "aa-lora.yaml").write_text(
+        GOOD.replace("id: gd\n", "id: lora\n").replace("gd-1", "bg-01")
+        + "  - {id: lora-2, kind: flashcard, topic: gd-basics, front: F, back: B}\n"
+    )
+    result = invoke("validate", str(folder))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[-1] == "checked 6 files: 6 decks, 112 cards; 1 error"
+    (error,) = lines[:-1]
+    assert error.startswith(f"{folder}/aa-lora.yaml:")
+    assert f"({folder}/backprop-and-gradient-descent.yaml:" in error

@@ -37,8 +37,8 @@ def load_bytes(tmp_path, data: bytes) -> LoadResult:
         assert problem.file in (str(path), str(tmp_path / "no-labs")), line
         assert problem.message
         assert "internal error" not in problem.message
-    if result.errors:
-        assert result.decks == []
+    if any("it is left out until then" not in p.message for p in result.errors):
+        assert result.decks == []  # only a card whose id is taken is left out on its own
     return result
 
 
