@@ -19,19 +19,20 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-from studykit.lab.data import TaskData
+from studykit.lab.data import Batch, TaskData
 from studykit.lab.errors import LabParamError
-from studykit.lab.evaluate import answer_loss, evaluate
 from studykit.lab.harness import LabRun
-from studykit.lab.measure import generator, rss_mb
-from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
+from studykit.lab.instruments import grad_of
+from studykit.lab.measure import generator
+from studykit.lab.results import LabResult, MethodResult, ProgressCallback, StopCheck
 from studykit.lab.soft_prompt import SoftPrompt
+from studykit.lab.train import TrainConfig, train
 
 LOSS_BLOWUP = 1.5  # a 5-step mean loss this many times the starting loss counts as diverged
 NORM_BLOWUP = 100.0  # so does a prompt norm this many times its starting norm
@@ -88,6 +89,22 @@ def check_divergence(run: Descent, start_norm: float) -> str:
     return ""
 
 
+class PlainSGD:
+    """Gradient descent as the optimizer the training loop calls: `step()` is `sgd_step` on every
+    parameter, θ ← θ − η∇L, and nothing else (no momentum, no state kept between steps)."""
+
+    def __init__(self, params: list[torch.nn.Parameter], lr: float):
+        self.params, self.lr = params, lr
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for theta in self.params:
+            theta.grad = None
+
+    def step(self) -> None:
+        for theta in self.params:
+            sgd_step(theta, self.lr)
+
+
 def descend(
     prompt: SoftPrompt,
     data: TaskData,
@@ -100,88 +117,57 @@ def descend(
 ) -> tuple[Descent, MethodResult]:
     """Train `prompt.prompt` (k, d) with `optimizer` at rate `lr` for up to `steps` steps.
 
-    A run whose loss turns NaN/inf stops there (nothing after it means anything); a run that
-    blew up while staying finite is flagged and carries on, so its curve can be compared.
+    A run whose loss or prompt turns NaN/inf stops there (the training loop ends it: nothing after
+    it means anything); a run that blew up while staying finite is flagged and carries on, so its
+    curve can be compared.
     """
     theta = prompt.prompt
-    adam = torch.optim.Adam([theta], lr=lr) if optimizer == "adam" else None
     run = Descent(optimizer, lr)
     start_norm = theta.norm().item()
-    before = evaluate(prompt, data.eval_batch)
-    curve: list[dict[str, float | None]] = [{"step": 0, **before.as_metrics()}]
-    after, step_seconds, start = before, 0.0, time.perf_counter()
-    reached = 0 if before.exact_match >= TARGET else None  # first step at the target
-    reached_seconds = 0.0 if reached == 0 else None
-    step = 0
-    for step in range(1, steps + 1):
-        batch = data.next_batch()
-        run.batch_digest.append(hashlib.sha256(batch.input_ids.numpy().tobytes()).hexdigest())
-        tick = time.perf_counter()
-        prompt.zero_grad(set_to_none=True)  # clear the last step's gradient first
-        loss = answer_loss(prompt(batch.input_ids), batch.labels)
-        loss.backward()
+    start = theta.detach().clone()  # θ as step 1 finds it
+
+    def watch(step: int, point: dict[str, float | None]) -> str:
+        """After each update: ‖θ‖ into the curve, the first step kept, divergence checked."""
         if step == 1:
-            assert theta.grad is not None  # backward() just filled it
-            run.first_step = {"theta": theta.detach().clone(), "grad": theta.grad.clone()}
-        if adam is None:
-            sgd_step(theta, lr)
-        else:
-            adam.step()
-        if step == 1:
-            run.first_step["after"] = theta.detach().clone()
-        step_seconds += time.perf_counter() - tick
-        run.losses.append(loss.item())
+            grad = grad_of(theta).clone()  # kept until the next step's zero_grad
+            run.first_step = {"theta": start, "grad": grad, "after": theta.detach().clone()}
+        loss = point["loss"]
+        assert loss is not None  # the loop turns non-finite values into None only after this
+        run.losses.append(loss)
         run.norms.append(theta.norm().item())
-        point = {
-            "step": step,
-            "loss": _json_safe(loss.item()),
-            "prompt_norm": _json_safe(run.norms[-1]),
-        }
-        if run.diverged_at is None and (why := check_divergence(run, start_norm)):
-            run.diverged_at, run.why = step, why
-        finite = math.isfinite(loss.item()) and math.isfinite(run.norms[-1])
-        stop = bool(should_stop and should_stop()) or not finite
-        metrics: dict[str, float] = {}
-        if finite and (step % EVAL_EVERY == 0 or step == steps or stop):
-            after = evaluate(prompt, data.eval_batch)
-            metrics = after.as_metrics()
-            point.update(metrics)
-            if reached is None and after.exact_match >= TARGET:
-                reached, reached_seconds = step, time.perf_counter() - start
-        curve.append(point)
-        if on_progress:
-            on_progress(
-                Progress(run.key, step, steps, loss.item(), metrics, time.perf_counter() - start)
-            )
-        if stop:
-            break
-    n = theta.numel()
-    base_params = sum(p.numel() for p in prompt.base.parameters())
-    result = MethodResult(
-        trainable_params=n,
-        trainable_pct=100.0 * n / base_params,
-        exact_match_before=before.exact_match,
-        exact_match_after=after.exact_match,
-        steps=step,
-        seconds=time.perf_counter() - start,
-        ms_per_step=1000 * step_seconds / max(step, 1),
-        peak_rss_mb=rss_mb(),
-        steps_to_target=reached,
-        seconds_to_target=reached_seconds,
-        curve=curve,
-        extra={
-            "target": TARGET,
-            "optimizer": optimizer,
-            "lr": lr,
-            "start_loss": run.start_loss,
-            "final_loss": _json_safe(run.final_loss),
-            "diverged_at": run.diverged_at,
-            "diverged_why": run.why,
-            "prompt_norm_start": start_norm,
-            "prompt_norm_end": _json_safe(run.norms[-1] if run.norms else start_norm),
-        },
+        point["prompt_norm"] = run.norms[-1]
+        return check_divergence(run, start_norm)
+
+    rule = PlainSGD([theta], lr) if optimizer == "sgd" else torch.optim.Adam([theta], lr=lr)
+    result = train(
+        run.key,
+        prompt,
+        data,
+        TrainConfig(steps=steps, lr=lr, eval_every=EVAL_EVERY, target=TARGET),
+        base_params=sum(p.numel() for p in prompt.base.parameters()),
+        optimizer=rule,
+        batches=_digested(data.batches(), run.batch_digest),
+        on_step=watch,
+        on_progress=on_progress,
+        should_stop=should_stop,
     )
+    run.diverged_at, run.why = result.extra["diverged_at"], result.extra["diverged_why"]
+    result.extra |= {
+        "optimizer": optimizer,
+        "lr": lr,
+        "start_loss": run.start_loss,
+        "final_loss": _json_safe(run.final_loss),
+        "prompt_norm_start": start_norm,
+        "prompt_norm_end": _json_safe(run.norms[-1] if run.norms else start_norm),
+    }
     return run, result
+
+
+def _digested(batches: Iterator[Batch], digests: list[str]) -> Iterator[Batch]:
+    """The batches, noting the sha256 of each one's token ids (every run must see the same)."""
+    for batch in batches:
+        digests.append(hashlib.sha256(batch.input_ids.cpu().numpy().tobytes()).hexdigest())
+        yield batch
 
 
 def _json_safe(x: float) -> float | None:
