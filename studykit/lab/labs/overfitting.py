@@ -17,21 +17,22 @@ examples you drew matters.
 
 from __future__ import annotations
 
-import time
+import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
 
 from studykit.lab.data import Batch, TaskData, encode
-from studykit.lab.evaluate import answer_loss, evaluate
+from studykit.lab.evaluate import evaluate
 from studykit.lab.harness import LabRun
 from studykit.lab.instruments import weight_norm
-from studykit.lab.measure import checksum, rss_mb
+from studykit.lab.measure import checksum
 from studykit.lab.methods import build
-from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
+from studykit.lab.results import LabResult, MethodResult, ProgressCallback, StopCheck
 from studykit.lab.tasks import Example, get_task
+from studykit.lab.train import TrainConfig, train
 
 NAME = "overfitting"
 EVAL_EVERY = 10
@@ -125,16 +126,14 @@ def fit(
 ) -> Fit:
     """Full-batch AdamW on the train split; every EVAL_EVERY steps score all three splits."""
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    train = splits.train
 
-    def point(step: int, loss: float) -> dict[str, float]:
-        on_train = evaluate(model, train)
+    def three_splits(step: int) -> dict[str, float]:
+        on_train = evaluate(model, splits.train)
         on_val = evaluate(model, splits.validation)
         held = evaluate(model, splits.held_out)
-        return {
-            "step": step,
-            "loss": loss,
+        # before any step there is no training loss yet: the curve starts at the train split's
+        scores = {"loss": on_train.loss} if step == 0 else {}
+        return scores | {
             "train_exact_match": on_train.exact_match,
             "val_loss": on_val.loss,
             "val_exact_match": on_val.exact_match,
@@ -142,61 +141,25 @@ def fit(
             "held_out_loss": held.loss,
         }
 
-    first = point(0, evaluate(model, train).loss)
-    curve = [first]
     norm_start = weight_norm(model)
-    start = time.perf_counter()
-    step_seconds = 0.0
-    reached: tuple[int, float] | None = (0, 0.0) if first["exact_match"] >= TARGET else None
-    step = 0
-    for step in range(1, steps + 1):
-        tick = time.perf_counter()
-        loss = answer_loss(model(train.input_ids), train.labels)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        step_seconds += time.perf_counter() - tick
-        stop = bool(should_stop and should_stop())
-        if step % EVAL_EVERY == 0 or step == steps or stop:
-            curve.append(point(step, loss.item()))
-            if reached is None and curve[-1]["exact_match"] >= TARGET:
-                reached = (step, time.perf_counter() - start)
-        else:
-            curve.append({"step": step, "loss": loss.item()})
-        if on_progress:
-            metrics = {k: v for k, v in curve[-1].items() if k not in ("step", "loss")}
-            on_progress(
-                Progress(key, step, steps, loss.item(), metrics, time.perf_counter() - start)
-            )
-        if stop:
-            break
-    seconds = time.perf_counter() - start
-    last = next(p for p in reversed(curve) if "exact_match" in p)
-    n = sum(p.numel() for p in params)
-    result = MethodResult(
-        trainable_params=n,
-        trainable_pct=100.0 * n / base_params,
-        exact_match_before=first["exact_match"],
-        exact_match_after=last["exact_match"],
-        steps=step,
-        seconds=seconds,
-        ms_per_step=1000.0 * step_seconds / step if step else 0.0,
-        peak_rss_mb=rss_mb(),
-        steps_to_target=reached[0] if reached else None,
-        seconds_to_target=reached[1] if reached else None,
-        curve=curve,
-        extra={
-            "target": TARGET,
-            "lr": lr,
-            "weight_decay": weight_decay,
-            "train_exact_match_after": last["train_exact_match"],
-            "held_out_loss_after": last["held_out_loss"],
-        },
+    result = train(
+        key,
+        model,
+        None,
+        TrainConfig(steps=steps, lr=lr, eval_every=EVAL_EVERY, target=TARGET),
+        base_params=base_params,
+        optimizer=torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay),
+        batches=itertools.repeat(splits.train),  # full batch: every step sees all of it
+        evaluate=three_splits,
+        on_progress=on_progress,
+        should_stop=should_stop,
     )
+    result.extra |= {"lr": lr, "weight_decay": weight_decay}
     # An evaluation pass only reads the model (no_grad, no optimizer step): check it.
     weights = checksum(model)
-    point(step, float("nan"))
+    three_splits(result.steps)
     result.extra["evaluation_left_weights_unchanged"] = checksum(model) == weights
+    curve = cast(list[dict[str, float]], result.curve)  # early_stop reads the evaluations
     return Fit(result, early_stop(curve, patience), norm_start, weight_norm(model))
 
 
