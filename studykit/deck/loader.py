@@ -353,6 +353,16 @@ class _Load:
                     card=card_id,
                     severity="warning",
                 )
+        for at, written, value in document.respelled_numbers():
+            if at[:1] == ("cards",) and at[2:4] == ("lab", "params"):
+                continue  # lab parameters are numbers; elsewhere a deck holds text
+            loaded.add(
+                f'the number {clip(written)} becomes the text "{clip(value)}"; '
+                f'quote it ("{clip(written)}") to keep it as written',
+                at,
+                card=_card_id(document.data, at),
+                severity="warning",
+            )
         try:
             loaded.deck = Deck.model_validate(document.data)
         except ValidationError as invalid:
@@ -538,6 +548,15 @@ class _Load:
                             severity="warning",
                         )
         return held
+
+
+def _card_id(data: Any, path: tuple[Any, ...]) -> Any:
+    """The id of the card `path` (into the deck's data) lies in, if any."""
+    if len(path) < 2 or path[0] != "cards" or not isinstance(data, dict):
+        return None
+    cards = data.get("cards")
+    card = cards[path[1]] if isinstance(cards, list) and isinstance(path[1], int) else None
+    return card.get("id") if isinstance(card, dict) else None
 
 
 def _too_big(size: int | None, limits: Limits) -> str:

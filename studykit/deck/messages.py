@@ -47,6 +47,43 @@ def _allowed_keys(parent: tuple[Any, ...], kind: str | None, in_card: bool) -> l
     return _field_names(model) if model else _KNOWN_KEYS
 
 
+# Where a key that is unknown at one level belongs one level up or down: (parent or child
+# model, how a message names that place). An `answer:` indented into the last choice, or a lab's
+# `params:` dedented to the card, is a misplaced key, not one to delete.
+_PART_NAMES = {"choices": "a choice", "pairs": "a pair", "lab": "the lab link", "topics": "a topic"}
+_PARTS_OF_KIND = {"mcq": ("choices",), "multi": ("choices",), "matching": ("pairs",)}
+
+
+def _belongs_elsewhere(
+    key: str, parent: tuple[Any, ...], kind: str | None, in_card: bool
+) -> tuple[str, str] | None:
+    """("belongs to the card", "a choice") when `key`, unknown in the mapping at `parent`, is a
+    key of the mapping one level up or down; else None."""
+    names = [step for step in parent if isinstance(step, str)]
+    if in_card and names and names[-1] in _CARD_PARTS:  # in a choice, a pair or the lab link
+        card_keys = _field_names(CARD_CLASSES[kind]) if kind else _KNOWN_CARD_KEYS
+        if key in card_keys:
+            return "belongs to the card", _PART_NAMES[names[-1]]
+        return None
+    if in_card and not names:  # at the card's own level
+        parts = (*(_PARTS_OF_KIND.get(kind, ()) if kind else ("choices", "pairs")), "lab")
+        for part in parts:
+            if key in _CARD_PARTS[part].model_fields:
+                place = (
+                    "under `lab:`" if part == "lab" else f"under {_PART_NAMES[part]} (in `{part}:`)"
+                )
+                return f"belongs {place}", "the card"
+        return None
+    if not in_card and names == ["topics"] and key in Deck.model_fields:
+        return "belongs to the deck, not to a topic", _PART_NAMES["topics"]
+    if not in_card and not names and key in Topic.model_fields:
+        return "belongs under a topic (in `topics:`)", "the deck"
+    return None
+
+
+_KNOWN_CARD_KEYS = _field_names(*CARD_CLASSES.values())
+
+
 @dataclass(frozen=True)
 class Rewritten:
     path: tuple[Any, ...]  # the error's location as keys and indexes into the data
@@ -139,6 +176,9 @@ def _message(error: ErrorDetails, field_path: tuple, kind: str | None, in_card: 
         close = difflib.get_close_matches(str(key), [k for k in allowed if k != key], n=1)
         hint = f'; did you mean "{close[0]}"?' if close else "; remove it"
         where = f" in a {kind} card" if kind and len(field_path) == 1 else ""
+        if misplaced := _belongs_elsewhere(str(key), field_path[:-1], kind, in_card):
+            where = where or f" in {misplaced[1]}"
+            hint = f"; check the indentation: `{clip(key)}` {misplaced[0]}"
         return f'unknown key "{clip(key)}"{where}{hint}'
     if kind_of == "union_tag_invalid":
         return f'unknown kind "{ctx.get("tag")}"; use one of {_KINDS}'

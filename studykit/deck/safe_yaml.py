@@ -27,7 +27,7 @@ Duplicate keys are errors (YAML says keys are unique; PyYAML silently keeps the 
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,6 +185,9 @@ class YamlDocument:
         self._starts: dict[int, int] = {}  # id(container) -> where it starts
         self._keys: dict[int, dict[Hashable, tuple[int, int]]] = {}  # id(dict) -> key, value
         self._items: dict[int, list[int]] = {}  # id(list) -> where each item is
+        # Unquoted numbers whose text is not how Python writes them back (`0.10`, `1e-4`): where
+        # each is -> its text as written. A number in a text field becomes str(number).
+        self.respelled: dict[int, str] = {}
 
     def locate(self, path: tuple[Any, ...], *, at_key: bool = False) -> Mark:
         """Where the value at `path` (dict keys and list indexes) is, as deep as the path goes.
@@ -203,6 +206,30 @@ class YamlDocument:
             elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
                 value, mark = value[step], self._items[id(value)][step]
         return _unpacked(mark) if mark is not None else (1, 1)
+
+    def respelled_numbers(self) -> Iterator[tuple[tuple[Any, ...], str, int | float]]:
+        """(path, text as written, value) of every unquoted number that str() writes back
+        differently (`version: 0.10` reads as 0.1)."""
+        if not self.respelled:
+            return
+        stack: list[tuple[tuple[Any, ...], Any]] = [((), self.data)]
+        while stack:
+            path, value = stack.pop()
+            if isinstance(value, dict):
+                marks = self._keys.get(id(value), {})
+                entries = [(k, v, marks[k][1] if k in marks else None) for k, v in value.items()]
+            elif isinstance(value, list):
+                marks_of = self._items.get(id(value), [])
+                entries = [(i, v, m) for i, (v, m) in enumerate(zip(value, marks_of, strict=False))]
+            else:
+                continue
+            children = []
+            for step, child, mark in entries:
+                if isinstance(child, dict | list):
+                    children.append(((*path, step), child))
+                elif type(child) in (int, float) and mark in self.respelled:
+                    yield (*path, step), self.respelled[mark], child
+            stack.extend(reversed(children))
 
 
 # --- building values from events ----------------------------------------------------------------
@@ -375,6 +402,8 @@ class _Builder:
                             value = plain_scalar(text)
                         except ValueError as error:  # an integer too long to use
                             raise _Fatal(*_at(event.start_mark), str(error)) from None
+                        if type(value) in (int, float) and str(value) != text:
+                            self.doc.respelled[_packed(event.start_mark)] = text
                     if event.anchor is not None:
                         self.anchors[event.anchor] = (value, 1)
                     m = event.start_mark

@@ -423,3 +423,108 @@ def test_did_you_mean_suggests_only_keys_allowed_where_the_typo_is(tmp_path, lab
     assert 'unknown key "name"; remove it' in messages  # never "did you mean "name"?"
     assert 'unknown key "titel"; did you mean "title"?' in messages
     assert 'unknown key "whyy"; did you mean "why"?' in messages
+
+
+MISPLACED = """\
+id: ind
+title: Indentation
+description: Misplaced keys.
+topics:
+  - id: ind-t
+    title: T
+    cards: oops
+learn_before: [x]
+cards:
+  - id: i-1
+    kind: mcq
+    topic: ind-t
+    question: Q?
+    choices:
+      - text: a
+      - text: b
+        answer: B
+  - id: i-2
+    kind: flashcard
+    topic: ind-t
+    front: F
+    back: B
+    lab:
+      name: prompt-vs-prefix
+    params:
+      task: sort
+  - id: i-3
+    kind: mcq
+    topic: ind-t
+    question: Q?
+    choices: [a, b]
+    answer: A
+    why: because
+"""
+
+
+def test_a_key_one_level_off_gets_check_the_indentation_not_remove_it(tmp_path, labs_dir):
+    text = MISPLACED.replace("ind-t", "pt-basics").replace("i-", "c")
+    result = load(write(tmp_path, "pt.yaml", text), labs_dir)
+    found = [(p.line, p.card, p.message) for p in result.problems if "indentation" in p.message]
+    assert found == [
+        (
+            7,
+            None,
+            'unknown key "cards" in a topic; check the indentation: `cards` belongs to the deck, '
+            "not to a topic",
+        ),
+        (
+            8,
+            None,
+            'unknown key "learn_before" in the deck; check the indentation: `learn_before` '
+            "belongs under a topic (in `topics:`)",
+        ),
+        (
+            17,
+            "c1",
+            'unknown key "answer" in a choice; check the indentation: `answer` belongs to the card',
+        ),
+        (
+            25,
+            "c2",
+            'unknown key "params" in a flashcard card; check the indentation: `params` belongs '
+            "under `lab:`",
+        ),
+        (
+            33,
+            "c3",
+            'unknown key "why" in a mcq card; check the indentation: `why` belongs under a choice '
+            "(in `choices:`)",
+        ),
+    ]
+    assert not any("remove it" in p.message for p in result.problems)
+
+
+def test_numbers_that_would_be_reformatted_as_text_are_warnings(tmp_path, labs_dir):
+    text = HEAD.replace(
+        "description: Soft prompts.\n", "description: Soft prompts.\nversion: 0.10\n"
+    )
+    text += (
+        "  - id: c1\n    kind: short\n    topic: pt-basics\n    question: Learning rate?\n"
+        "    answers: [1e-4, '1e-3', 42, 0.5, +7]\n"
+        "    lab: {name: prompt-vs-prefix, params: {steps: 0x10}}\n"
+    )
+    result = load(write(tmp_path, "pt.yaml", text), labs_dir)
+    warned = [(p.line, p.column, p.card, p.message) for p in result.warnings]
+    assert warned == [
+        (
+            4,
+            10,
+            None,
+            'the number 0.10 becomes the text "0.1"; quote it ("0.10") to keep it as written',
+        ),
+        (
+            13,
+            15,
+            "c1",
+            'the number 1e-4 becomes the text "0.0001"; quote it ("1e-4") to keep it as written',
+        ),
+        (13, 38, "c1", 'the number +7 becomes the text "7"; quote it ("+7") to keep it as written'),
+    ]  # 42 and 0.5 read back as written; lab params are numbers, not text
+    (deck,) = result.decks
+    assert deck.version == "0.1" and deck.cards[0].answers[0] == "0.0001"

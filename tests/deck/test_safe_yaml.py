@@ -271,3 +271,13 @@ def test_locate_points_at_values_keys_and_items():
     assert document.locate(("cards", 0, "mcq", "choices")) == (5, 7)
     assert document.locate(("cards", 0, "missing")) == (3, 5)
     assert document.locate(()) == (1, 1)
+
+
+def test_numbers_written_back_differently_are_listed_with_their_spelling():
+    document, problems = parse_yaml(b"a: 0.10\nb: [1e-4, 42, '0.10', 1.5]\nc: {d: +3, e: .inf}\n")
+    assert problems == [] and document is not None
+    found = sorted(document.respelled_numbers())
+    assert found == [(("a",), "0.10", 0.1), (("b", 0), "1e-4", 0.0001), (("c", "d"), "+3", 3)] + [
+        (("c", "e"), ".inf", float("inf"))
+    ]
+    assert document.locate(("b", 0)) == (2, 5)
