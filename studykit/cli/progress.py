@@ -109,7 +109,8 @@ def import_command(
         raise fail(f"error: {file}: nested too deeply to be a progress export") from None
     from studykit.cli.stats import load_decks_or_exit
 
-    known = {card.id for deck in load_decks_or_exit(decks or []) for card in deck.cards}
+    loaded = load_decks_or_exit(decks or [])
+    known = {card.id for deck in loaded for card in deck.study_cards()}  # cloze: CARD::c1…
     with open_store(data_dir) as store:
         try:
             report = store.import_data(data, source=str(file), known_cards=known)

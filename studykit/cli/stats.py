@@ -66,7 +66,8 @@ def stats_command(
         data["reviews_per_day"] = [{"day": d.day.isoformat(), "reviews": d.count} for d in history]
         typer.echo(json.dumps(data, indent=1))
         return
-    typer.echo(render(stats, [d.count for d in forecast[:7]], sum(len(d.cards) for d in loaded)))
+    cards = sum(len(d.study_cards()) for d in loaded)  # a cloze card counts once per deletion
+    typer.echo(render(stats, [d.count for d in forecast[:7]], cards))
 
 
 def _percent(share: float | None) -> str:

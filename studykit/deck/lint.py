@@ -7,7 +7,9 @@
 - a topic no card uses;
 - two questions are nearly the same;
 - the correct answers sit in the same position (most mcq answers are B; every true_false is true);
-- the correct mcq choice is usually the longest one (a test-wise learner picks it unread).
+- the correct mcq choice is usually the longest one (a test-wise learner picks it unread);
+- a code block is never closed (the rest of the text would show as code);
+- a cloze card skips a deletion number (c1, c3: Anki would make an empty card for c2).
 A lab link to a lab that does not exist is reported by the loader itself, as a warning.
 """
 
@@ -18,11 +20,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
+from studykit.deck import cloze
 from studykit.deck.errors import Problem
 from studykit.deck.loader import LoadResult
 from studykit.deck.model import (
     LETTERS,
     AnyCard,
+    Cloze,
     Deck,
     Matching,
     MultipleChoice,
@@ -46,6 +50,8 @@ def lint(result: LoadResult) -> list[Problem]:
         linter.unused_topics(deck)
         linter.answer_positions(deck)
         linter.answer_lengths(deck)
+        linter.open_code_blocks(deck)
+        linter.cloze_numbers(deck)
     linter.cycles()
     linter.near_duplicates()
     return sorted(linter.found, key=lambda p: p.sort_key)
@@ -136,6 +142,35 @@ class _Linter:
                 f"({', '.join(longest)}); make wrong choices as specific as the right one",
             )
 
+    def open_code_blocks(self, deck: Deck) -> None:
+        for i, card in enumerate(deck.cards):
+            for path, value in _texts(card.model_dump(exclude={"id", "kind", "topic"})):
+                fence = _unclosed_fence(value)
+                if fence:
+                    self.warn(
+                        deck,
+                        ("cards", i, *path),
+                        f'the code block opened with "{fence}" is never closed; end it with a '
+                        f'line "{fence[0] * 3}", or the rest of the text shows as code',
+                        card.id,
+                    )
+
+    def cloze_numbers(self, deck: Deck) -> None:
+        for i, card in enumerate(deck.cards):
+            if not isinstance(card, Cloze):
+                continue
+            numbers = cloze.numbers(card.text)
+            missing = [n for n in range(1, numbers[-1]) if n not in numbers] if numbers else []
+            if missing:
+                self.warn(
+                    deck,
+                    ("cards", i, "text"),
+                    f"deletion numbers skip {', '.join(f'c{n}' for n in missing)}; "
+                    "number the deletions c1, c2, … without gaps (Anki makes an empty card "
+                    "for a missing number)",
+                    card.id,
+                )
+
     def cycles(self) -> None:
         """One warning per group of topics that are each other's prerequisites."""
         home: dict[str, tuple[Deck, int]] = {}
@@ -172,6 +207,38 @@ class _Linter:
             )
 
 
+_FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+
+
+def _unclosed_fence(text: str) -> str | None:
+    """The opening of a fenced code block that no later line closes, or None."""
+    opened: str | None = None
+    for line in text.split("\n"):
+        match = _FENCE_LINE.match(line)
+        if match is None:
+            continue
+        fence = match.group(1)
+        if opened is None:
+            opened = fence
+        elif (
+            fence[0] == opened[0] and len(fence) >= len(opened) and not line[match.end() :].strip()
+        ):
+            opened = None
+    return opened
+
+
+def _texts(value: object, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """Every string in a dumped card, with its path (for the warning's line)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, (*path, index))
+
+
 def _answer_is_longest(card: MultipleChoice) -> bool:
     """The correct choice is strictly longer than every other (ties give nothing away)."""
     right = len(card.choices[card.correct_index].text)
@@ -181,7 +248,9 @@ def _answer_is_longest(card: MultipleChoice) -> bool:
 def _question(card: AnyCard) -> str:
     """The text that makes a card a distinct question (generic prompts need their items)."""
     text = card.prompt_text()
-    if isinstance(card, Order):
+    if isinstance(card, Cloze):
+        text = cloze.filled(card.text)
+    elif isinstance(card, Order):
         text += " " + " ".join(card.steps)
     elif isinstance(card, Matching):
         text += " " + " ".join(f"{p.left} {p.right}" for p in card.pairs)

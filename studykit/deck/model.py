@@ -2,7 +2,7 @@
 
 A deck file holds deck metadata, a topic graph (`learn_before` prerequisites) and a list of cards.
 Every card has a stable `id` (progress is keyed by it), a `kind` that selects its shape, a `topic`,
-an `explanation`, optional `refs` and a `lab` link. The seven kinds are a discriminated union on
+an `explanation`, optional `refs` and a `lab` link. The eight kinds are a discriminated union on
 `kind`, so `studykit deck schema` can export a JSON Schema that editors use to check decks.
 
 Checks within one card (an answer letter within the choices) live here as validators, so every
@@ -24,6 +24,8 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+
+from studykit.deck import cloze
 
 # Stable identifiers: lowercase, digits, dot, dash, underscore. They key the learner's progress.
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -61,7 +63,7 @@ IdList = Annotated[
     list[IdStr], BeforeValidator(_one_or_many, json_schema_input_type=list[IdStr] | IdStr)
 ]
 
-CARD_KINDS = ("flashcard", "mcq", "multi", "true_false", "matching", "order", "short")
+CARD_KINDS = ("flashcard", "mcq", "multi", "true_false", "matching", "order", "short", "cloze")
 # Each kind as a learner reads it: the study screen, Anki's "Kind" field, Markdown headings.
 KIND_NAMES = {
     "flashcard": "Flashcard",
@@ -71,6 +73,7 @@ KIND_NAMES = {
     "matching": "Matching",
     "order": "Put in order",
     "short": "Short answer",
+    "cloze": "Fill in the blank",
 }
 LETTERS = string.ascii_uppercase
 
@@ -295,12 +298,61 @@ class ShortAnswer(_CardBase):
         return self.question
 
 
+class Cloze(_CardBase):
+    """Anki's cloze: `text` with deletions `{{c1::answer}}` (or `{{c1::answer::hint}}`); each
+    deletion number is one study card (`deck/cloze.py`), answered by typing or by revealing."""
+
+    kind: Literal["cloze"]
+    text: Text = Field(description="Text with deletions: {{c1::answer}} or {{c1::answer::hint}}.")
+    accept: dict[str, AnswerList] = Field(
+        default_factory=dict,
+        description="More typed answers to accept per deletion, e.g. {c1: [k*d, kd]}.",
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _deletions_are_well_formed(cls, text: str) -> str:
+        problems = cloze.cloze_problems(text, MAX_ANSWER)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return text
+
+    @field_validator("accept")
+    @classmethod
+    def _accept_names_deletions(
+        cls, accept: dict[str, list[str]], info: ValidationInfo
+    ) -> dict[str, list[str]]:
+        text = info.data.get("text")
+        if text is None:  # the text is wrong; that error is reported instead
+            return accept
+        known = [f"c{n}" for n in cloze.numbers(text)]
+        for key in accept:
+            if key not in known:
+                raise ValueError(
+                    f'"{key}" is not a deletion of this card ({", ".join(known)}); '
+                    "name a deletion such as c1"
+                )
+        return accept
+
+    def prompt_text(self) -> str:
+        return cloze.blanked(self.text)
+
+
 Card = Annotated[
-    Flashcard | MultipleChoice | MultipleSelect | TrueFalse | Matching | Order | ShortAnswer,
+    Flashcard
+    | MultipleChoice
+    | MultipleSelect
+    | TrueFalse
+    | Matching
+    | Order
+    | ShortAnswer
+    | Cloze,
     Field(discriminator="kind"),
 ]
 # The same union without the discriminator, for type annotations (`card: AnyCard`).
-AnyCard = Flashcard | MultipleChoice | MultipleSelect | TrueFalse | Matching | Order | ShortAnswer
+AnyCard = (
+    Flashcard | MultipleChoice | MultipleSelect | TrueFalse | Matching | Order | ShortAnswer | Cloze
+)
 CARD_CLASSES: dict[str, type[_CardBase]] = {
     "flashcard": Flashcard,
     "mcq": MultipleChoice,
@@ -309,6 +361,7 @@ CARD_CLASSES: dict[str, type[_CardBase]] = {
     "matching": Matching,
     "order": Order,
     "short": ShortAnswer,
+    "cloze": Cloze,
 }
 
 
@@ -333,6 +386,10 @@ class Deck(_Strict):
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
+
+    def study_cards(self) -> list[cloze.StudyCard]:
+        """The cards a learner studies: a cloze card is one per deletion number."""
+        return cloze.study_cards(self.cards)
 
 
 # pydantic emits only keywords that draft-07 knows (plus OpenAPI's `discriminator`, which

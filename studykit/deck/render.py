@@ -15,11 +15,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from studykit.deck import cloze
 from studykit.deck.loader import DeckSource, LoadResult
 from studykit.deck.model import (
     CARD_KINDS,
     LETTERS,
     AnyCard,
+    Cloze,
     Deck,
     Flashcard,
     Matching,
@@ -38,6 +40,7 @@ KIND_SHORT = {
     "matching": "match",
     "order": "order",
     "short": "short",
+    "cloze": "cloze",
 }
 
 
@@ -123,4 +126,10 @@ def _body(card: AnyCard) -> list[RenderableType]:
     if isinstance(card, ShortAnswer):
         accepted = " | ".join(card.answers)
         return [Text(card.question, style="bold"), Text.assemble("accepted: ", (accepted, "green"))]
+    if isinstance(card, Cloze):
+        lines = [Text(card.text, style="bold")]
+        for number in cloze.numbers(card.text):
+            accepted = " | ".join(cloze.ClozeDeletion(card, number).accepted())
+            lines.append(Text.assemble(f"c{number}: ", (accepted, "green")))
+        return lines
     raise TypeError(f"unknown card type {type(card).__name__}")

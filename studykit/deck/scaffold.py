@@ -1,5 +1,7 @@
 """`studykit deck new PATH`: a starter deck with one card of every kind, which validates.
 
+It also shows card text's Markdown (a code block) and a cloze card's syntax.
+
 The template is YAML text rather than a dumped model so it keeps the comments that teach the
 format; a test loads it to prove it validates.
 """
@@ -150,4 +152,40 @@ cards:
     question: Which algorithm computes the gradients a training step uses?
     answers: [backpropagation, backprop]   # any of these; case and spacing are ignored
     explanation: Backpropagation computes the gradients; gradient descent then uses them.
+
+  - id: {id}-cloze-1
+    kind: cloze
+    topic: {id}-methods
+    # Each number is one card: c1 hides "k·d", c2 hides "frozen"; a hint may follow a second ::
+    text: >-
+      With k virtual tokens of width d, prompt tuning trains {{{{c1::k·d::how many}}}} numbers and
+      keeps the model {{{{c2::frozen}}}}.
+    accept: {{c1: [k*d, kd]}}   # more typed answers to accept for a deletion
+    explanation: >-
+      The soft prompt is a k × d matrix, the only tensor the optimizer updates.
+
+  - id: {id}-code-1
+    kind: mcq
+    topic: {id}-basics
+    # Text may use a little Markdown: `code`, *emphasis*, **strong**, lists, links, and fenced
+    # code blocks with a language (see docs/deck-format.md, "Text").
+    question: |-
+      What is wrong with this training step?
+
+      ```python
+      for batch in loader:
+          loss = model(batch).loss
+          loss.backward()
+          optimizer.step()
+      ```
+    choices:
+      - text: Gradients pile up, because `optimizer.zero_grad()` is never called
+      - text: "`loss.backward()` must come after `optimizer.step()`"
+        why: The step uses the gradients, so backward has to run first.
+      - text: The loss needs `.detach()` before `backward()`
+        why: A detached loss has no graph to backpropagate through.
+    answer: A
+    explanation: >-
+      `backward()` adds to each `.grad`; without `zero_grad()` every step follows the sum of
+      all the gradients so far.
 """

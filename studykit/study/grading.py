@@ -4,7 +4,9 @@
 choices of an mcq or multi card, the right-hand items of a matching card, the steps of an order
 card). Answers always come back in *original* indexes, so grading never depends on the shuffle.
 
-`grade` returns a `Verdict` for the six auto-graded kinds; flashcards are self-rated.
+`grade` returns a `Verdict` for the auto-graded kinds; flashcards are self-rated. A cloze card is
+studied as one `ClozeDeletion` per deletion number (deck/cloze.py): typed, it is graded like a
+short answer against the deletion's text and the card's `accept` list; revealed, self-rated.
 `suggest_rating` turns a verdict and the answer time into the fsrs rating the learner may accept
 or override.
 """
@@ -19,9 +21,9 @@ from functools import lru_cache
 
 from fsrs import Rating
 
+from studykit.deck.cloze import ClozeDeletion, StudyCard
 from studykit.deck.model import (
     MAX_TYPED,
-    Card,
     Flashcard,
     Matching,
     MultipleChoice,
@@ -33,7 +35,7 @@ from studykit.deck.model import (
 
 # What a learner can answer, by card kind (indexes are the card's original indexes):
 #   mcq: int | multi: frozenset[int] | true_false: bool | matching: {left: right}
-#   order: tuple of step indexes in the learner's order | short: the typed text
+#   order: tuple of step indexes in the learner's order | short, cloze: the typed text
 #   None: no answer given ("I don't know"), graded wrong for every kind.
 Answer = None | int | frozenset[int] | bool | dict[int, int] | tuple[int, ...] | str
 
@@ -51,7 +53,7 @@ class Presented:
     kinds with nothing to shuffle (flashcard, true_false, short).
     """
 
-    card: Card
+    card: StudyCard
     order: tuple[int, ...]
 
     def position_of(self, original: int) -> int:
@@ -77,7 +79,7 @@ def _shuffled(n: int, rng: random.Random, *, avoid_identity: bool) -> tuple[int,
     return tuple(order)
 
 
-def present(card: Card, rng: random.Random) -> Presented:
+def present(card: StudyCard, rng: random.Random) -> Presented:
     """Choose this showing's display order (choices, right items or steps) with `rng`."""
     match card:
         case MultipleChoice() | MultipleSelect():
@@ -95,7 +97,7 @@ def normalize_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def grade(card: Card, answer: Answer) -> Verdict:
+def grade(card: StudyCard, answer: Answer) -> Verdict:
     """Grade `answer` (original indexes, see `Answer`) for an auto-graded card.
 
     Raises NotGradable for a flashcard or an answer whose shape does not fit the card.
@@ -115,14 +117,16 @@ def grade(card: Card, answer: Answer) -> Verdict:
             return _grade_order(card, answer)
         case ShortAnswer():
             return _grade_short(card, answer)
+        case ClozeDeletion():
+            return _grade_typed(card, card.accepted(), answer)
     raise NotGradable(f"unknown card kind {getattr(card, 'kind', card)!r}")
 
 
-def _wrong_shape(card: Card, expected_shape: str, answer: object) -> NotGradable:
+def _wrong_shape(card: StudyCard, expected_shape: str, answer: object) -> NotGradable:
     return NotGradable(f"card {card.id} ({card.kind}) expects {expected_shape}, got {answer!r}")
 
 
-def _check_index(card: Card, index: object, size: int) -> int:
+def _check_index(card: StudyCard, index: object, size: int) -> int:
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
         raise _wrong_shape(card, f"an index in 0..{size - 1}", index)
     return index
@@ -227,14 +231,18 @@ def _grade_order(card: Order, answer: Answer) -> Verdict:
 
 
 def _grade_short(card: ShortAnswer, answer: Answer) -> Verdict:
-    expected = card.answers[0]
-    others = card.answers[1:]
+    return _grade_typed(card, card.answers, answer)
+
+
+def _grade_typed(card: StudyCard, answers: list[str], answer: Answer) -> Verdict:
+    expected = answers[0]
+    others = answers[1:]
     if answer is None:
         return Verdict(False, 0.0, _also_accepted(others), expected, card.kind)
     if not isinstance(answer, str):
         raise _wrong_shape(card, "the typed text", answer)
     typed = normalize_text(answer[:MAX_TYPED])  # NFKC is quadratic in runs of combining marks
-    correct = bool(typed) and typed in _accepted(tuple(card.answers))
+    correct = bool(typed) and typed in _accepted(tuple(answers))
     feedback = [] if correct else _also_accepted(others)
     return Verdict(correct, 1.0 if correct else 0.0, feedback, expected, card.kind)
 
@@ -257,6 +265,7 @@ TIME_THRESHOLDS_MS: dict[str, tuple[int, int]] = {
     "mcq": (6_000, 25_000),
     "multi": (10_000, 40_000),
     "short": (8_000, 30_000),
+    "cloze": (8_000, 30_000),
     "matching": (15_000, 60_000),
     "order": (15_000, 60_000),
 }

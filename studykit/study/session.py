@@ -31,7 +31,8 @@ from typing import Any
 
 import fsrs
 
-from studykit.deck.model import Card, Deck
+from studykit.deck.cloze import StudyCard
+from studykit.deck.model import Deck
 from studykit.study.clock import Clock, as_clock, day_start, next_day_start, study_day
 from studykit.study.grading import Answer, Presented, Verdict, grade, present
 from studykit.study.progress_file import MAX_DURATION_MS  # so every export imports again
@@ -57,7 +58,7 @@ class Scope:
     topic: str | None = None
     tag: str | None = None
 
-    def matches(self, deck: Deck, card: Card) -> bool:
+    def matches(self, deck: Deck, card: StudyCard) -> bool:
         return (
             (self.deck is None or deck.id == self.deck)
             and (self.topic is None or card.topic == self.topic)
@@ -102,10 +103,11 @@ def topic_order(decks: Sequence[Deck]) -> list[str]:
     return placed
 
 
-def new_card_order(decks: Sequence[Deck]) -> list[tuple[Deck, Card]]:
+def new_card_order(decks: Sequence[Deck]) -> list[tuple[Deck, StudyCard]]:
     """Every card, ordered for introduction: by topic prerequisite order, then file order."""
     rank = {topic_id: i for i, topic_id in enumerate(topic_order(decks))}
-    cards = [(deck, card) for deck in decks for card in deck.cards]
+    # A cloze card is one study card per deletion number, each with its own progress.
+    cards = [(deck, card) for deck in decks for card in deck.study_cards()]
     # sorted() is stable, so cards of one topic keep their order in the file.
     return sorted(cards, key=lambda dc: rank.get(dc[1].topic, len(rank)))
 
@@ -461,7 +463,7 @@ def topic_mastery(
     result = []
     for deck in decks:
         for topic in deck.topics:
-            cards = [c for c in deck.cards if c.topic == topic.id]
+            cards = [c for c in deck.study_cards() if c.topic == topic.id]
             states = [progress.get(c.id) for c in cards]
             result.append(
                 TopicMastery(
@@ -488,7 +490,7 @@ def deck_overview(
     progress = store.all_progress()
     summaries = []
     for deck in decks:
-        states = [progress.get(c.id) for c in deck.cards]
+        states = [progress.get(c.id) for c in deck.study_cards()]
         active = [p for p in states if p is None or not p.suspended]
         summaries.append(
             DeckSummary(
@@ -502,7 +504,7 @@ def deck_overview(
                     and not p.is_buried(now)
                     for p in active
                 ),
-                total=len(deck.cards),
+                total=len(states),
                 suspended=len(states) - len(active),
                 topics=topic_mastery([deck], progress, now, scheduler),
             )

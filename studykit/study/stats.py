@@ -88,7 +88,7 @@ def compute_stats(
             store.review_times(since=day_start(today), until=day_start(today + timedelta(days=1)))
         ),
         # Only cards of the loaded decks: "seen 45 of 111" must not count cards no deck has.
-        cards_seen=len(store.seen_card_ids() & {c.id for d in decks for c in d.cards}),
+        cards_seen=len(store.seen_card_ids() & {c.id for d in decks for c in d.study_cards()}),
         due_today=forecast[0].count,
         due_next_7_days=sum(d.count for d in forecast),
         retention=_share_not_again(scheduled),
@@ -115,7 +115,7 @@ def due_forecast(
     bounds = [day_start(first + timedelta(days=i)) for i in range(1, days + 1)]
     counts = [0] * days
     progress = store.all_progress()
-    for card_id in {c.id for d in decks for c in d.cards}:
+    for card_id in {c.id for d in decks for c in d.study_cards()}:
         p = progress.get(card_id)
         if p is None or p.fsrs_card is None or p.suspended:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -12,6 +13,7 @@ from studykit.deck.model import (
     CARD_KINDS,
     KIND_NAMES,
     Card,
+    Cloze,
     Deck,
     Flashcard,
     Matching,
@@ -44,6 +46,7 @@ def test_every_kind_validates_into_its_class():
         ),
         card(kind="order", prompt="P", steps=["forward", "loss", "backward", "update"]),
         card(kind="short", question="Q", answers="backprop"),
+        card(kind="cloze", text="It trains {{c1::k·d}} numbers", accept={"c1": "kd"}),
     ]
     assert [type(c) for c in made] == [
         Flashcard,
@@ -53,13 +56,66 @@ def test_every_kind_validates_into_its_class():
         Matching,
         Order,
         ShortAnswer,
+        Cloze,
     ]
     assert [c.kind for c in made] == list(CARD_KINDS) and set(CARD_CLASSES) == set(CARD_KINDS)
     mcq, multi = made[1], made[2]
     assert mcq.answer == "B" and mcq.correct_index == 1 and mcq.choices[0].text == "a"
     assert multi.answers == ["A", "C"] and multi.correct_indexes == [0, 2]
     assert made[6].answers == ["backprop"]
-    assert [c.prompt_text() for c in made] == ["F", "Q", "Q", "S", "P", "P", "Q"]
+    assert made[7].accept == {"c1": ["kd"]}
+    prompts = ["F", "Q", "Q", "S", "P", "P", "Q", "It trains [...] numbers"]
+    assert [c.prompt_text() for c in made] == prompts
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("no gap at all", "needs at least one deletion such as {{c1::answer}}"),
+        ("an {{c1::}} gap", "{{c1::}}: the deletion is empty"),
+        ("a {{c0::zero}} gap", "{{c0::zero}}: deletion numbers start at c1"),
+        ("{{c1::a {{c2::b}} c}}", "a deletion cannot hold another"),
+        ("{{c1::a}} and {{c2::b", "{{c2:: is never closed; end the deletion with }}"),
+        ("{{c1::" + "x" * 201 + "}}", "an answer holds at most 200 characters"),
+    ],
+)
+def test_a_cloze_text_needs_well_formed_deletions(text, message):
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        card(kind="cloze", text=text)
+
+
+def test_cloze_accept_names_deletions_of_the_card():
+    with pytest.raises(ValidationError, match=r'"c2" is not a deletion of this card \(c1\)'):
+        card(kind="cloze", text="{{c1::a}}", accept={"c2": ["b"]})
+
+
+def test_a_cloze_card_is_one_study_card_per_number():
+    deck = Deck.model_validate(
+        {
+            "id": "d",
+            "title": "D",
+            "description": "x",
+            "topics": [{"id": "t", "title": "T"}],
+            "cards": [
+                {"id": "f", "kind": "flashcard", "topic": "t", "front": "F", "back": "B"},
+                {
+                    "id": "z",
+                    "kind": "cloze",
+                    "topic": "t",
+                    "text": "{{c2::b::hint}} then {{c1::a}}, {{c1::`a2`}}",
+                    "accept": {"c1": ["either"]},
+                },
+            ],
+        }
+    )
+    studied = deck.study_cards()
+    assert [c.id for c in studied] == ["f", "z::c1", "z::c2"]
+    first, second = studied[1], studied[2]
+    assert (first.kind, first.topic) == ("cloze", "t")
+    assert first.prompt_text() == "b then [...], [...]"
+    assert first.accepted() == ["a, a2", "either"]  # every place of c1, then the alternatives
+    assert second.prompt_text() == "[hint] then a, `a2`"
+    assert second.accepted() == ["b"]
 
 
 def test_lab_link_short_and_long_forms():

@@ -29,7 +29,8 @@ def test_the_scaffold_validates_lints_clean_and_has_every_kind(tmp_path):
     assert result.problems == []
     (deck,) = result.decks
     assert deck.id == "my-topic"
-    assert sorted(card.kind for card in deck.cards) == sorted(CARD_KINDS)
+    assert {card.kind for card in deck.cards} == set(CARD_KINDS)
+    assert any("```python" in card.prompt_text() for card in deck.cards)  # it shows Markdown
     assert all(card.id.startswith("my-topic-") for card in deck.cards)
     assert lint(result) == []
 
