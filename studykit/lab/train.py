@@ -18,9 +18,10 @@ what it needs:
 Decided here, the same for every lab: the step timer (forward, backward and update only), when
 to evaluate, the first step at the target, values that are not finite (None in the curve; a NaN
 or infinity ends the run as diverged, reported in `extra["diverged_at"]`/`["diverged_why"]`,
-never a crash), peak memory (resident memory sampled after every step), `Progress` events, and
-the stop rule: `should_stop()` (polled after every step; a stopped run returns everything
-measured so far), a value that is not finite, or the target when `stop_at_target` is set.
+never a crash), peak memory (resident memory sampled after every step), `Progress` events (with
+the step's on_step figures and an evaluation's metrics, as measured), and the stop rule:
+`should_stop()` (polled after every step; a stopped run returns everything measured so far), a
+value that is not finite, or the target when `stop_at_target` is set.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import torch
 from torch import nn
@@ -97,8 +98,8 @@ def train(
     optimizer = optimizer or torch.optim.Adam(trainable(model), lr=config.lr)
 
     before = evaluate(0)
-    _null_non_finite(before)
     curve: list[CurvePoint] = [{"step": 0, **before}]
+    _null_non_finite(curve[0])
     after = before
     steps_to_target = seconds_to_target = None
     if before["exact_match"] >= config.target:
@@ -121,7 +122,12 @@ def train(
             step_seconds += time.perf_counter() - tick
             loss_value = value.item()
             point: CurvePoint = {"step": step, "loss": loss_value}
-            why = on_step(step, point) if on_step else ""
+            why, figures = "", None
+            if on_step:
+                why = on_step(step, point)
+                figures = cast(
+                    Metrics, {k: v for k, v in point.items() if k not in ("step", "loss")}
+                )
             broken = _null_non_finite(point)
             if (why or broken) and diverged_at is None:
                 diverged_at, diverged_why = step, why or broken
@@ -129,16 +135,17 @@ def train(
             metrics: Metrics = {}
             if not broken and (step % config.eval_every == 0 or step == config.steps or stop):
                 metrics = after = evaluate(step)
-                _null_non_finite(metrics)
                 point.update(metrics)
+                _null_non_finite(point)
                 if steps_to_target is None and metrics["exact_match"] >= config.target:
                     steps_to_target, seconds_to_target = step, time.perf_counter() - start
                 stop = stop or (config.stop_at_target and steps_to_target is not None)
             curve.append(point)
             memory.sample()
-            if on_progress:
+            if on_progress:  # the figures as measured (a diverged one is inf or NaN here)
+                shown = figures | metrics if figures else metrics
                 elapsed = time.perf_counter() - start
-                on_progress(Progress(method, step, config.steps, loss_value, metrics, elapsed))
+                on_progress(Progress(method, step, config.steps, loss_value, shown, elapsed))
             if stop:
                 break
     finally:
@@ -149,6 +156,7 @@ def train(
         for key, figure in after.items()
         if key not in ("exact_match", "loss")  # exact match has its own field
     }
+    _null_non_finite(extra)
     extra |= {
         "target": config.target,
         "adam_state_bytes": adam_state_bytes(optimizer),

@@ -18,7 +18,6 @@ each needed, counted by hooks on the language model.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,7 @@ from studykit.lab.discrete_prompt import DiscretePrompt
 from studykit.lab.evaluate import evaluate, scores
 from studykit.lab.harness import LabRun
 from studykit.lab.instruments import CallCounter, Calls, snapshot
-from studykit.lab.measure import generator, rss_mb
+from studykit.lab.measure import generator
 from studykit.lab.methods import build
 from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
 from studykit.lab.tasks import get_task
@@ -141,86 +140,51 @@ def reinforce(
     on_progress: ProgressCallback | None = None,
     should_stop: StopCheck | None = None,
 ) -> Search:
-    """Train the policy with REINFORCE on rewards from the frozen model's forward passes."""
-    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
-    held_out = data.eval_batch
-
+    """Train the policy with REINFORCE on rewards from the frozen model's forward passes: hooks
+    on the one training loop (the policy-gradient loss, the step's rewards, the greedy prompt's
+    held-out score), with Adam on the policy's logits."""
+    rewards: list[torch.Tensor] = []  # every step's rewards (n,)
     trail: list[tuple[int, list[int], float]] = []
+    at_target: Calls | None = None
 
-    def held_out_score(step: int) -> float:
+    def policy_loss(batch: Batch) -> torch.Tensor:
+        choices = policy.sample(config.samples, gen)  # (n, k)
+        reward = prompt_rewards(lm, policy.token_ids(choices), batch)  # (n,)
+        rewards.append(reward)
+        # z-scores: the step's mean reward is the baseline; dividing by the spread keeps the
+        # update's size steady as rewards get noisier or more alike
+        advantage = (reward - reward.mean()) / (reward.std() + 1e-6)
+        return -(advantage * policy.log_prob(choices)).mean()
+
+    def step_figures(step: int, point: dict[str, float | None]) -> str:
+        point["reward"] = rewards[-1].mean().item()
+        point["confidence"] = policy.confidence()
+        return ""
+
+    def greedy_prompt(step: int) -> dict[str, float]:
+        nonlocal at_target
         prompt_ids = policy.token_ids(policy.greedy())
-        score = evaluate(DiscretePrompt(lm, prompt_ids), held_out).exact_match
+        score = evaluate(DiscretePrompt(lm, prompt_ids), data.eval_batch).exact_match
         trail.append((step, prompt_ids.tolist(), score))
-        return score
+        if at_target is None and score >= TARGET:
+            at_target = snapshot(counter.calls)
+        return {"exact_match": score}
 
+    loop = TrainConfig(config.steps, config.lr, eval_every=config.eval_every, target=TARGET)
     with counter as calls:
-        before = after = held_out_score(0)
-        curve: list[dict[str, float]] = [{"step": 0, "exact_match": before}]
-        at_target = snapshot(calls) if before >= TARGET else None
-        steps_to_target = 0 if at_target else None
-        seconds_to_target = 0.0 if at_target else None
-        all_rewards: list[list[float]] = []
-        start = time.perf_counter()
-        step = 0
-        step_seconds = 0.0
-        for step in range(1, config.steps + 1):
-            tick = time.perf_counter()
-            batch = data.next_batch()
-            choices = policy.sample(config.samples, gen)  # (n, k)
-            rewards = prompt_rewards(lm, policy.token_ids(choices), batch)  # (n,)
-            # z-scores: the step's mean reward is the baseline; dividing by the spread keeps
-            # the update's size steady as rewards get noisier or more alike
-            advantage = (rewards - rewards.mean()) / (rewards.std() + 1e-6)
-            loss = -(advantage * policy.log_prob(choices)).mean()
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            step_seconds += time.perf_counter() - tick
-            all_rewards.append(rewards.tolist())
-            point = {
-                "step": step,
-                "reward": rewards.mean().item(),
-                "policy_loss": loss.item(),
-                "confidence": policy.confidence(),
-            }
-            stop = bool(should_stop and should_stop())
-            metrics = {"reward": point["reward"]}
-            if step % config.eval_every == 0 or step == config.steps or stop:
-                after = held_out_score(step)
-                point["exact_match"] = metrics["exact_match"] = after
-                if at_target is None and after >= TARGET:
-                    at_target, steps_to_target = snapshot(calls), step
-                    seconds_to_target = time.perf_counter() - start
-            curve.append(point)
-            if on_progress:
-                on_progress(
-                    Progress(
-                        "rl-prompt",
-                        step,
-                        config.steps,
-                        loss.item(),
-                        metrics,
-                        time.perf_counter() - start,
-                    )
-                )
-            if stop:
-                break
-        seconds = time.perf_counter() - start
-    trainable = policy.logits.numel()
-    result = MethodResult(
-        trainable_params=trainable,
-        trainable_pct=100.0 * trainable / base_params,
-        exact_match_before=before,
-        exact_match_after=after,
-        steps=step,
-        seconds=seconds,
-        ms_per_step=1000.0 * step_seconds / step if step else 0.0,
-        peak_rss_mb=rss_mb(),
-        steps_to_target=steps_to_target,
-        seconds_to_target=seconds_to_target,
-        curve=curve,
-        extra={"target": TARGET},
-    )
+        result = train(
+            "rl-prompt",
+            policy,
+            data,
+            loop,
+            base_params=base_params,
+            loss=policy_loss,
+            evaluate=greedy_prompt,
+            on_step=step_figures,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+    all_rewards = [r.tolist() for r in rewards]
     return Search(result, policy, at_target, snapshot(calls), all_rewards, trail)
 
 
