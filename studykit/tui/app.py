@@ -7,6 +7,8 @@ nothing else: scheduling, grading and statistics come from `studykit.study`, and
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +23,11 @@ from studykit.study.preferences import StudyPreferences, load_preferences
 from studykit.study.store import StoreError
 from studykit.tui.commands import StudykitCommands
 from studykit.tui.screens.home import HomeScreen
+
+# Signals that end the app like a quit (Ctrl-C is a key in the TUI, not a signal).
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 class SaveOutcome:
@@ -80,9 +87,22 @@ class StudykitApp(App[None]):
         self.topics = {topic.id: topic for deck in self.decks for topic in deck.topics}
 
     def on_mount(self) -> None:
+        if not self.is_headless:  # a real terminal (tests run headless, in pytest's loop)
+            loop = asyncio.get_running_loop()
+            for signum in STOP_SIGNALS:
+                loop.add_signal_handler(signum, self._stop_on_signal, signum)
         self.push_screen(HomeScreen())
         if any(p.severity == "error" for p in self.problems) or not self.decks:
             self.action_problems()
+
+    def _stop_on_signal(self, signum: int) -> None:
+        """`kill` or a closed terminal: quit as `ctrl+q` does, so Textual restores the terminal
+        (main screen, mouse off, cursor shown) and a running lab stops after its step. Every
+        rating was committed when it was made; exit 128 + the signal, as a shell reports it."""
+        message = f"studykit: stopped by {signal.Signals(signum).name}; every rating made was saved"
+        if signum == getattr(signal, "SIGHUP", None):
+            message = ""  # the terminal is gone: nothing to say it on
+        self.exit(return_code=128 + signum, message=message or None)
 
     def topic_title(self, topic_id: str) -> str:
         topic = self.topics.get(topic_id)
