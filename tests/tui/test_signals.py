@@ -6,6 +6,7 @@ pseudo-terminal, so they take a few seconds.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -79,10 +80,8 @@ class Terminal:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
-        try:
+        with contextlib.suppress(OSError):  # closed already by a test
             os.close(self.master)
-        except OSError:
-            pass
 
 
 @pytest.fixture
