@@ -6,8 +6,10 @@ and a directory that is missing or holds no model fails with one readable line (
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +17,10 @@ from studykit.lab.errors import ModelDirError
 from studykit.paths import bundled_model_dir
 
 if TYPE_CHECKING:
+    import torch
     from transformers import PreTrainedConfig, PreTrainedModel, PreTrainedTokenizerBase
+
+    from studykit.lab.geometry import Geometry
 
 
 @dataclass
@@ -35,8 +40,25 @@ class Base:
         return sum(p.numel() for p in self.model.parameters())
 
     @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.model.dtype
+
+    @cached_property
+    def geometry(self) -> Geometry:
+        """Layers, widths and key/value heads as the model caches them (one probe, then kept);
+        raises `UnsupportedModel` for a model without a per-layer key/value cache."""
+        from studykit.lab.geometry import read_geometry
+
+        return read_geometry(self.model)
+
+    @property
     def shape(self) -> tuple[int, int, int, int]:
-        """(layers L, width d, heads H, key/value heads) from the config."""
+        """(layers L, width d, heads H, key/value heads) from the config; the prefix and the
+        labs' formulas read `geometry` instead (configs name key/value heads differently)."""
         c = self.model.config
         heads = c.num_attention_heads
         return c.num_hidden_layers, c.hidden_size, heads, getattr(c, "num_key_value_heads", heads)
@@ -82,15 +104,35 @@ def check_model_dir(path: str | Path | None = None) -> Path:
     return path
 
 
-def load_base(path: str | Path | None = None) -> Base:
-    """Load a local causal LM directory (default: the bundled model), frozen, in eval mode."""
+def _load_tokenizer(transformers, path: Path) -> PreTrainedTokenizerBase:
+    """The tokenizer the folder declares. For some families AutoTokenizer prefers the family's
+    own class to a generic one (Qwen2 in transformers 5.24), which rebuilds a word-level
+    tokenizer.json as a BPE that writes no word at all; a folder that declares the generic
+    class (as `studykit model pretrain` and save_pretrained of such a tokenizer do) gets it."""
+    config = path / "tokenizer_config.json"
+    declared = json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {}
+    generic = ("TokenizersBackend", "PreTrainedTokenizerFast")
+    if declared.get("tokenizer_class") in generic and (path / "tokenizer.json").is_file():
+        return transformers.PreTrainedTokenizerFast.from_pretrained(path)
+    return transformers.AutoTokenizer.from_pretrained(path)
+
+
+def load_base(
+    path: str | Path | None = None,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype | None = None,
+) -> Base:
+    """Load a local causal LM directory (default: the bundled model), frozen, in eval mode, on
+    `device` in `dtype` (default float32; see `studykit.lab.device` for auto and checks)."""
     import torch
 
     path = check_model_dir(path)
     transformers = import_transformers()
     try:
-        model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-        tokenizer = transformers.AutoTokenizer.from_pretrained(path)
+        model = transformers.AutoModelForCausalLM.from_pretrained(
+            path, dtype=dtype or torch.float32
+        ).to(device)
+        tokenizer = _load_tokenizer(transformers, path)
     except Exception as error:  # transformers raises many kinds; all mean "not usable here"
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ModelDirError(

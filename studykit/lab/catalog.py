@@ -52,6 +52,28 @@ class LabSpec(BaseModel):
         return {key: p.default for key, p in self.params.items()}
 
 
+# Parameters every lab takes without declaring them: where torch runs and in which precision.
+# A spec may still declare one of these itself (its declaration wins).
+DEVICES = ["auto", "cpu", "cuda", "mps"]
+DTYPES = ["auto", "float32", "bfloat16", "float16"]
+COMMON_PARAMS: dict[str, LabParam] = {
+    "device": LabParam(
+        type="str",
+        default="auto",
+        choices=DEVICES,
+        help="Where torch runs: auto picks a GPU (CUDA, else Apple's MPS) when torch sees one, "
+        "else the CPU.",
+    ),
+    "dtype": LabParam(
+        type="str",
+        default="auto",
+        choices=DTYPES,
+        help="The base model's precision: auto is float32 (what the claims are checked in); "
+        "bfloat16 or float16 halve a big model's memory on a GPU.",
+    ),
+}
+
+
 class UnknownLab(LookupError):
     def __init__(self, name: str, known: list[str]):
         close = difflib.get_close_matches(name, known, n=1)
@@ -66,6 +88,7 @@ def _load_catalog(labs_dir: Path) -> dict[str, LabSpec]:
     for path in sorted(labs_dir.glob("*.yaml")):
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
         spec = LabSpec.model_validate(raw)
+        spec.params = spec.params | {k: p for k, p in COMMON_PARAMS.items() if k not in spec.params}
         specs[spec.name] = spec
     return specs
 

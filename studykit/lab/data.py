@@ -3,7 +3,13 @@
 Labels follow the Hugging Face convention: the token id on answer positions, -100 elsewhere, so
 the loss and the exact match look only at what the model must produce after `=`.
 Sequences are right-padded; a causal model never attends to padding that comes after a token, so
-no attention mask is needed.
+no attention mask is needed. Batches are built on the CPU and handed over on the model's device
+(`Encoder(tokenizer, device=...)`), so a lab on a GPU never mixes devices.
+
+A tokenizer that cannot write what every example is made of (a digit, `:`, `=`, the end of
+sequence) is a `VocabularyError`, one line naming the word. Instruction words are checked only
+where a lab relies on them (`Encoder.require`, which `LabRun.data(task, words=...)` calls): the
+prompt-engineering lab feeds words the model never saw on purpose, and they read as <unk>.
 """
 
 from __future__ import annotations
@@ -14,9 +20,11 @@ from dataclasses import dataclass
 
 import torch
 
-from studykit.lab.tasks import EOS, Example, Task, make_example
+from studykit.lab.errors import VocabularyError
+from studykit.lab.tasks import ASK, EOS, SEP, Example, Task, make_example
 
 IGNORE = -100  # label of positions that are not part of the answer
+SYMBOLS = frozenset([*map(str, range(10)), SEP, ASK])  # in every example of every task
 
 
 class Encoder:
@@ -27,8 +35,13 @@ class Encoder:
     tokenize as they would inside a sentence.
     """
 
-    def __init__(self, tokenizer):
-        self.tokenizer = tokenizer
+    def __init__(self, tokenizer, device: torch.device | str = "cpu", source: str = "the model"):
+        self.tokenizer, self.device, self.source = tokenizer, torch.device(device), source
+        if tokenizer.eos_token_id is None:
+            raise VocabularyError(
+                f"the tokenizer of {source} has no end-of-sequence token, which ends every "
+                "answer of the synthetic tasks; set eos_token in its tokenizer_config.json"
+            )
         self.eos_id: int = tokenizer.eos_token_id
         pad = tokenizer.pad_token_id
         self.pad_id: int = pad if pad is not None else self.eos_id
@@ -41,8 +54,26 @@ class Encoder:
                 ids = [self.eos_id]
             else:
                 ids = self.tokenizer.encode(word if first else " " + word, add_special_tokens=False)
+                if word in SYMBOLS:
+                    self._check(word, ids)
             self._cache[key] = ids
         return self._cache[key]
+
+    def require(self, words: tuple[str, ...] | list[str]) -> None:
+        """`VocabularyError` unless the tokenizer writes each of `words` as itself."""
+        for n, word in enumerate(words):
+            self._check(word, self.word(word, first=n == 0))
+
+    def _check(self, word: str, ids: list[int]) -> None:
+        """The word must come out as itself: no unknown token, no characters lost."""
+        unknown = self.tokenizer.unk_token_id
+        written = self.tokenizer.decode(ids).strip() if ids else ""
+        if not ids or (unknown is not None and unknown in ids) or written != word:
+            raise VocabularyError(
+                f'the tokenizer of {self.source} cannot write "{word}", a word the synthetic '
+                f'tasks use (it comes out as "{written}"); give a model whose tokenizer has '
+                "the digits 0-9, : and = and the task words (any byte-level BPE, such as GPT-2's)"
+            )
 
     def words(self, words: list[str]) -> list[int]:
         return [i for n, w in enumerate(words) for i in self.word(w, first=n == 0)]
@@ -71,7 +102,8 @@ def encode(examples: list[Example], encoder: Encoder) -> Batch:
     for n, (row, label) in enumerate(zip(rows, labels, strict=True)):
         input_ids[n, : len(row)] = torch.tensor(row)
         label_ids[n, : len(label)] = torch.tensor(label)
-    return Batch(input_ids, label_ids)
+    # Filled on the CPU, moved once (a no-op on the CPU): row by row to a GPU would be B copies.
+    return Batch(input_ids.to(encoder.device), label_ids.to(encoder.device))
 
 
 class TaskData:

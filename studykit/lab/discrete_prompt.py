@@ -22,5 +22,6 @@ class DiscretePrompt(nn.Module):
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
         """input_ids (B, T) -> logits (B, T, V) for the real tokens."""
         k = self.prompt_ids.shape[0]
-        ids = torch.cat((self.prompt_ids.expand(input_ids.shape[0], -1), input_ids), dim=1)
+        prompt_ids = self.prompt_ids.to(input_ids.device)  # a no-op unless the model is on a GPU
+        ids = torch.cat((prompt_ids.expand(input_ids.shape[0], -1), input_ids), dim=1)
         return self.lm(input_ids=ids, use_cache=False).logits[:, k:]

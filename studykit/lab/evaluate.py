@@ -20,8 +20,11 @@ Forward = Callable[[torch.Tensor], torch.Tensor]  # input_ids (B, T) -> logits (
 
 
 def answer_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy over answer tokens. logits (B, T, V), labels (B, T) -> scalar."""
+    """Mean cross-entropy over answer tokens. logits (B, T, V), labels (B, T) -> scalar.
+    At least in float32: a bfloat16 or float16 model's logits are widened first."""
     vocab = logits.shape[-1]
+    if logits.dtype in (torch.bfloat16, torch.float16):
+        logits = logits.float()
     return F.cross_entropy(
         logits[:, :-1].reshape(-1, vocab), labels[:, 1:].reshape(-1), ignore_index=IGNORE
     )

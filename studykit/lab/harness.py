@@ -25,6 +25,7 @@ from torch import nn
 
 from studykit.lab.base import Base, load_base, use_one_thread
 from studykit.lab.data import Encoder, TaskData
+from studykit.lab.device import dtype_name, resolve_device, resolve_dtype
 from studykit.lab.measure import checksum, seed_everything
 from studykit.lab.methods import build
 from studykit.lab.results import Claim, LabResult, MethodResult, ProgressCallback, StopCheck
@@ -44,12 +45,20 @@ class LabRun:
         self.params = params
         self.seed = int(params.get("seed", 0))
         self.on_progress, self.should_stop = on_progress, should_stop
-        use_one_thread()
+        device = resolve_device(params.get("device") or "auto")  # DeviceError: one line
+        dtype = resolve_dtype(params.get("dtype") or "auto", device)
+        if device.type == "cpu":  # the one-thread rule is about CPU threads only
+            use_one_thread()
         seed_everything(self.seed)
-        self.base: Base = load_base(params.get("model") or None)
-        self.encoder = Encoder(self.base.tokenizer)
+        self.base: Base = load_base(params.get("model") or None, device=device, dtype=dtype)
+        self.encoder = Encoder(self.base.tokenizer, device=device, source=str(self.base.path))
         self.result = LabResult(
-            lab=lab, seed=self.seed, model=str(self.base.path), params=dict(params)
+            lab=lab,
+            seed=self.seed,
+            model=str(self.base.path),
+            params=dict(params),
+            device=str(device),
+            dtype=dtype_name(dtype),
         )
         self.result.base_checksum_before = checksum(self.base.model)
 
@@ -64,8 +73,10 @@ class LabRun:
         batch_size: int = 64,
         eval_size: int = 256,
     ) -> TaskData:
-        """Batches and a held-out set for a task; `words` open each prompt (default: none)."""
+        """Batches and a held-out set for a task; `words` open each prompt (default: none).
+        `VocabularyError` (one line) if the model's tokenizer cannot write them or the task."""
         task = get_task(task) if isinstance(task, str) else task
+        self.encoder.require(words)  # a hand-written prompt the lab relies on
         return TaskData(
             task,
             self.encoder,

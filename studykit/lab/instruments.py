@@ -132,7 +132,10 @@ def activation_gradients(prompt: SoftPrompt, batch: Batch) -> GradientFlow:
         frozen_without_grad=sum(p.grad is None for p in frozen),
         frozen_total=len(frozen),
         prompt_is_sum_of_joined=torch.allclose(
-            grad_of(prompt.prompt), grad_of(joined)[:, :k].sum(0), rtol=1e-5, atol=1e-8
+            grad_of(prompt.prompt),
+            grad_of(joined)[:, :k].to(prompt.prompt.dtype).sum(0),  # joined: the model's dtype
+            rtol=1e-5,
+            atol=1e-8,
         ),
     )
 

@@ -15,13 +15,18 @@ that the model really used the cache, because a name it does not know is swallow
 and ignored without a word.
 
 Layout per virtual token, as in peft's `PrefixTuningConfig`: [layer][key|value][head][head_dim].
+The number of layers, key/value heads and head width come from probing the model's own cache
+(`geometry.read_geometry`), not from its config, whose names differ between families (Falcon's
+multi-query attention caches one key/value head); a model that keeps no such cache is refused in
+one line naming its type (`UnsupportedModel`).
+The trainable numbers stay float32 on the model's device whatever the model's dtype; the cache
+handed to the model is cast to the model's dtype.
 With `mlp_hidden`, the prefix is computed by a small MLP from k embeddings (Li & Liang's
 reparameterisation, which they found steadier to train); without it, the numbers train directly.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 from typing import TYPE_CHECKING, cast
 
@@ -29,22 +34,17 @@ import torch
 from torch import nn
 
 from studykit.lab.errors import LabError
+from studykit.lab.geometry import cache_argument, device_of, dtype_of, read_geometry
 
 if TYPE_CHECKING:
     from transformers import DynamicCache, PreTrainedModel
 
 
-def cache_argument(model: nn.Module) -> str:
-    """The name under which `model`'s forward pass takes, and its output returns, an attention
-    cache: "cache" from transformers 5.24 on, "past_key_values" before."""
-    parameters = inspect.signature(model.forward).parameters  # follows decorators' __wrapped__
-    return "cache" if "cache" in parameters else "past_key_values"
-
-
 class Prefix(nn.Module):
     """A frozen causal LM with k trainable key/value pairs per layer.
 
-    Trainable numbers: k·2·L·d directly, or k·d + (d·h + h) + (h·2·L·d + 2·L·d) with the MLP.
+    With w = 2·L·H_kv·d_head numbers per virtual token (2·L·d when H_kv·d_head = d, as in GPT-2),
+    trainable numbers: k·w directly, or k·d + (d·h + h) + (h·w + w) with the MLP.
     """
 
     def __init__(
@@ -58,13 +58,11 @@ class Prefix(nn.Module):
         super().__init__()
         self.base = base.requires_grad_(False)
         self.cache_argument = cache_argument(base)
-        c = base.config
+        shape = read_geometry(base)  # raises UnsupportedModel for a model without such a cache
         self.virtual_tokens = k = virtual_tokens
-        self.layers = c.num_hidden_layers
-        self.kv_heads = getattr(c, "num_key_value_heads", None) or c.num_attention_heads
-        self.head_dim = getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
+        self.layers, self.kv_heads, self.head_dim = shape.layers, shape.kv_heads, shape.head_dim
         width = 2 * self.layers * self.kv_heads * self.head_dim  # numbers per virtual token
-        d = c.hidden_size
+        d = shape.embedding_width  # the MLP reads vectors shaped like word embeddings
         if init == "vocab":  # the keys and values the model itself makes for k random words
             start = self._word_key_values(k, generator)  # (k, width)
         elif init == "random":  # standard normal, like peft's nn.Embedding
@@ -74,7 +72,8 @@ class Prefix(nn.Module):
         if mlp_hidden:
             if init == "vocab":  # the MLP input starts from word embeddings instead
                 table = cast(nn.Embedding, base.get_input_embeddings()).weight
-                start = table[torch.randint(table.shape[0], (k,), generator=generator)].clone()
+                ids = torch.randint(table.shape[0], (k,), generator=generator)
+                start = table[ids.to(table.device)].float().clone()
             self.embedding = nn.Parameter(start.detach())  # (k, d)
             first, last = nn.Linear(d, mlp_hidden), nn.Linear(mlp_hidden, width)
             self.mlp: nn.Sequential | None = nn.Sequential(first, nn.Tanh(), last)
@@ -85,6 +84,7 @@ class Prefix(nn.Module):
         else:
             self.prefix = nn.Parameter(start.detach())  # (k, width)
             self.mlp = None
+        self.to(device_of(base))  # made on the CPU from `generator`: same numbers on any device
 
     def key_values(self) -> torch.Tensor:
         """The prefix as one matrix (k, 2·L·H·head_dim)."""
@@ -95,7 +95,8 @@ class Prefix(nn.Module):
         from transformers import DynamicCache
 
         k, L, H, hd = self.virtual_tokens, self.layers, self.kv_heads, self.head_dim
-        kv = self.key_values().view(k, 2 * L, H, hd).permute(1, 2, 0, 3)  # (2L, H, k, hd)
+        kv = self.key_values().to(dtype_of(self.base))  # float32 master numbers, model's dtype
+        kv = kv.view(k, 2 * L, H, hd).permute(1, 2, 0, 3)  # (2L, H, k, hd)
         kv = kv.unsqueeze(1).expand(-1, batch_size, -1, -1, -1)  # (2L, B, H, k, hd)
         return DynamicCache(ddp_cache_data=[(kv[2 * i], kv[2 * i + 1]) for i in range(L)])
 
@@ -118,9 +119,10 @@ class Prefix(nn.Module):
     def _word_key_values(self, k: int, generator: torch.Generator | None) -> torch.Tensor:
         """Run k random vocabulary words through the model and keep their keys and values."""
         ids = torch.randint(self.base.config.vocab_size, (1, k), generator=generator)
+        ids = ids.to(device_of(self.base))
         cache = getattr(self.base(input_ids=ids, use_cache=True), self.cache_argument)
         per_layer = []
         for layer in cache.layers:  # keys, values: (1, H, k, hd)
             per_layer += [layer.keys[0], layer.values[0]]
         kv = torch.stack(per_layer)  # (2L, H, k, hd)
-        return kv.permute(2, 0, 1, 3).reshape(k, -1)  # (k, 2L·H·hd)
+        return kv.permute(2, 0, 1, 3).reshape(k, -1).float()  # (k, 2L·H·hd)

@@ -55,6 +55,8 @@ class LabResult:
     seed: int
     model: str
     params: dict[str, Any] = field(default_factory=dict)
+    device: str = ""  # where torch ran, e.g. "cpu" or "cuda"
+    dtype: str = ""  # the base model's precision, e.g. "float32"
     methods: dict[str, MethodResult] = field(default_factory=dict)
     base_checksum_before: str = ""
     base_checksum_after: str = ""

@@ -71,7 +71,7 @@ class _DropsTheCache(nn.Module):
         return self.inner.get_input_embeddings()
 
     def forward(self, input_ids, use_cache=False, **ignored):
-        return self.inner(input_ids=input_ids, use_cache=False)
+        return self.inner(input_ids=input_ids, use_cache=use_cache)  # a cache of its own
 
 
 def test_a_model_that_ignores_the_prefix_is_an_error_not_a_silent_no_op(base):

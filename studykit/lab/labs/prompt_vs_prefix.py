@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from studykit.lab.geometry import prefix_count, soft_prompt_count
 from studykit.lab.harness import LabRun
 from studykit.lab.results import LabResult, ProgressCallback, StopCheck
 from studykit.lab.tasks import get_task
@@ -79,7 +80,6 @@ def _tables(lab: LabRun, parts: dict, k: int) -> None:
 
 def _claims(lab: LabRun, parts: dict, k: int) -> None:
     methods = lab.result.methods
-    L, d, _, _ = lab.base.shape
     tuned = [key for key in methods if key.endswith(tuple(TUNED))]
     if tuned:
         lab.claim(
@@ -89,17 +89,17 @@ def _claims(lab: LabRun, parts: dict, k: int) -> None:
         )
     prompts = [methods[key] for key in methods if key.endswith("/prompt-tuning")]
     if prompts:
+        count = soft_prompt_count(lab.base.model, k)  # from the model's own widths
         lab.claim(
-            f"Prompt tuning trains k·d = {k}·{d} = {k * d:,} numbers "
-            f"({prompts[0].trainable_pct:.2f}% of the model)",
-            all(m.trainable_params == k * d for m in prompts),
+            f"Prompt tuning trains {count} numbers ({prompts[0].trainable_pct:.2f}% of the model)",
+            all(m.trainable_params == count.value for m in prompts),
         )
     prefixes = [methods[key] for key in methods if key.endswith("/prefix-tuning")]
     if prefixes:
+        count = prefix_count(lab.base.geometry, k)  # k·2·L·d, or k·2·L·H_kv·d_head (GQA, MQA)
         lab.claim(
-            f"Prefix tuning trains k·2·L·d = {k}·2·{L}·{d} = {k * 2 * L * d:,} numbers "
-            f"({prefixes[0].trainable_pct:.2f}% of the model)",
-            all(m.trainable_params == k * 2 * L * d for m in prefixes),
+            f"Prefix tuning trains {count} numbers ({prefixes[0].trainable_pct:.2f}% of the model)",
+            all(m.trainable_params == count.value for m in prefixes),
         )
     skill = parts["skill"][0].name
     if "skill/hand-written" in methods:

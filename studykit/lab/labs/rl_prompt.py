@@ -85,9 +85,11 @@ def with_prompt(prompt_ids: torch.Tensor, batch: Batch) -> Batch:
     """Put the token ids prompt_ids (n, k) in front of every example of batch (M, T): one row
     per (prompt, example) pair, prompt-major: (n·M, k+T). The prompt positions are not scored."""
     n, k = prompt_ids.shape
-    M = batch.input_ids.shape[0]
+    M, device = batch.input_ids.shape[0], batch.input_ids.device
+    prompt_ids = prompt_ids.to(device)  # the policy samples on the CPU; the model may be on a GPU
     ids = torch.cat((prompt_ids.repeat_interleave(M, dim=0), batch.input_ids.repeat(n, 1)), dim=1)
-    labels = torch.cat((torch.full((n * M, k), IGNORE), batch.labels.repeat(n, 1)), dim=1)
+    ignored = torch.full((n * M, k), IGNORE, device=device)
+    labels = torch.cat((ignored, batch.labels.repeat(n, 1)), dim=1)
     return Batch(ids, labels)
 
 

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from studykit.lab.data import TaskData
+from studykit.lab.geometry import soft_prompt_count, widths
 from studykit.lab.harness import LabRun
 from studykit.lab.instruments import (
     FLOW_COLUMNS,
@@ -57,6 +58,7 @@ class Nearest:
 def nearest_words(prompt: torch.Tensor, table: torch.Tensor, vocabulary: list[str]) -> Nearest:
     """prompt (k, d), table (V, d) -> the word whose embedding has the highest cosine to each
     vector. A vector may be close to no word at all: the cosine says how close."""
+    table = table.float()  # the prompt is float32 whatever the model's dtype
     cosine = F.normalize(prompt.detach(), dim=-1) @ F.normalize(table, dim=-1).T  # (k, V)
     best, index = cosine.max(dim=-1)
     return Nearest(0, [vocabulary[i] for i in index.tolist()], best.tolist())
@@ -151,7 +153,8 @@ def _anatomy(lab: LabRun, data: TaskData, k: int) -> None:
     batch = data.next_batch()
     flow = activation_gradients(prompt, batch)
     B, T = batch.input_ids.shape
-    L, d, _, _ = lab.base.shape
+    L = lab.base.shape[0]
+    d = widths(lab.base.model)[1]  # a prompt vector is as wide as one input embedding
     V = lab.base.config.vocab_size
     lab.table(
         "shapes",
@@ -263,13 +266,13 @@ def _spread(items: list, count: int) -> list:
 
 
 def _claims(lab: LabRun, k: int, trails: dict[str, list[Nearest]]) -> None:
-    d = lab.base.shape[1]
+    count = soft_prompt_count(lab.base.model, k)  # from the model's own embedding width
     results = [lab.result.methods[key] for key in INITS if key in lab.result.methods]
     if results:
         lab.claim(
-            f"the prompt is the only thing trained: k·d = {k * d:,} numbers, "
+            f"the prompt is the only thing trained: {count} numbers, "
             f"{results[0].trainable_pct:.2f}% of the {lab.base.num_params:,} in the base model",
-            all(r.trainable_params == k * d for r in results),
+            all(r.trainable_params == count.value for r in results),
         )
     if trails:
         closest = max(max(trail[-1].cosines) for trail in trails.values())
