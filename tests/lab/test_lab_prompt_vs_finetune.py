@@ -9,6 +9,7 @@ from studykit.lab.data import Encoder, TaskData, encode
 from studykit.lab.finetune import FullFineTune
 from studykit.lab.instruments import saved_activation_bytes, serialized_bytes
 from studykit.lab.labs import prompt_vs_finetune as lab
+from studykit.lab.methods import build
 from studykit.lab.runner import resolve_params
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
@@ -44,6 +45,24 @@ def test_a_prompt_file_is_a_small_fraction_of_a_state_dict(base):
     assert large > 100 * small
 
 
+def test_every_method_stores_far_less_than_a_state_dict_but_full_fine_tuning(base):
+    """Each method of the lab says what one more task stores; only full fine-tuning stores a
+    whole model."""
+    params = resolve_params("prompt-vs-finetune", {})
+    options = lab.method_options(params)
+    assert list(options) == lab.METHODS
+    state_dict = serialized_bytes(base.model.state_dict())
+    for method in lab.METHODS:
+        model = build(method, base, **options[method])
+        stored = serialized_bytes(lab.per_task_tensors(method, model))
+        if method == "full-finetune":
+            assert stored == state_dict
+        else:
+            assert stored * 10 < state_dict, method
+    lora = lab.per_task_tensors("lora", build("lora", base, r=8))
+    assert sorted(t.shape for t in lora.values()) == [(8, 64)] * 2 + [(192, 8)] * 2
+
+
 def test_each_row_of_a_mixed_batch_uses_its_own_prompt(base):
     encoder = Encoder(base.tokenizer)
     names = ["sort", "max"]
@@ -71,23 +90,32 @@ def test_each_row_of_a_mixed_batch_uses_its_own_prompt(base):
 
 def test_the_lab_measures_costs_forgetting_and_serving():
     result = small_run()
+    methods = ["prompt-tuning", "prefix-tuning", "lora", "full-finetune"]
     assert list(result.methods) == [
-        "skill/prompt-tuning",
-        "skill/full-finetune",
-        "new/prompt-tuning",
-        "new/full-finetune",
+        *(f"skill/{m}" for m in methods),
+        *(f"new/{m}" for m in methods),
         "serving/max prompt",
     ]
     for key, method in result.methods.items():
         assert method.extra["adam_state_bytes"] == 8 * method.trainable_params, key
     costs = result.tables["What each method costs"]["rows"]
-    assert [row[2] for row in costs] == ["256", "103,488", "256", "103,488"]
+    assert [row[1] for row in costs[:4]] == [
+        "prompt tuning",
+        "prefix tuning",
+        "LoRA",
+        "full fine-tuning",
+    ]
+    # k·d, k·2·L·d, r·(d + 3d)·L for GPT-2's fused c_attn, every weight
+    assert [row[2] for row in costs] == ["256", "1,024", "4,096", "103,488"] * 2
     checksums = [row[-1] for row in costs]
-    assert checksums[0] == checksums[2] == result.base_checksum_before[:12]
-    assert checksums[1] != checksums[0] and checksums[3] != checksums[0]
-    forgetting = result.tables["Forgetting: the other tasks' exact match"]["rows"]
-    for row in forgetting:  # prompt tuning's columns are the base model's column
-        assert row[2] == row[1] and row[4] == row[1]
+    base = result.base_checksum_before[:12]
+    assert [c == base for c in checksums] == [True, True, True, False] * 2
+    forgetting = result.tables["Forgetting: the other tasks' exact match"]
+    assert forgetting["columns"][4:6] == ["after LoRA on add1", "after LoRA merged on add1"]
+    for row in forgetting["rows"]:  # the columns of the methods that keep the base are its own
+        assert [row[i] for i in (2, 3, 4, 7, 8, 9)] == [row[1]] * 6
+    inference = result.tables["What each method adds at inference"]["rows"]
+    assert [row[0] for row in inference][-1] == "LoRA merged"
     mixed = result.tables["One mixed batch of 64 rows, 2 tasks, one frozen model"]["rows"]
     assert [row[0] for row in mixed] == ["add1", "max"]
     assert all(row[1] == row[2] for row in mixed)
@@ -100,25 +128,38 @@ def test_the_lab_measures_costs_forgetting_and_serving():
         "one more task costs",
         "activations kept",
         "the shared base",
-        "after prompt tuning",
+        "after prompt tuning, prefix tuning, LoRA every other task",
         "in one mixed",
+        "each method trains what its own formula gives",
+        "LoRA starts exactly at the base model",
+        "merged into W + (α/r)·B·A, LoRA is a plain GPT2LMHeadModel",
     ):
         assert claim(result, start).holds, start
     # Four steps of full fine-tuning at 1e-3 do not learn mul2: this claim is honestly false.
-    assert not claim(result, "on mul2").holds
+    assert not claim(result, "on mul2, a skill the base model lacks").holds
 
 
 def test_claims_flip_with_their_thresholds(monkeypatch):
     monkeypatch.setattr(lab, "FORGETTING_DROP", -1.0)
     monkeypatch.setattr(lab, "NEW_SKILL_GAP", -1.0)
     monkeypatch.setattr(lab, "SKILL_TARGET", 0.0)
+    monkeypatch.setattr(lab, "MERGE_TOLERANCE", 1.0)
     easy = small_run(steps=2, new_steps=2)
     monkeypatch.setattr(lab, "FORGETTING_DROP", 2.0)
     monkeypatch.setattr(lab, "NEW_SKILL_GAP", 2.0)
     monkeypatch.setattr(lab, "SKILL_TARGET", 1.01)
+    monkeypatch.setattr(lab, "MERGE_TOLERANCE", 0.0)
+    monkeypatch.setattr(lab, "LORA_NEW_SKILL_LEAD", 2.0)
     hard = small_run(steps=2, new_steps=2)
-    for start in ("full fine-tuning on add1 forgets", "on mul2", "a soft prompt brings"):
+    for start in (
+        "full fine-tuning on add1 forgets",
+        "on mul2, a skill the base model lacks",
+        "a soft prompt brings",
+        "merged into W",
+        "merged, LoRA on add1 forgets",
+    ):
         assert claim(easy, start).holds and not claim(hard, start).holds, start
+    assert not claim(hard, "on mul2, after the same").holds
 
 
 def test_runs_repeat_bit_for_bit_per_seed():

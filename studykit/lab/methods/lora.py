@@ -211,6 +211,10 @@ def _per_task(model: nn.Module) -> dict[str, torch.Tensor]:
     return tensors
 
 
+def _merge(model: nn.Module) -> nn.Module:
+    return cast(LoRA, model).merged()
+
+
 def _expected(model: nn.Module) -> Count:
     """r·(d_in + d_out) per adapted matrix, grouped by shape: "8·(64 + 192) × 2"."""
     lora = cast(LoRA, model)
@@ -235,5 +239,6 @@ register(
         build=_build,
         per_task=_per_task,
         expected_trainable=_expected,
+        merge=_merge,
     )
 )

@@ -101,6 +101,9 @@ class MethodSpec:
     # The weights it answers with when they are not the shared frozen base (full fine-tuning's
     # copy); None for a method that keeps the base and adds something beside it.
     own_weights: Callable[[nn.Module], nn.Module | None] = shares_the_base
+    # A plain model with the method folded into its weights (LoRA's W + (α/r)·B·A), when it can
+    # be: nothing extra to run at inference, but then a whole model per task.
+    merge: Callable[[nn.Module], nn.Module] | None = None
 
     def configure(self, **options: Any) -> MethodConfig:
         """The method's config from keyword options. Options set to None take their default;
