@@ -15,16 +15,19 @@ import json
 import math
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from studykit.lab.base import import_transformers, use_one_thread
-from studykit.lab.data import Encoder, TaskData, encode
+from studykit.lab.data import Batch, Encoder, TaskData, encode
 from studykit.lab.evaluate import Scores, answer_loss, evaluate
-from studykit.lab.results import Progress, ProgressCallback, StopCheck
+from studykit.lab.results import ProgressCallback, StopCheck
 from studykit.lab.tasks import EOS, PAD, PRETRAINING, UNK, Example, make_example, vocabulary
+from studykit.lab.train import TrainConfig, train
 
 RECIPE_FILE = "studykit_pretrain.json"  # the settings a model directory was pretrained with
 
@@ -118,6 +121,80 @@ def pretrain(
     tokenizer = build_tokenizer()
     model = build_model(config, tokenizer)
     encoder = Encoder(tokenizer)
+
+    def loss(batch: tuple[Batch, torch.Tensor]) -> torch.Tensor:
+        tokens, position_ids = batch
+        logits = model(input_ids=tokens.input_ids, position_ids=position_ids, use_cache=False)
+        return answer_loss(logits.logits, tokens.labels)
+
+    def every_task(step: int) -> dict[str, float]:
+        scores = {name: s.exact_match for name, s in task_scores(model, tokenizer).items()}
+        model.train()  # task_scores left it in eval mode
+        return {**scores, "exact_match": sum(scores.values()) / len(scores)}
+
+    start = time.perf_counter()
+    model.train()
+    result = train(
+        "pretrain",
+        model,
+        None,
+        TrainConfig(steps=config.steps, lr=config.lr, eval_every=config.eval_every),
+        base_params=sum(p.numel() for p in model.parameters()),
+        loss=loss,
+        optimizer=ScheduledAdamW(model, config),
+        batches=_mixed_batches(encoder, config),
+        evaluate=every_task,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+    if result.steps < config.steps:
+        # An unfinished model is not saved: in a model folder it would pass for a trained
+        # one (and, over the shipped model, quietly break every lab).
+        return None
+    model.eval()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    final = task_scores(model, tokenizer)
+    recipe = {
+        "config": asdict(config),
+        "steps_done": result.steps,
+        "seconds": round(time.perf_counter() - start, 1),
+        "exact_match": {name: s.exact_match for name, s in final.items()},
+    }
+    (out_dir / RECIPE_FILE).write_text(json.dumps(recipe, indent=2) + "\n", encoding="utf-8")
+    return final
+
+
+class ScheduledAdamW:
+    """One optimizer step of pretraining: clip the gradient norm at 1.0, AdamW (weight decay
+    0.01), then the learning rate's next warm-up/cosine factor."""
+
+    def __init__(self, model: nn.Module, config: PretrainConfig):
+        self.params = list(model.parameters())
+        self.adamw = torch.optim.AdamW(self.params, lr=config.lr, weight_decay=0.01)
+        self.schedule = torch.optim.lr_scheduler.LambdaLR(
+            self.adamw, lambda s: _lr_factor(s, config)
+        )
+
+    @property
+    def state(self) -> dict:
+        return self.adamw.state  # what adam_state_bytes counts
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self.adamw.zero_grad(set_to_none=set_to_none)
+
+    def step(self) -> None:
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.adamw.step()
+        self.schedule.step()
+
+
+def _mixed_batches(
+    encoder: Encoder, config: PretrainConfig
+) -> Iterator[tuple[Batch, torch.Tensor]]:
+    """Endless batches of every pretraining task mixed (never a held-out example), each row at a
+    random position offset: (batch (B, T), position_ids (B, T))."""
     held_out = {
         ex.key()
         for task in PRETRAINING.values()
@@ -125,11 +202,7 @@ def pretrain(
     }
     rng = random.Random(f"pretrain:{config.seed}")
     tasks = list(PRETRAINING.values())
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _lr_factor(s, config))
-    start = time.perf_counter()
-    model.train()
-    for step in range(1, config.steps + 1):
+    while True:
         examples: list[Example] = []
         while len(examples) < config.batch_size:
             task = rng.choice(tasks)
@@ -139,43 +212,4 @@ def pretrain(
         batch = encode(examples, encoder)
         B, T = batch.input_ids.shape
         offsets = torch.tensor([rng.randint(0, config.max_offset) for _ in range(B)])
-        position_ids = torch.arange(T).unsqueeze(0) + offsets.unsqueeze(1)  # (B, T)
-        logits = model(input_ids=batch.input_ids, position_ids=position_ids, use_cache=False).logits
-        loss = answer_loss(logits, batch.labels)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        metrics = {}
-        if step % config.eval_every == 0 or step == config.steps:
-            metrics = {name: s.exact_match for name, s in task_scores(model, tokenizer).items()}
-            model.train()
-        if on_progress:
-            on_progress(
-                Progress(
-                    "pretrain",
-                    step,
-                    config.steps,
-                    loss.item(),
-                    metrics,
-                    time.perf_counter() - start,
-                )
-            )
-        if should_stop and should_stop() and step < config.steps:
-            # An unfinished model is not saved: in a model folder it would pass for a trained
-            # one (and, over the shipped model, quietly break every lab).
-            return None
-    model.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    final = task_scores(model, tokenizer)
-    recipe = {
-        "config": asdict(config),
-        "steps_done": step,
-        "seconds": round(time.perf_counter() - start, 1),
-        "exact_match": {name: s.exact_match for name, s in final.items()},
-    }
-    (out_dir / RECIPE_FILE).write_text(json.dumps(recipe, indent=2) + "\n", encoding="utf-8")
-    return final
+        yield batch, torch.arange(T).unsqueeze(0) + offsets.unsqueeze(1)  # (B, T)
