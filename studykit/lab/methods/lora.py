@@ -5,9 +5,9 @@ B (d_out × r), and the layer computes
 
     h = W·x + (α/r)·B·A·x
 
-B starts at zero, so training starts exactly at the base model; A starts as torch's nn.Linear
-does (kaiming-uniform, a = √5), as in the paper's code and peft. Each adapted matrix trains
-r·(d_in + d_out) numbers instead of d_in·d_out.
+B starts at zero, so training starts exactly at the base model; A starts random, as torch's
+nn.Linear does (kaiming-uniform, a = √5), like the paper's code (loralib) and peft (the paper's
+text says Gaussian). Each adapted matrix trains r·(d_in + d_out) numbers, not d_in·d_out.
 
 Which matrices: peft's defaults for causal LMs. The paper adapts the attention's query and
 value projections W_q and W_v; where a model keeps them apart (Llama, Qwen2, Mistral: q_proj,
