@@ -1,6 +1,7 @@
 """Showing a `LabResult` in the terminal, for every lab: the methods table, the curves (plotext),
-the lab's own tables, the base-model checksums and the claims. Also the live progress display
-and the `--plot FILE.png` figure (matplotlib). Torch-free: it reads only `studykit.lab.results`.
+the lab's own tables, the base-model checksums and the claims. What they say comes from
+`studykit.lab.view`, which the TUI draws too; this module only draws it with rich. Also the live
+progress display and the `--plot FILE.png` figure (matplotlib). Torch-free.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -16,124 +18,63 @@ from rich.text import Text
 
 from studykit.lab.results import LabResult, MethodResult
 from studykit.lab.results import Progress as ProgressEvent
+from studykit.lab.view import ChecksumView, ResultView, TableView, percent, result_view, split_key
 
 CurvePoint = Mapping[str, float | None]  # one entry of `MethodResult.curve`
 
 
-def split_key(key: str) -> tuple[str, str]:
-    """ "skill/prompt-tuning" -> ("skill", "prompt tuning"); a key without a part -> ("", ...)."""
-    part, _, method = key.rpartition("/")
-    return part, method.replace("-", " ")
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-def _to_target(m: MethodResult) -> str:
-    if m.steps == 0:
-        return "-"
-    if m.steps_to_target is None:
-        return "no"
-    return f"{m.steps_to_target}/{m.seconds_to_target:.1f}s"
-
-
-def _share(pct: float) -> str:
-    return f"{pct:.0f}%" if pct >= 10 else f"{pct:.2f}%"
-
-
-def methods_table(result: LabResult) -> Table:
-    """One row per method (grouped under a heading per part): what trains, how well, how fast,
-    how much memory."""
-    target = next((m.extra["target"] for m in result.methods.values() if "target" in m.extra), None)
+def rich_table(view: TableView, compact: bool = False) -> Table:
+    """One table of the view as rich draws it: `compact` (the methods table) has no box, and a
+    part's heading row in bold; the lab's tables have a box, which reads best for their text."""
+    # No vertical rules: a wide table keeps its width for the figures on a narrow terminal.
+    options: dict[str, Any] = (
+        {"header_style": "bold underline", "box": None}
+        if compact
+        else {"header_style": "bold", "box": box.SIMPLE_HEAD, "show_edge": False}
+    )
     table = Table(
-        title="Methods",
+        title=view.title,
         title_justify="left",
-        header_style="bold underline",
-        box=None,
         pad_edge=False,
         padding=(0, 1),
+        collapse_padding=True,
+        **options,
     )
-    table.add_column("method", no_wrap=True)
-    for name in [
-        "trains",
-        "%",
-        "before",
-        "after",
-        "steps",
-        f"to {target:.0%}" if target is not None else "to target",
-        "ms/step",
-        "MB",
-    ]:
-        table.add_column(name, justify="right", no_wrap=True)
-    previous_part = ""
-    for key, m in result.methods.items():
-        part, method = split_key(key)
-        if part != previous_part:
-            table.add_row(Text(part, style="bold"))
-            previous_part = part
-        table.add_row(
-            ("  " if part else "") + method,
-            f"{m.trainable_params:,}",
-            _share(m.trainable_pct),
-            _pct(m.exact_match_before),
-            _pct(m.exact_match_after),
-            str(m.steps),
-            _to_target(m),
-            f"{m.ms_per_step:.1f}" if m.steps else "-",
-            f"{m.peak_rss_mb:.0f}",
-        )
-    table.caption = (
-        "before/after: exact match on the held-out set; to target: steps/seconds; "
-        "MB: peak resident memory"
-    )
-    table.caption_justify = "left"
+    for column in view.columns:
+        # Too narrow a column folds a word or a figure onto the next line, never cuts it ("-0.0…").
+        table.add_column(column.name, justify=column.align, no_wrap=compact, overflow="fold")
+    for row in view.rows:
+        if row.heading:
+            table.add_row(*(Text(cell, style="bold") for cell in row.cells))
+        else:
+            table.add_row(*(Text(cell) for cell in row.cells))  # Text: a cell is never markup
+    if view.note:  # a sentence on how to read the table
+        table.caption, table.caption_justify = view.note, "left"
     return table
 
 
-def lab_tables(result: LabResult) -> list[Table]:
-    """The lab-specific tables: `tables[name] = {"columns": [...], "rows": [[...], ...]}`."""
-    out = []
-    for name, spec in result.tables.items():
-        if not isinstance(spec, dict) or "columns" not in spec:
-            continue
-        table = Table(title=name, title_justify="left", header_style="bold")
-        for column in spec["columns"]:
-            table.add_column(str(column))
-        for row in spec.get("rows", []):
-            table.add_row(*(_cell(v) for v in row))
-        if spec.get("note"):  # a sentence on how to read the table
-            table.caption, table.caption_justify = str(spec["note"]), "left"
-        out.append(table)
-    return out
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
-
-
-def checksum_lines(result: LabResult) -> Text:
-    before, after = result.base_checksum_before, result.base_checksum_after
-    text = Text("Base model sha256  before ", style="bold")
-    text.append(before[:16] or "-")
-    text.append("…  after ")
-    text.append(after[:16] or "-")
-    text.append("…  ")
-    if before and after:
-        same = before == after
-        text.append("identical" if same else "CHANGED", style="green" if same else "red bold")
+def checksum_text(view: ChecksumView) -> Text:
+    text = Text(f"{view.label}  before ", style="bold")
+    text.append(f"{view.before}  after {view.after}  ")
+    if view.same is not None:
+        text.append(view.verdict, style="green" if view.same else "red bold")
     return text
 
 
-def claims_text(result: LabResult) -> Text:
-    text = Text("Claims checked on this run\n", style="bold")
-    for claim in result.claims:
-        text.append("  ✓ " if claim.holds else "  ✗ ", style="green" if claim.holds else "red")
+def claims_text(view: ResultView) -> Text:
+    text = Text(view.claims_title + "\n", style="bold")
+    for claim in view.claims:
+        text.append(f"  {claim.mark} ", style="green" if claim.holds else "red")
         text.append(claim.text + "\n")
-    if not result.claims:
-        text.append("  (none: the run stopped before they could be checked)\n")
+    if not view.claims:
+        text.append(f"  {view.no_claims}\n")
+    return text
+
+
+def header_text(view: ResultView) -> Text:
+    text = Text(view.title, style="bold")
+    for fact in view.facts:
+        text.append(f"   {fact.label} {fact.value}", style="dim")
     return text
 
 
@@ -181,23 +122,21 @@ _METRIC_TITLES = {"exact_match": "exact match on the held-out set", "loss": "tra
 
 
 def render(result: LabResult, console: Console, title: str = "") -> None:
-    """Print everything a lab measured, in reading order."""
-    header = Text(title or result.lab, style="bold")
-    header.append(f"   model {result.model}   seed {result.seed}", style="dim")
-    console.print(header)
-    if result.interrupted:
-        console.print(
-            Text("Interrupted: showing what was measured before the stop.", style="yellow bold")
-        )
-    console.print(methods_table(result))
+    """Print everything a lab measured, in reading order (`studykit.lab.view` decides what)."""
+    view = result_view(result, title)
+    console.print(header_text(view))
+    for note in view.notes:
+        console.print(Text(note, style="yellow bold"))
+    if view.methods:
+        console.print(rich_table(view.methods, compact=True))
     plot = curves(result, width=min(console.width, 120), color=console.is_terminal)
     if plot:
         console.print(Text.from_ansi(plot))
-    for table in lab_tables(result):
-        console.print(table)
-    console.print(checksum_lines(result))
-    console.print(claims_text(result))
-    console.print(Text(f"Wall time {result.wall_seconds:.1f}s", style="dim"))
+    for table in view.tables:
+        console.print(rich_table(table))
+    if view.checksum:
+        console.print(checksum_text(view.checksum))
+    console.print(claims_text(view))
 
 
 class LiveProgress:
@@ -242,7 +181,9 @@ class LiveProgress:
         if "exact_match" in event.metrics:
             self.latest[event.method] = event.metrics["exact_match"]
         match = self.latest.get(event.method)
-        status = f"loss {event.loss:.3f}" + (f"  exact {_pct(match)}" if match is not None else "")
+        status = f"loss {event.loss:.3f}" + (
+            f"  exact {percent(match)}" if match is not None else ""
+        )
         self.progress.update(self.tasks[event.method], completed=event.step, status=status)
 
     def _finish_others(self, keep: str | None) -> None:

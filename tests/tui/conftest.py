@@ -55,7 +55,7 @@ class FakeLab:
         self.free_steps = 0  # steps taken before the gate is consulted
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.started = threading.Event()
-        self.tables = True  # snapshots turn the lab's own table off: studykit.lab.render draws it
+        self.tables = True  # the lab's own table of first and last losses
 
     def __call__(
         self,
@@ -103,9 +103,9 @@ class FakeLab:
             if not self.tables
             else {
                 "losses": {
-                    "columns": ["method", "first loss", "last loss"],
+                    "columns": ["method", "first loss", "last loss", "change"],
                     "rows": [
-                        [m, r.curve[0]["loss"], r.curve[-1]["loss"]]
+                        [m, r.curve[0]["loss"], r.curve[-1]["loss"], r.curve[-1]["loss"] - 2.0]
                         for m, r in result.methods.items()
                         if r.curve
                     ],

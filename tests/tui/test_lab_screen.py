@@ -9,6 +9,7 @@ import threading
 from studykit.tui.screens.help import HelpScreen
 from studykit.tui.screens.lab import LabScreen
 from studykit.tui.screens.study import StudyScreen
+from studykit.tui.widgets.lab_table import LabTable
 
 
 async def open_lab(pilot) -> LabScreen:
@@ -29,12 +30,15 @@ async def test_a_lab_runs_shows_results_and_is_stored(make_app, store, fake_lab)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert fake_lab.calls == [("soft-prompt", {"steps": 4})]
-        table = screen.query_one("#lab-results")
-        assert table.display and table.row_count == 1
-        assert str(table.get_row_at(0)[2]) == "0% → 100%"
+        methods, lab_table = screen.query(LabTable)  # the methods table, then the lab's own
+        assert methods.view.title == "Methods"
+        assert methods.cells() == [
+            ["soft prompt", "40", "0.50%", "0.0%", "100.0%", "4", "no", "100.0", "50"]
+        ]
+        assert lab_table.view.title == "losses"
+        assert lab_table.cells() == [["soft-prompt", "2.000", "0.500", "-1.500"]]
         assert "✓ the loss went down" in str(screen.query_one("#lab-claims").content)
-        [lab_table] = screen.query_one("#lab-tables").content.renderables  # the lab's own table
-        assert lab_table.title == "losses" and lab_table.row_count == 1
+        assert "model fake" in str(screen.query_one("#lab-facts").content)
         assert "done" in str(screen.query_one("#lab-status").content)
         await pilot.press("escape")  # finished: Esc goes back to the card
         await pilot.pause()
@@ -135,3 +139,37 @@ async def test_the_real_lab_starts_in_a_thread_and_esc_stops_it(make_app, store)
         assert screen.result is not None and screen.result.interrupted
     [run] = store.lab_runs("t-flash")
     assert run.summary["lab"] == "prompt-vs-prefix" and run.summary["interrupted"] is True
+
+
+async def test_running_again_replaces_the_results(make_app, fake_lab):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_lab(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [table.view.title for table in screen.query(LabTable)] == ["Methods", "losses"]
+        fake_lab.steps = 2
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        tables = list(screen.query(LabTable))
+        assert [table.view.title for table in tables] == ["Methods", "losses"]  # not doubled
+        assert tables[0].cells()[0][5] == "2"  # the second run's steps
+
+
+async def test_the_results_are_laid_out_again_when_the_terminal_is_resized(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_lab(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rooms = [table.room for table in screen.query(LabTable)]
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        tables = list(screen.query(LabTable))
+        assert [table.room for table in tables] != rooms
+        for table in tables:  # laid out for 80 columns, not 120: nothing hides off the edge
+            grid = table.data_table
+            assert grid.virtual_size.width <= grid.size.width, table.view.title

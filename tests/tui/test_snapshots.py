@@ -76,7 +76,6 @@ def test_study_matching_half_done(snap_compare, make_app):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_lab_finished(snap_compare, make_app, fake_lab, size):
     fake_lab.steps = 12
-    fake_lab.tables = False
 
     async def run_before(pilot):
         await open_deck(pilot)
@@ -84,6 +83,21 @@ def test_lab_finished(snap_compare, make_app, fake_lab, size):
         await wait_for_lab(pilot)
 
     assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+
+def test_lab_results_scrolled_into_view(snap_compare, make_app, fake_lab):
+    """At 80x24 the results sit below the curves: the methods table, the lab's table (whole
+    figures, a negative one too), the claims. At 120x40 test_lab_finished shows them all."""
+    fake_lab.steps = 12
+
+    async def run_before(pilot):
+        await open_deck(pilot)
+        await pilot.press("l")
+        await wait_for_lab(pilot)
+        await pilot.press("end")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=(80, 24))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

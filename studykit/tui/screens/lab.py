@@ -1,5 +1,8 @@
 """A card's lab, run live: progress, loss and metric curves, then results and checked claims.
 
+The results are `studykit.lab.view`'s, the same tables, checksums and claims `studykit lab`
+prints; this screen only draws them (a `LabTable` per table).
+
 The training runs in a thread worker; it reports through messages (thread-safe `post_message`),
 so keys keep working while it trains. Esc asks the run to stop (`should_stop`), and the run
 returns what it measured so far. The run's summary is stored with the card's history.
@@ -13,14 +16,16 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
+from studykit.lab.view import ResultView, result_view
 from studykit.tui.messages import LabFailed, LabFinished, LabProgressed
 from studykit.tui.widgets.lab_chart import LabChart
+from studykit.tui.widgets.lab_table import LabTable
 
 if TYPE_CHECKING:
     from textual import getters
@@ -67,12 +72,9 @@ class LabScreen(Screen[None]):
             with Horizontal(id="lab-charts"):
                 yield LabChart("loss", plots_loss=True, id="loss-chart")
                 yield LabChart("metric", plots_loss=False, id="metric-chart")
-            results: DataTable[Any] = DataTable(
-                id="lab-results", show_cursor=False, zebra_stripes=True
-            )
-            results.can_focus = False  # a read-only table; the page scrolls instead
-            yield results
-            yield Static(id="lab-tables")
+            yield Static(id="lab-facts")  # model, seed, wall time; and whether it was stopped
+            yield Vertical(id="lab-tables")  # the methods table, then the lab's own
+            yield Static(id="lab-checksum")
             yield Static(id="lab-claims")
         yield Footer(compact=True)
 
@@ -84,7 +86,7 @@ class LabScreen(Screen[None]):
         try:
             self.spec = get_lab(self.lab_name, self.app.labs_dir)
         except UnknownLab as error:
-            for part in ("#lab-progress", "#lab-charts", "#lab-results"):
+            for part in ("#lab-progress", "#lab-charts"):
                 self.query_one(part).display = False
             self._show_status(
                 Content.assemble(
@@ -93,7 +95,6 @@ class LabScreen(Screen[None]):
             )
             return
         self.query_one("#lab-intro", Static).update(self._intro())
-        self.query_one("#lab-results").display = False
         self.start()
 
     def _intro(self) -> Content:
@@ -111,9 +112,10 @@ class LabScreen(Screen[None]):
 
     def start(self) -> None:
         self.running, self.stopping, self.result = True, False, None
-        self.query_one("#lab-results").display = False
+        self.query_one("#lab-tables").remove_children()  # a rerun's results replace these
+        for part in ("#lab-facts", "#lab-checksum"):
+            self.query_one(part, Static).update("")
         self.query_one("#lab-claims", Static).update(self._pending_claims())
-        self.query_one("#lab-tables", Static).update("")
         self.query_one(ProgressBar).update(total=None, progress=0)
         self._show_status(Content.styled("Loading the model and starting the run…", "$text-muted"))
         self.worker = self.run_lab()
@@ -230,44 +232,45 @@ class LabScreen(Screen[None]):
     # -- results -------------------------------------------------------------------------------
 
     def _show_results(self, result: Any) -> None:
-        table = self.query_one("#lab-results", DataTable)
-        table.clear(columns=True)
-        table.add_columns(
-            "method", "trainable", "exact match", "steps", "s", "ms/step", "to target"
+        view = result_view(result, self.spec.title)
+        self.query_one("#lab-facts", Static).update(self._facts(view))
+        self.query_one("#lab-tables").mount_all(
+            LabTable(table, width=self._table_width()) for table in view.all_tables
         )
-        for method, r in result.methods.items():
-            to_target = "—" if r.steps_to_target is None else str(r.steps_to_target)
-            table.add_row(
-                method,
-                f"{r.trainable_params:,} ({r.trainable_pct:.2g}%)",
-                f"{r.exact_match_before:.0%} → {r.exact_match_after:.0%}",
-                str(r.steps),
-                f"{r.seconds:.1f}",
-                f"{r.ms_per_step:.0f}",
-                to_target,
+        checksum = view.checksum
+        if checksum is not None:
+            verdict = (checksum.verdict, "$success" if checksum.same else "bold $error")
+            self.query_one("#lab-checksum", Static).update(
+                Content.assemble(
+                    (checksum.label, "bold"),
+                    f"  before {checksum.before}  after {checksum.after}  ",
+                    verdict if checksum.same is not None else "",
+                )
             )
-        table.display = bool(result.methods)
-        # The lab's own tables, drawn by the same code as `studykit lab run` (rich tables).
-        from rich.console import Group
-
-        from studykit.lab.render import lab_tables
-
-        extra = lab_tables(result)
-        self.query_one("#lab-tables", Static).update(Group(*extra) if extra else "")
-        parts: list[Content | str | tuple[str, str]] = []
-        if result.claims:
-            parts.append(("Checked on this run\n", "bold"))
-        for claim in result.claims:
-            mark = ("✓ ", "bold $success") if claim.holds else ("✗ ", "bold $error")
+        parts: list[Content | str | tuple[str, str]] = [(view.claims_title, "bold"), "\n"]
+        for claim in view.claims:
+            mark = (f"  {claim.mark} ", "bold $success" if claim.holds else "bold $error")
             parts += [mark, claim.text, "\n"]
-        if result.base_checksum_before:
-            same = result.base_checksum_before == result.base_checksum_after
-            parts += [
-                ("base weights ", "$text-muted"),
-                ("unchanged" if same else "changed", "$text-muted"),
-                "\n",
-            ]
+        if not view.claims:
+            parts += [(f"  {view.no_claims}", "$text-muted"), "\n"]
         self.query_one("#lab-claims", Static).update(Content.assemble(*parts))
+
+    def _table_width(self) -> int:
+        return self.query_one("#lab-area").scrollable_content_region.width
+
+    def on_resize(self) -> None:
+        # After the layout has settled, so that the width is the new one.
+        def fit() -> None:
+            for table in self.query(LabTable):
+                table.fit_to(self._table_width())
+
+        self.call_after_refresh(fit)
+
+    @staticmethod
+    def _facts(view: ResultView) -> Content:
+        facts = "   ".join(f"{fact.label} {fact.value}" for fact in view.facts)
+        notes = [item for note in view.notes for item in ("\n", (note, "bold $warning"))]
+        return Content.assemble((facts, "$text-muted"), *notes)
 
     def _pending_claims(self) -> Content:
         """What the run will check, shown while it trains (✓ / ✗ replace the dots at the end)."""
