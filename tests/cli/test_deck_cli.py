@@ -313,10 +313,12 @@ def test_the_duplicate_card_folder_loads_every_deck_but_the_clashing_card(tmp_pa
         GOOD.replace("id: gd\n", "id: lora\n").replace("gd-1", "bg-01")
         + "  - {id: lora-2, kind: flashcard, topic: gd-basics, front: F, back: B}\n"
     )
+    bundled = json.loads(invoke("validate", str(bundled_decks_dir()), "--json").output)["cards"]
     result = invoke("validate", str(folder))
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[-1] == "checked 6 files: 6 decks, 112 cards; 1 error"
+    # every bundled card, plus the new deck's own card; the clashing one is left out
+    assert lines[-1] == f"checked 6 files: 6 decks, {bundled + 1} cards; 1 error"
     (error,) = lines[:-1]
     assert error.startswith(f"{folder}/aa-lora.yaml:")
     assert f"({folder}/backprop-and-gradient-descent.yaml:" in error
