@@ -73,9 +73,19 @@ def export_command(
         None, "-o", "--output", help="File to write; '-' prints text formats. Default: DECK.EXT"
     ),
     force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    bom: bool = typer.Option(
+        False, "--bom", help="CSV: start with a UTF-8 byte order mark, so spreadsheets read UTF-8."
+    ),
+    quiz: bool = typer.Option(
+        False, "--quiz", help="Markdown: a printable quiz, questions only, answer key at the end."
+    ),
 ) -> None:
     """Export decks to Anki (.apkg), Moodle GIFT, Markdown for printing, or CSV."""
     fmt = _format_from(to, out, EXPORT_FORMATS, "--to")
+    if bom and fmt != "csv":
+        raise _fail(f"--bom is for CSV; drop it, or export with --to csv (not {fmt})")
+    if quiz and fmt != "markdown":
+        raise _fail(f"--quiz is for Markdown; drop it, or export with --to markdown (not {fmt})")
     for path in paths:
         if not path.exists():
             raise _fail(f"{path}: no such file or folder")
@@ -107,17 +117,20 @@ def export_command(
 
     decks = loaded.decks
     if out == STDOUT:
-        text, report = render_text(decks, fmt)
+        text, report = render_text(decks, fmt, bom=bom, quiz=quiz)
         sys.stdout.write(text)
     else:
         try:
-            report = export_decks(decks, fmt, out)
+            report = export_decks(decks, fmt, out, bom=bom, quiz=quiz)
         except OSError as error:
             raise _fail(f"cannot write {out}: {error.strerror or error}") from None
     for line in report.skipped:
         _warn(line)
     summary = f"Exported {report.cards} cards from {len(decks)} deck(s) as {fmt}"
-    typer.echo(summary + ("" if out == STDOUT else f" to {out}"), err=out == STDOUT)
+    summary += "" if out == STDOUT else f" to {out}"
+    if report.changed is not None:  # an Anki package replaced an earlier one
+        summary += f"; {report.changed} of them changed since the package it replaced"
+    typer.echo(summary, err=out == STDOUT)
     if fmt in LEFT_OUT:
         typer.echo(f"(not in {fmt}: {LEFT_OUT[fmt]})", err=out == STDOUT)
 

@@ -214,6 +214,11 @@ def _add_text(out: list[Inline], text: str) -> None:
         out.append(Text(text))
 
 
+def uses_markup(text: str) -> bool:
+    """Whether the text reads differently as the subset than as plain text (an escape counts)."""
+    return has_markup(text) and parse(text) != _plain_blocks(text)
+
+
 # --- plain text ---------------------------------------------------------------------------------
 
 
@@ -313,7 +318,7 @@ _MOODLE_SPECIAL = re.compile(r"([\\`*_\[\]|])")
 _MOODLE_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 # Characters that start a block (list, heading, quote, setext underline) when they open a line.
 _LINE_START_SPECIAL = re.compile(r"^(\s*)([-+=#>]|\d{1,9}(?=[.)](?:\s|$)))")
-BACKSLASH_BREAK = "\\\n"  # CommonMark's hard line break
+BACKSLASH_BREAK = HARD_BREAK = "\\\n"  # CommonMark's hard line break
 SPACES_BREAK = "  \n"  # the hard break every dialect reads, Moodle's Markdown Extra too
 
 

@@ -55,7 +55,9 @@ def test_one_note_per_card_with_guids_from_card_ids(tmp_path):
     # Each note makes exactly one Anki card, in the deck named after the studykit deck.
     assert sorted(nid for nid, _ in package["cards"]) == sorted(note["id"] for note in notes)
     anki_deck = package["decks"][str(stable_id("studykit deck every-kind"))]
-    assert anki_deck["name"] == "studykit::Every kind: a *test* deck"
+    # Anki matches decks by name: the name comes from the deck id, the title heads the description
+    assert anki_deck["name"] == "studykit::every-kind"
+    assert anki_deck["desc"].startswith("<b>Every kind: a <em>test</em> deck</b><br>")
     assert {did for _, did in package["cards"]} == {anki_deck["id"]}
 
 
@@ -94,14 +96,20 @@ def test_note_type_shows_choices_on_the_front_and_feedback_and_explanation_on_th
 
     multi = notes["ek-multi"]["fields"]
     assert multi["Answer"].count('class="right"') == 2 and "Answer: A, B" in multi["Answer"]
-    # Text is escaped HTML, and line breaks show as <br>.
+    # Text is escaped HTML, its Markdown made tags, and line breaks show as <br>.
     assert "keys &amp; values" in notes["ek-match"]["fields"]["Answer"]
-    assert "q = W_q x.<br>- a line" in notes["ek-flash"]["fields"]["Answer"]
+    assert notes["ek-flash"]["fields"]["Answer"] == (
+        "It projects <em>queries</em>: q = W_q x, with <code>W_q</code> learned.<br>- a line "
+        "that looks like a list item<br># and one like a heading, &lt;b&gt;not bold&lt;/b&gt;, "
+        "[bold] not Rich"
+    )
     # Matching and order fronts list items alphabetically, never in answer order.
     order = notes["ek-order"]["fields"]
     assert order["Choices"].index("backward pass") < order["Choices"].index("forward pass")
     assert order["Answer"].index("forward pass") < order["Answer"].index("backward pass")
-    assert "studykit lab example-lab" in notes["ek-flash"]["fields"]["More"]
+    # The lab link keeps its parameters, as a command that runs it.
+    more = notes["ek-flash"]["fields"]["More"]
+    assert "<code>studykit lab example-lab --task sort</code>" in more
     assert {"studykit", "every-kind", "kind::flashcard", "two_words"} <= set(
         notes["ek-flash"]["tags"]
     )
@@ -121,4 +129,4 @@ def test_several_decks_share_one_package(tmp_path):
     package = open_package(out, tmp_path)
     assert len(package["notes"]) == 14
     names = {d["name"] for d in package["decks"].values()}
-    assert {"studykit::Second", "studykit::Every kind: a *test* deck"} <= names
+    assert {"studykit::second", "studykit::every-kind"} <= names

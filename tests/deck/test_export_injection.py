@@ -60,9 +60,9 @@ def test_markdown_turns_every_line_end_into_a_newline_before_escaping():
     out = to_markdown([card])
     assert "\r" not in out
     tokens = MarkdownIt("commonmark").parse(out)
-    headings = [
-        tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"
-    ]
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert not any("INJECTED" in h for h in headings), headings
-    assert not any(t.type == "bullet_list_open" for t in tokens)
+    # "- item" on a line of its own is a list in card text's Markdown (deck/markup.py): the
+    # one list there is, and a carriage return made no other block.
+    assert sum(t.type == "bullet_list_open" for t in tokens) == 1
     assert "What?\\\n\\# INJECTED HEADING" in out

@@ -3,6 +3,8 @@
     report = export_decks(decks, "gift", Path("bank.gift"))
     report.cards      # questions written
     report.skipped    # one line per card the format could not hold exactly
+    export_decks(decks, "csv", out, bom=True)        # a UTF-8 BOM first, for spreadsheets
+    export_decks(decks, "markdown", out, quiz=True)  # questions only, the answer key at the end
 
 Each format lives in its own module; this one picks the module and writes the file atomically
 (a temporary file renamed into place), so a failed export never leaves half a file behind.
@@ -22,12 +24,14 @@ FORMATS = {"anki": ".apkg", "gift": ".gift", "markdown": ".md", "csv": ".csv"}
 # What each format has no place for, said after every export so nobody expects a round trip to
 # bring it back (each module's docstring has the details). Markdown prints everything.
 LEFT_OUT = {
-    "anki": "prerequisites (learn_before); Anki schedules the cards afresh",
+    "anki": "prerequisites (learn_before), the deck's version and authors, and a cloze card's "
+    "accept list (Anki's cloze is not typed); Anki schedules the cards afresh",
     "gift": "tags, refs, lab links, prerequisites (learn_before) and the deck's title and "
-    "description; topics become categories",
-    "csv": "choices' feedback (why), refs, prerequisites (learn_before) and the deck's title "
-    "and description",
+    "description; topics become categories, a cloze card one question per deletion",
+    "csv": "choices' feedback (why), refs, lab notices, prerequisites (learn_before) and the "
+    "deck's title and description",
 }
+BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with this
 
 
 class UnknownFormat(ValueError):
@@ -39,10 +43,15 @@ class UnknownFormat(ValueError):
 class ExportReport:
     cards: int  # cards written
     skipped: list[str] = field(default_factory=list)  # one line per card left out or approximated
+    # Anki: notes whose content differs from the package replaced (None: nothing was replaced)
+    changed: int | None = None
 
 
-def render_text(decks: list[Deck], fmt: str) -> tuple[str, ExportReport]:
-    """A text format's whole output, and what was written."""
+def render_text(
+    decks: list[Deck], fmt: str, *, bom: bool = False, quiz: bool = False
+) -> tuple[str, ExportReport]:
+    """A text format's whole output, and what was written. `bom` (CSV) starts the text with a
+    UTF-8 byte order mark; `quiz` (Markdown) prints questions only and the answers at the end."""
     cards = sum(len(deck.cards) for deck in decks)
     if fmt == "gift":
         from studykit.deck.export.gift import to_gift
@@ -52,16 +61,25 @@ def render_text(decks: list[Deck], fmt: str) -> tuple[str, ExportReport]:
     if fmt == "markdown":
         from studykit.deck.export.markdown import to_markdown
 
+        if quiz:
+            from studykit.deck.export.quiz import to_quiz
+
+            return to_quiz(decks), ExportReport(cards)
         return to_markdown(decks), ExportReport(cards)
     if fmt == "csv":
         from studykit.deck.export.csv import to_csv
 
-        return to_csv(decks), ExportReport(cards)
+        return (BOM if bom else "") + to_csv(decks), ExportReport(cards)
     raise UnknownFormat(fmt)
 
 
-def export_decks(decks: list[Deck], fmt: str, out: Path) -> ExportReport:
+def export_decks(
+    decks: list[Deck], fmt: str, out: Path, *, bom: bool = False, quiz: bool = False
+) -> ExportReport:
     """Write `decks` to `out` in format `fmt` (one of FORMATS), replacing `out` atomically.
+
+    An Anki package replacing an earlier one at `out` keeps the modification time of every
+    note that did not change, so Anki updates only the notes that did.
 
     Raises `OSError` when `out` cannot be written (`studykit.files.NotARegularFile` when it is a
     device or a pipe, which a rename would replace).
@@ -73,8 +91,10 @@ def export_decks(decks: list[Deck], fmt: str, out: Path) -> ExportReport:
         if fmt == "anki":
             from studykit.deck.export.anki import write_apkg
 
-            return ExportReport(write_apkg(decks, temp))
-        text, report = render_text(decks, fmt)
+            previous = Path(out) if Path(out).is_file() else None
+            notes, changed = write_apkg(decks, temp, previous)
+            return ExportReport(notes, changed=changed if previous is not None else None)
+        text, report = render_text(decks, fmt, bom=bom, quiz=quiz)
         # newline="" keeps CSV's \r\n rows as they are on every platform.
         temp.write_text(text, encoding="utf-8", newline="")
         return report

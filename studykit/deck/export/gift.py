@@ -10,6 +10,8 @@ category (`$CATEGORY: $course$/top/<topic title>`; a `/` in the title makes a su
     true_false  {TRUE#feedback if wrong#feedback if right}    (Moodle's order)
     matching    {=left -> right …}
     short       {=answer =alternative …}
+    cloze       one missing-word question per deletion number, titled CARD-ID::cN: the text with
+                that deletion as the blank, `{=answer =accepted …}` (the other deletions filled in)
     order       a matching question pairing "Step 1", "Step 2"… with the steps; the importer
                 turns such a question back into an order card
     flashcard   an essay question whose general feedback is the back, then the explanation
@@ -18,15 +20,25 @@ category (`$CATEGORY: $course$/top/<topic title>`; a `/` in the title makes a su
 The explanation is the general feedback (`####`). Tags, refs and lab links have no GIFT form.
 Special characters (~ = # { } : and backslash) are escaped and line breaks written as `\\n`, as
 Moodle's own exporter does. A card GIFT cannot express is left out with a warning naming it.
+
+Card text that uses its Markdown subset (deck/markup.py) is written as Moodle Markdown: every
+text of such a card carries a `[markdown]` marker and is written by `markup.to_markdown(moodle=
+True)`; a card without markup is written as plain text, as before, so it round-trips exactly.
+The right-hand side of a matching pair (and an order card's step) takes no format marker in
+Moodle: markup there is written as plain text, with a warning.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
+from studykit.deck import cloze, markup
 from studykit.deck.export.plain import cards_by_topic
 from studykit.deck.model import (
+    AnyCard,
+    Cloze,
     Deck,
     Flashcard,
     Matching,
@@ -52,6 +64,8 @@ _ESCAPES = str.maketrans(
 # ([html]) or an answer weight (%50%). An explicit [moodle] marker in front keeps it literal.
 _FORMAT_MARKER = re.compile(r"^\[(html|moodle|plain|markdown)\]")
 _WEIGHT = re.compile(r"^%-*[0-9]{1,2}\.?[0-9]*%")
+MARKDOWN = "[markdown]"
+_GAP = cloze.GAP_START + cloze.GAP_END  # where a cloze question's answer block goes
 
 
 @dataclass
@@ -72,33 +86,66 @@ def escape(value: str, *, guard: bool = True) -> str:
     return escaped
 
 
+def uses_markup(card: AnyCard) -> bool:
+    """Whether any text of the card is read differently as Markdown than as plain text."""
+    return any(markup.uses_markup(text) for text in card_texts(card))
+
+
+def card_texts(card: AnyCard) -> list[str]:
+    """Every piece of card text GIFT writes (what a format marker would apply to)."""
+    texts = [card.text if isinstance(card, Cloze) else card.prompt_text(), card.explanation]
+    if isinstance(card, MultipleChoice | MultipleSelect):
+        texts += [t for c in card.choices for t in (c.text, c.why or "")]
+    elif isinstance(card, TrueFalse):
+        texts += [card.why_true or "", card.why_false or ""]
+    elif isinstance(card, Matching):
+        texts += [p.left for p in card.pairs]
+    elif isinstance(card, Flashcard):
+        texts.append(card.back)
+    return [t for t in texts if t]
+
+
+def text(value: str, md: bool, *, guard: bool = True) -> str:
+    """Card text as a GIFT piece: plain and escaped, or (`md`) as `[markdown]` Markdown."""
+    if not md:
+        return escape(value, guard=guard)
+    return MARKDOWN + escape(markup.to_markdown(value, moodle=True), guard=False)
+
+
 def weight(percent: float) -> str:
     """A weight as Moodle writes it: at most 5 decimals, no trailing zeros (33.33333, 50, -100)."""
     return f"{percent:.5f}".rstrip("0").rstrip(".")
 
 
-def _feedback(why: str | None) -> str:
-    return f"#{escape(why)}" if why else ""
+def _feedback(why: str | None, md: bool) -> str:
+    return f"#{text(why, md)}" if why else ""
 
 
-def _general(explanation: str) -> str:
-    return f"\t####{escape(explanation)}\n" if explanation else ""
+def _general(explanation: str, md: bool) -> str:
+    return f"\t####{text(explanation, md)}\n" if explanation else ""
 
 
-def _block(lines: list[str], explanation: str) -> str:
+def _block(lines: list[str], explanation: str, md: bool) -> str:
     """A multi-line answer block: one answer per tab-indented line, general feedback last."""
-    return "{\n" + "".join(f"\t{line}\n" for line in lines) + _general(explanation) + "}"
+    return "{\n" + "".join(f"\t{line}\n" for line in lines) + _general(explanation, md) + "}"
 
 
-def _answers(card) -> tuple[str, str | None]:
+def _right_side(value: str) -> tuple[str, str | None]:
+    """A matching pair's right-hand side: Moodle reads it as plain text, format or not."""
+    if markup.uses_markup(value):
+        return escape(markup.to_plain(value), guard=False), f'"{value}" loses its markup'
+    return escape(value, guard=False), None
+
+
+def _answers(card, md: bool) -> tuple[str, str | None]:
     """The answer block for a card, and a warning when the result is only an approximation."""
     match card:
         case MultipleChoice():
             lines = [
-                ("=" if i == card.correct_index else "~") + escape(c.text) + _feedback(c.why)
+                ("=" if i == card.correct_index else "~") + text(c.text, md) + _feedback(c.why, md)
                 for i, c in enumerate(card.choices)
             ]
-            return _block(lines, card.explanation), None
+            return _block(lines, card.explanation, md), None
         case MultipleSelect():
             right = set(card.correct_indexes)
             share = 100 / len(right)
@@ -106,40 +153,69 @@ def _answers(card) -> tuple[str, str | None]:
             if round(share, 5) not in MOODLE_WEIGHTS:
                 note = f"{len(right)} right choices give weights Moodle rounds ({weight(share)}%)"
             lines = [
-                f"~%{weight(share if i in right else -share)}%{escape(c.text)}{_feedback(c.why)}"
+                f"~%{weight(share if i in right else -share)}%{text(c.text, md)}"
+                f"{_feedback(c.why, md)}"
                 for i, c in enumerate(card.choices)
             ]
-            return _block(lines, card.explanation), note
+            return _block(lines, card.explanation, md), note
         case TrueFalse():
             why_right, why_wrong = (
                 (card.why_true, card.why_false) if card.answer else (card.why_false, card.why_true)
             )
             block = "TRUE" if card.answer else "FALSE"
             if why_wrong or why_right:
-                block += "#" + escape(why_wrong or "")
+                block += "#" + (text(why_wrong, md) if why_wrong else "")
             if why_right:
-                block += "#" + escape(why_right)
+                block += "#" + text(why_right, md)
             if card.explanation:
-                block += "####" + escape(card.explanation)
+                block += "####" + text(card.explanation, md)
             return "{" + block + "}", None
-        case Matching():
-            pairs = [(p.left, p.right) for p in card.pairs]
-            lines = [f"={escape(a)} -> {escape(b, guard=False)}" for a, b in pairs]
-            return _block(lines, card.explanation), None
-        case Order():
-            lines = [
-                f"={ORDER_STEP_LABEL.format(n)} -> {escape(step, guard=False)}"
-                for n, step in enumerate(card.steps, start=1)
-            ]
-            return _block(lines, card.explanation), None
+        case Matching() | Order():
+            if isinstance(card, Matching):
+                pairs = [(text(p.left, md), *_right_side(p.right)) for p in card.pairs]
+            else:
+                pairs = [
+                    (ORDER_STEP_LABEL.format(n), *_right_side(step))
+                    for n, step in enumerate(card.steps, start=1)
+                ]
+            lines = [f"={left} -> {right}" for left, right, _ in pairs]
+            lost = [note for _, _, note in pairs if note]
+            note = "right-hand items are plain text in Moodle: " + ", ".join(lost) if lost else None
+            return _block(lines, card.explanation, md), note
         case ShortAnswer():
-            return _block([f"={escape(a)}" for a in card.answers], card.explanation), None
+            lines = [f"={escape(a)}" for a in card.answers]  # typed answers are plain text
+            return _block(lines, card.explanation, md), None
         case Flashcard():
             back = card.back
             if card.explanation:
                 back += FLASHCARD_EXPLANATION + card.explanation
-            return "{####" + escape(back) + "}", None
+            return "{####" + text(back, md) + "}", None
     raise TypeError(f"unknown card kind: {card!r}")
+
+
+def _cloze_questions(card: Cloze, md: bool) -> list[tuple[str, str]]:
+    """(title, question) per deletion number: Moodle's missing-word form, the answer block
+    where the deletion is, the other deletions filled in."""
+    questions = []
+    for number in cloze.numbers(card.text):
+        shown = cloze.DELETION.sub(partial(_gap_or_answer, number), card.text)
+        accepted = cloze.ClozeDeletion(card, number).accepted()
+        general = f"####{text(card.explanation, md)}" if card.explanation else ""
+        block = "{" + " ".join(f"={escape(a)}" for a in accepted) + general + "}"
+        body = text(shown, md).replace(_GAP, block, 1)
+        questions.append((cloze.sub_id(card.id, number), body))
+    return questions
+
+
+def _gap_or_answer(number: int, match: re.Match[str]) -> str:
+    return _GAP if int(match.group(1)) == number else match.group(2)
+
+
+def _cloze_problem(card: Cloze) -> str | None:
+    for number in cloze.numbers(card.text):
+        if len(cloze.answers_of(card.text, number)) > 1:
+            return f"c{number} appears more than once, and a GIFT question holds one blank"
+    return None
 
 
 def _unwritable(card) -> str | None:
@@ -149,10 +225,15 @@ def _unwritable(card) -> str | None:
         for pair in card.pairs:
             if "->" in pair.left:
                 return f'the left item "{pair.left}" contains "->", which GIFT cannot escape'
-    if isinstance(card, ShortAnswer):
-        for answer in card.answers:
-            if "->" in answer:
-                return f'the answer "{answer}" contains "->", which GIFT cannot escape'
+    answers = card.answers if isinstance(card, ShortAnswer) else []
+    if isinstance(card, Cloze):
+        answers = [a for n in cloze.numbers(card.text) for a in cloze.answers_of(card.text, n)]
+        answers += [a for more in card.accept.values() for a in more]
+    for answer in answers:
+        if "->" in answer:
+            return f'the answer "{answer}" contains "->", which GIFT cannot escape'
+    if isinstance(card, Cloze):
+        return _cloze_problem(card)
     return None
 
 
@@ -161,6 +242,8 @@ def _kind_note(card) -> str:
         return "order card as matching: pair each step with its position"
     if isinstance(card, Flashcard):
         return "flashcard as essay: the back is the general feedback"
+    if isinstance(card, Cloze):
+        return "cloze deletion as a missing-word short answer"
     return card.kind
 
 
@@ -179,12 +262,18 @@ def to_gift(decks: list[Deck]) -> GiftExport:
                 if problem:
                     export.skipped.append(f"card {card.id} ({card.kind}) skipped: {problem}")
                     continue
-                answers, note = _answers(card)
+                md = uses_markup(card)
+                if isinstance(card, Cloze):
+                    for title, body in _cloze_questions(card, md):
+                        parts.append(f"// {title} · {_kind_note(card)}\n::{escape(title)}::{body}")
+                    export.cards += 1
+                    continue
+                answers, note = _answers(card, md)
                 if note:
                     export.skipped.append(f"card {card.id} ({card.kind}) approximated: {note}")
                 parts.append(
                     f"// {card.id} · {_kind_note(card)}\n"
-                    f"::{escape(card.id)}::{escape(card.prompt_text())} {answers}"
+                    f"::{escape(card.id)}::{text(card.prompt_text(), md)} {answers}"
                 )
                 export.cards += 1
     export.text = "\n\n".join(parts) + "\n"

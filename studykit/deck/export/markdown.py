@@ -2,21 +2,24 @@
 
 Layout, per deck: `# title`, the description, then `## topic` sections holding `### card-id · Kind`
 entries and a `---` rule after each card. Inside a card every field is one paragraph or one list,
-labelled in bold (`**Answer:**`, `**Feedback:**`, `**Explanation:**`, …). Card text is plain text,
-not Markdown: characters Markdown would interpret are backslash-escaped and line breaks become
-hard breaks, so the printout shows exactly what the deck says. A `\r\n` or a lone `\r` is a line
-break too (CommonMark starts a new line at a bare `\r`, so `"What?\r# Heading"` would otherwise
-print a heading): every line end is made `\n` before the text is escaped line by line.
+labelled in bold (`**Answer:**`, `**Feedback:**`, `**Explanation:**`, …). Card text keeps its
+Markdown subset (deck/markup.py: code, emphasis, lists, links) and everything else is escaped, so
+a Markdown renderer shows what the study screen shows; titles, ids, tags, refs and accepted
+answers are plain text, escaped whole. Line breaks become hard breaks. A `\r\n` or a lone `\r` is
+a line break too (CommonMark starts a new line at a bare `\r`, so `"What?\r# Heading"` would
+otherwise print a heading): every line end is made `\n` before the text is written.
+`--quiz` prints a quiz instead (export/quiz.py).
 """
 
 from __future__ import annotations
 
-import re
-
-from studykit.deck.export.plain import cards_by_topic
+from studykit.deck import cloze, markup
+from studykit.deck.export.plain import cards_by_topic, cloze_answers
+from studykit.deck.markup import HARD_BREAK, escape_line
 from studykit.deck.model import (
     KIND_NAMES,
     LETTERS,
+    Cloze,
     Deck,
     Flashcard,
     Matching,
@@ -28,37 +31,38 @@ from studykit.deck.model import (
 )
 from studykit.deck.text import clean_text
 
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
-# Characters that start a block (list, heading, quote, setext underline) when they open a line.
-_LINE_START_SPECIAL = re.compile(r"^(\s*)([-+=#>]|\d{1,9}(?=[.)](?:\s|$)))")
-HARD_BREAK = "\\\n"
+__all__ = ["HARD_BREAK", "deck_markdown", "escape_line", "plain", "text", "to_markdown"]
 
 
-def escape_line(line: str) -> str:
-    """One line of plain text made literal in Markdown."""
-    line = _INLINE_SPECIAL.sub(r"\\\1", line)
-    match = _LINE_START_SPECIAL.match(line)
-    if match is None:
-        return line
-    lead, marker = match.groups()
-    if marker[0].isdigit():  # "1. x" would start a list: escape the dot or paren instead
-        cut = len(lead) + len(marker)
-        return f"{line[:cut]}\\{line[cut:]}"
-    return f"{lead}\\{line[len(lead) :]}"
-
-
-def text(value: str, indent: int = 0) -> str:
-    """Plain text as one Markdown block; continuation lines are indented to stay in a list item."""
+def plain(value: str, indent: int = 0) -> str:
+    """Plain text (a title, an id, a tag) as one Markdown block, every special character
+    escaped; continuation lines are indented to stay in a list item."""
     value, _ = clean_text(value)  # line ends as \n, no control characters
     return (HARD_BREAK + " " * indent).join(escape_line(line) for line in value.split("\n"))
 
 
+def text(value: str, indent: int = 0) -> str:
+    """Card text as Markdown: its subset kept, the rest escaped (see deck/markup.py)."""
+    value, _ = clean_text(value)
+    return markup.to_markdown(value, indent=indent)
+
+
+def _after_label(label: str, value: str, indent: int) -> str:
+    """`label value`, or the label alone on its line when the value opens with a code block or
+    a list (neither can start in the middle of a line)."""
+    written = text(value, indent=indent)
+    blocks = markup.parse(clean_text(value)[0])
+    if blocks and not isinstance(blocks[0], markup.Paragraph):
+        return f"{label}\n\n{' ' * indent}{written}"
+    return f"{label} {written}"
+
+
 def _item(label: str, value: str) -> str:
-    return f"- **{label}** {text(value, indent=2)}"
+    return "- " + _after_label(f"**{label}**", value, indent=2)
 
 
 def _field(label: str, value: str) -> str:
-    return f"**{label}** {text(value)}"
+    return _after_label(f"**{label}**", value, indent=0)
 
 
 def _card_body(card) -> list[str]:
@@ -100,39 +104,42 @@ def _card_body(card) -> list[str]:
             )
         case ShortAnswer():
             blocks += [text(card.question), "**Accepted answers:**"]
-            blocks.append("\n".join(f"- {text(answer, indent=2)}" for answer in card.answers))
+            blocks.append("\n".join(f"- {plain(answer, indent=2)}" for answer in card.answers))
+        case Cloze():
+            blocks += [text(cloze.blanked(card.text)), "**Answers:**"]
+            blocks.append("\n".join(f"- {plain(line, indent=2)}" for line in cloze_answers(card)))
     if card.explanation:
         blocks.append(_field("Explanation:", card.explanation))
     if card.refs:
-        blocks.append(_field("References:", "; ".join(card.refs)))
+        blocks.append("**References:** " + plain("; ".join(card.refs)))
     if card.lab:
         params = ", ".join(f"{key}={value}" for key, value in card.lab.params.items())
         lab = f"{card.lab.name} ({params})" if params else card.lab.name
-        blocks.append(_field("Lab:", lab))
+        blocks.append("**Lab:** " + plain(lab))
         if card.lab.notice:
             blocks.append(_field("Look for:", card.lab.notice))
     if card.tags:
-        blocks.append(_field("Tags:", ", ".join(card.tags)))
+        blocks.append("**Tags:** " + plain(", ".join(card.tags)))
     return blocks
 
 
 def deck_markdown(deck: Deck) -> str:
-    blocks = [f"# {text(deck.title)}", text(deck.description)]
+    blocks = [f"# {plain(deck.title)}", text(deck.description)]
     meta = [f"deck {deck.id}", f"{len(deck.cards)} cards"]
     if deck.version:
         meta.insert(1, f"version {deck.version}")
     if deck.authors:
         meta.append("by " + ", ".join(deck.authors))
-    blocks.append(text(" · ".join(meta)))
+    blocks.append(plain(" · ".join(meta)))
     for topic_id, cards in cards_by_topic(deck):
         topic = deck.topic(topic_id)
-        blocks.append(f"## {text(topic.title if topic else topic_id)}")
+        blocks.append(f"## {plain(topic.title if topic else topic_id)}")
         if topic and topic.description:
             blocks.append(text(topic.description))
         if topic and topic.learn_before:
-            blocks.append(_field("Learn first:", ", ".join(topic.learn_before)))
+            blocks.append("**Learn first:** " + plain(", ".join(topic.learn_before)))
         for card in cards:
-            blocks.append(f"### {text(card.id)} · {KIND_NAMES[card.kind]}")
+            blocks.append(f"### {plain(card.id)} · {KIND_NAMES[card.kind]}")
             blocks += _card_body(card)
             blocks.append("---")
     return "\n\n".join(blocks) + "\n"

@@ -3,13 +3,16 @@
 CSV cells (and anything else without markup) need one readable string for "what is asked" and one
 for "what is right". Choices are lettered A, B, C… as in the deck file; matching and order cards
 list the right-hand items and steps sorted alphabetically on the question side, so the question
-never gives the answer away.
+never gives the answer away. Card text is kept as written, Markdown and all; a cloze card's
+question shows every deletion as [...] and its answer lists them (`c1: k·d`).
 """
 
 from __future__ import annotations
 
+from studykit.deck import cloze
 from studykit.deck.model import (
     LETTERS,
+    Cloze,
     Flashcard,
     Matching,
     MultipleChoice,
@@ -38,6 +41,8 @@ def question_text(card) -> str:
             return "\n".join([card.prompt, *(f"- {step}" for step in sorted(card.steps))])
         case ShortAnswer():
             return card.question
+        case Cloze():
+            return cloze.blanked(card.text)
     raise TypeError(f"unknown card kind: {card!r}")
 
 
@@ -58,7 +63,25 @@ def answer_text(card) -> str:
             return "\n".join(f"{n}. {step}" for n, step in enumerate(card.steps, start=1))
         case ShortAnswer():
             return "\n".join(card.answers)
+        case Cloze():
+            return "\n".join(cloze_answers(card))
     raise TypeError(f"unknown card kind: {card!r}")
+
+
+def cloze_answers(card: Cloze) -> list[str]:
+    """One line per deletion number: `c1: k·d (also k*d, kd)`."""
+    lines = []
+    for number in cloze.numbers(card.text):
+        expected, *also = cloze.ClozeDeletion(card, number).accepted()
+        lines.append(f"c{number}: {expected}" + (f" (also {', '.join(also)})" if also else ""))
+    return lines
+
+
+def lab_text(card) -> str:
+    """A card's lab link as `name key=value …` ("" when it has none)."""
+    if card.lab is None:
+        return ""
+    return " ".join([card.lab.name, *(f"{k}={v}" for k, v in card.lab.params.items())])
 
 
 def cards_by_topic(deck) -> list[tuple[str, list]]:
