@@ -13,6 +13,7 @@ from contextlib import suppress
 
 import typer
 
+import studykit.cli.help_format  # noqa: F401  (for its effect: a flag shows no <bool> in --help)
 from studykit.cli import deck, lab, model, progress, settings, stats, study
 
 app = typer.Typer(
