@@ -56,6 +56,8 @@ def test_deck_lab_stats_and_progress_commands_import_no_torch_transformers_or_te
         from typer.testing import CliRunner
         from studykit.cli import app
         from studykit.paths import bundled_decks_dir
+        from studykit.study.store import ProgressStore
+        ProgressStore.open().close()  # a learner who has studied: stats and export read it
         decks = str(bundled_decks_dir())
         commands = [
             ["deck", "validate", decks],

@@ -34,13 +34,17 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def open_store(data_dir: Path | None, *, read_only: bool = False) -> ProgressStore:
+def open_store(
+    data_dir: Path | None, *, read_only: bool = False, create: bool = False
+) -> ProgressStore:
     """The progress store, or one clear line and exit 1 if it cannot be opened. `read_only`:
-    a command that only reads still works where it cannot write (a full disk)."""
+    a command that only reads still works where it cannot write (a full disk). Only studying
+    and `progress import` pass `create`: every other command on a data dir without progress
+    says so (exit 1) and leaves no file behind, so a mistyped --data-dir is noticed."""
     from studykit.study.store import ProgressStore, StoreError
 
     try:
-        return ProgressStore.open(data_dir, read_only=read_only)
+        return ProgressStore.open(data_dir, read_only=read_only, create=create)
     except StoreError as exc:
         raise fail(f"error: {exc}") from None
 
@@ -111,7 +115,7 @@ def import_command(
 
     loaded = load_decks_or_exit(decks or [])
     known = {card.id for deck in loaded for card in deck.study_cards()}  # cloze: CARD::c1…
-    with open_store(data_dir) as store:
+    with open_store(data_dir, create=True) as store:
         try:
             report = store.import_data(data, source=str(file), known_cards=known)
         except StoreError as exc:

@@ -32,19 +32,28 @@ def settings_command(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Show your study settings; with options, change them (they apply from the next session)."""
-    from studykit.study.preferences import PreferenceError, load_preferences, save_preferences
+    from studykit.study.preferences import (
+        PreferenceError,
+        StudyPreferences,
+        load_preferences,
+        save_preferences,
+    )
 
-    changing = (new_per_day, reviews_per_day, retention) != (None, None, None)
-    with open_store(data_dir, read_only=not changing) as store:
+    changes = {
+        "new_per_day": new_per_day,
+        "reviews_per_day": reviews_per_day,
+        "desired_retention": retention,
+    }
+    changing = any(value is not None for value in changes.values())
+    try:  # bounds first: a bad value must not open (or create) anything
+        StudyPreferences().updated(**changes)
+    except PreferenceError as exc:
+        raise fail(f"error: {exc}") from None
+    # Showing only reads, so it never creates a store; a change is a deliberate write, and the
+    # line printed below names the file it went to.
+    with open_store(data_dir, read_only=not changing, create=changing) as store:
         current = load_preferences(store)
-        try:
-            chosen = current.updated(
-                new_per_day=new_per_day,
-                reviews_per_day=reviews_per_day,
-                desired_retention=retention,
-            )
-        except PreferenceError as exc:
-            raise fail(f"error: {exc}") from None
+        chosen = current.updated(**changes)
         if chosen != current:
             save_preferences(store, chosen)
         path = store.path

@@ -76,9 +76,10 @@ def _percent(share: float | None) -> str:
 
 def render(stats: Stats, week: list[int], total_cards: int) -> str:
     """The plain-text summary (pure, so tests can read it without a terminal)."""
+    from studykit.study.stats import review_counts_note
+
     lines = [
-        f"Reviews          {stats.reviews}  ({stats.reviews_today} today, "
-        f"{stats.cram_reviews} cram ratings not counted)",
+        f"Reviews          {stats.reviews}  {review_counts_note(stats)}",
         f"Cards seen       {stats.cards_seen} of {total_cards}",
         f"Due today        {stats.due_today}",
         f"Due in 7 days    {stats.due_next_7_days}  (by day: {' '.join(map(str, week))})",

@@ -57,6 +57,16 @@ class Stats:
         return data
 
 
+def review_counts_note(stats: Stats) -> str:
+    """What the review figures count, in the words both `studykit stats` and the TUI's stats
+    screen print after the number of reviews: today's figure counts cram ratings too, so it may
+    exceed the reviews, and the note says why."""
+    if not stats.cram_reviews:
+        return f"({stats.reviews_today} today)"
+    cram = f"{stats.cram_reviews} cram rating{'' if stats.cram_reviews == 1 else 's'}"
+    return f"({stats.reviews_today} ratings today, cram included; {cram} not counted as reviews)"
+
+
 def _share_not_again(counts: dict[fsrs.Rating, int]) -> float | None:
     total = sum(counts.values())
     return None if total == 0 else 1 - counts.get(fsrs.Rating.Again, 0) / total

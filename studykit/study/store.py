@@ -52,6 +52,10 @@ class StoreError(Exception):
         return f"studykit: {self}"
 
 
+class NoProgressYet(StoreError):
+    """A command that only reads found no progress database: nothing was created."""
+
+
 class UndoRefused(Exception):
     """An undo that would take back more than its own rating; the message is one line."""
 
@@ -249,16 +253,28 @@ class ProgressStore:
     """SQLite in platformdirs' user data dir, WAL, a commit per review."""
 
     def __init__(
-        self, path: Path, *, target_version: int = SCHEMA_VERSION, read_only: bool = False
+        self,
+        path: Path,
+        *,
+        target_version: int = SCHEMA_VERSION,
+        read_only: bool = False,
+        create: bool = True,
     ) -> None:
         """Open (creating and migrating as needed) the database file at `path`.
 
         With `read_only`, a database that cannot be opened for writing (a full disk, a
         read-only folder) is opened for reading instead, so `stats` and `export` still work;
-        `self.read_only` then says so and every write raises StoreError. `target_version`
-        exists for tests that build an old schema; use `open()` otherwise.
+        `self.read_only` then says so and every write raises StoreError. Without `create`, a
+        missing file is `NoProgressYet` and nothing is made (no folder, no file): a typo in
+        --data-dir must not look like lost progress. `target_version` exists for tests that
+        build an old schema; use `open()` otherwise.
         """
         self.path = path
+        if not create and not path.exists():
+            raise NoProgressYet(
+                f"{path}: no progress here yet (no such file); start studying with "
+                "`studykit study` (or `studykit progress import` a backup), or check --data-dir"
+            )
         self.read_only = False
         self._why_read_only = ""
         self._lock = threading.RLock()
@@ -387,10 +403,13 @@ class ProgressStore:
                 time.sleep(0.01)
 
     @classmethod
-    def open(cls, data_dir: Path | None = None, *, read_only: bool = False) -> ProgressStore:
-        """The store in `data_dir` (see `resolve_data_dir` for the default); `read_only`: see
-        `__init__` (for commands that only read, such as stats and export)."""
-        return cls(resolve_data_dir(data_dir) / DB_NAME, read_only=read_only)
+    def open(
+        cls, data_dir: Path | None = None, *, read_only: bool = False, create: bool = True
+    ) -> ProgressStore:
+        """The store in `data_dir` (see `resolve_data_dir` for the default); `read_only` and
+        `create`: see `__init__` (commands that only read, such as stats and export, pass
+        `create=False`)."""
+        return cls(resolve_data_dir(data_dir) / DB_NAME, read_only=read_only, create=create)
 
     def close(self) -> None:
         with self._lock:

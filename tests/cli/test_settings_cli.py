@@ -14,6 +14,7 @@ runner = CliRunner()
 
 
 def test_shows_the_defaults_then_saves_a_change(tmp_path):
+    ProgressStore.open(tmp_path).close()  # a learner who has studied once
     shown = runner.invoke(app, ["settings", "--data-dir", str(tmp_path)])
     assert shown.exit_code == 0 and "New cards per day   20" in shown.output
     changed = runner.invoke(
@@ -49,3 +50,28 @@ def test_a_bad_value_is_one_line_exit_1_and_changes_nothing(tmp_path):
 def test_the_retention_shown_is_the_one_saved(tmp_path):
     shown = runner.invoke(app, ["settings", "--data-dir", str(tmp_path), "--retention", "0.955"])
     assert shown.exit_code == 0 and "Desired retention   0.955\n" in shown.output  # not 0.95
+
+
+def test_showing_settings_without_a_store_creates_nothing_and_says_how_to_start(tmp_path):
+    data_dir = tmp_path / "not-yet"
+    shown = runner.invoke(app, ["settings", "--data-dir", str(data_dir)])
+    assert shown.exit_code == 1
+    [line] = shown.output.strip().splitlines()
+    assert str(data_dir / "progress.sqlite3") in line and "studykit study" in line
+    assert not data_dir.exists()
+
+
+def test_a_bad_value_on_a_new_data_dir_creates_nothing(tmp_path):
+    data_dir = tmp_path / "new"
+    bad = runner.invoke(app, ["settings", "--data-dir", str(data_dir), "--retention", "2"])
+    assert bad.exit_code == 1 and "--retention 2.0 is outside" in bad.output
+    assert not data_dir.exists()
+
+
+def test_a_change_on_a_new_data_dir_is_saved_there_and_says_where(tmp_path):
+    data_dir = tmp_path / "new"
+    changed = runner.invoke(app, ["settings", "--data-dir", str(data_dir), "--new-per-day", "3"])
+    assert changed.exit_code == 0
+    assert f"saved to {data_dir / 'progress.sqlite3'}" in changed.output
+    with ProgressStore.open(data_dir) as store:
+        assert load_preferences(store).new_per_day == 3

@@ -65,12 +65,12 @@ class StatsScreen(Screen[None]):
 
     @staticmethod
     def _summary(stats) -> Content:
+        from studykit.study.stats import review_counts_note
+
         def pct(value: float | None) -> str:
             return "—" if value is None else f"{value:.0%}"
 
         figures = [
-            ("reviews", str(stats.reviews)),
-            ("today", str(stats.reviews_today)),
             ("cards seen", str(stats.cards_seen)),
             ("due today", str(stats.due_today)),
             ("due in 7 days", str(stats.due_next_7_days)),
@@ -80,7 +80,13 @@ class StatsScreen(Screen[None]):
             ("suspended", str(stats.suspended)),
         ]
         # Three figures a row, in fixed-width cells, so a figure never wraps away from its label.
-        parts: list[Content | str | tuple[str, str]] = []
+        # The review counts first, in the words `studykit stats` prints.
+        parts: list[Content | str | tuple[str, str]] = [
+            (f"{stats.reviews:>6}", "bold $accent"),
+            " reviews ",
+            (review_counts_note(stats), "$text-muted"),
+            "\n",
+        ]
         for i, (label, value) in enumerate(figures):
             parts += [(f"{value:>6}", "bold $accent"), (f" {label:<16}", "$text-muted")]
             if i % 3 == 2 and i < len(figures) - 1:
