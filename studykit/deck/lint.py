@@ -9,7 +9,8 @@
 - the correct answers sit in the same position (most mcq answers are B; every true_false is true);
 - the correct mcq choice is usually the longest one (a test-wise learner picks it unread);
 - a code block is never closed (the rest of the text would show as code);
-- a cloze card skips a deletion number (c1, c3: Anki would make an empty card for c2).
+- a cloze card skips a deletion number (c1, c3: Anki would make an empty card for c2);
+- a short card accepts two different numbers (`1024` and `1.024`: a `.` is a decimal point).
 A lab link to a lab that does not exist is reported by the loader itself, as a warning.
 """
 
@@ -19,8 +20,9 @@ import difflib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
 
-from studykit.deck import cloze
+from studykit.deck import cloze, numbers
 from studykit.deck.errors import Problem
 from studykit.deck.loader import LoadResult
 from studykit.deck.model import (
@@ -32,6 +34,7 @@ from studykit.deck.model import (
     MultipleChoice,
     MultipleSelect,
     Order,
+    ShortAnswer,
 )
 
 # Position lint: with this many cards of a kind, this share on one answer is a pattern to fix.
@@ -52,6 +55,7 @@ def lint(result: LoadResult) -> list[Problem]:
         linter.answer_lengths(deck)
         linter.open_code_blocks(deck)
         linter.cloze_numbers(deck)
+        linter.numeric_answers(deck)
     linter.cycles()
     linter.near_duplicates()
     return sorted(linter.found, key=lambda p: p.sort_key)
@@ -170,6 +174,29 @@ class _Linter:
                     "for a missing number)",
                     card.id,
                 )
+
+    def numeric_answers(self, deck: Deck) -> None:
+        """Grading compares numbers by value, so two numeric answers with different values
+        accept both: `1.024` written for a thousand and twenty-four also accepts 1.02400."""
+        for i, card in enumerate(deck.cards):
+            if not isinstance(card, ShortAnswer):
+                continue
+            tolerance = Decimal(repr(card.tolerance or 0.0))
+            first: tuple[str, Decimal] | None = None
+            for j, answer in enumerate(card.answers):
+                value = numbers.parse_number(answer)
+                if value is None:
+                    continue
+                if first is None:
+                    first = (answer, value)
+                elif abs(value - first[1]) > tolerance:
+                    self.warn(
+                        deck,
+                        ("cards", i, "answers", j),
+                        f'answers "{first[0]}" and "{answer}" are different numbers (a "." is '
+                        "always the decimal point); keep the right one, or set a tolerance",
+                        card.id,
+                    )
 
     def cycles(self) -> None:
         """One warning per group of topics that are each other's prerequisites."""

@@ -215,6 +215,14 @@ def _message(error: ErrorDetails, field_path: tuple, kind: str | None, in_card: 
         return f"{name} has more than {ctx.get('max_length')} items; remove some"
     if kind_of in ("bool_type", "bool_parsing"):
         return f"{name} must be true or false, got {_describe(value)}"
+    if kind_of in ("float_type", "float_parsing", "int_type", "int_parsing"):
+        return f"{name} should be a number, got {_describe(value)}"
+    if kind_of == "finite_number":
+        return f"{name} should be a finite number, got {_describe(value)}; write a plain number"
+    if kind_of == "greater_than_equal":
+        least = ctx.get("ge")
+        least = f"{least:g}" if isinstance(least, int | float) else least
+        return f"{name} should be {least} or more, got {_describe(value)}"
     if kind_of == "value_error":
         text = str(ctx.get("error", error["msg"]))
         return f"{field}: {text}" if field and not text.startswith(field.split("[")[0]) else text

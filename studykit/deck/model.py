@@ -25,7 +25,7 @@ from pydantic import (
     field_validator,
 )
 
-from studykit.deck import cloze
+from studykit.deck import cloze, numbers
 
 # Stable identifiers: lowercase, digits, dot, dash, underscore. They key the learner's progress.
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -287,12 +287,40 @@ class Order(_CardBase):
         return self.prompt
 
 
+def _not_a_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic would read `true` as 1.0
+        raise ValueError("write a number such as 0.05, not true or false")
+    return value
+
+
 class ShortAnswer(_CardBase):
-    """A typed answer; any of `answers` is accepted, ignoring case and extra whitespace."""
+    """A typed answer; any of `answers` is accepted, folding case, whitespace, Unicode forms and
+    punctuation at the ends; a numeric answer matches any spelling of its value."""
 
     kind: Literal["short"]
     question: Text
     answers: AnswerList = Field(min_length=1, description="Every accepted answer.")
+    tolerance: Annotated[
+        float | None, BeforeValidator(_not_a_bool, json_schema_input_type=float | None)
+    ] = Field(
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="How far a typed number may be from a numeric answer, e.g. 0.05.",
+    )
+
+    @field_validator("tolerance")
+    @classmethod
+    def _tolerance_needs_a_number(cls, tolerance: float | None, info: ValidationInfo) -> Any:
+        answers = info.data.get("answers")
+        if tolerance is None or answers is None:  # no answers: that error is reported instead
+            return tolerance
+        if not any(numbers.parse_number(a) is not None for a in answers):
+            raise ValueError(
+                "a tolerance needs a numeric answer such as 2.4 (none of answers is a number); "
+                "remove it or add the number"
+            )
+        return tolerance
 
     def prompt_text(self) -> str:
         return self.question

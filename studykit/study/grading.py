@@ -7,23 +7,21 @@ card). Answers always come back in *original* indexes, so grading never depends 
 `grade` returns a `Verdict` for the auto-graded kinds; flashcards are self-rated. A cloze card is
 studied as one `ClozeDeletion` per deletion number (deck/cloze.py): typed, it is graded like a
 short answer against the deletion's text and the card's `accept` list; revealed, self-rated.
-`suggest_rating` turns a verdict and the answer time into the fsrs rating the learner may accept
-or override.
+Typed answers are compared in `typed.py` (folding, numbers, one typo is "almost"). `suggest` turns
+a verdict, the answer time and what the learner already knew of the card into the fsrs rating the
+learner may accept or override, with one line saying why.
 """
 
 from __future__ import annotations
 
 import random
-import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import lru_cache
 
 from fsrs import Rating
 
 from studykit.deck.cloze import ClozeDeletion, StudyCard
 from studykit.deck.model import (
-    MAX_TYPED,
     Flashcard,
     Matching,
     MultipleChoice,
@@ -32,6 +30,7 @@ from studykit.deck.model import (
     ShortAnswer,
     TrueFalse,
 )
+from studykit.study.typed import Typo, accepted_answers, fold_typed
 
 # What a learner can answer, by card kind (indexes are the card's original indexes):
 #   mcq: int | multi: frozenset[int] | true_false: bool | matching: {left: right}
@@ -67,7 +66,15 @@ class Verdict:
     score: float  # 0..1 (partial credit for multi, matching, order)
     feedback: list[str]  # e.g. the picked choice's `why`
     expected: str  # the right answer, readable
-    kind: str = ""  # the card kind, so suggest_rating can use per-kind time thresholds
+    kind: str = ""  # the card kind, so `suggest` can use per-kind time thresholds
+    # What a partial score counts, in words: "4 of 6 steps in place; 1 move fixes the order".
+    summary: str = ""
+    # "Almost": a typed answer one typo away from an accepted one (see typed.py); not correct.
+    typo: Typo | None = None
+
+    @property
+    def almost(self) -> bool:
+        return self.typo is not None
 
 
 def _shuffled(n: int, rng: random.Random, *, avoid_identity: bool) -> tuple[int, ...]:
@@ -92,11 +99,6 @@ def present(card: StudyCard, rng: random.Random) -> Presented:
             return Presented(card, ())
 
 
-def normalize_text(text: str) -> str:
-    """Fold case, Unicode forms and whitespace runs: ' Prefix  Tuning' == 'prefix tuning'."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def grade(card: StudyCard, answer: Answer) -> Verdict:
     """Grade `answer` (original indexes, see `Answer`) for an auto-graded card.
 
@@ -116,7 +118,7 @@ def grade(card: StudyCard, answer: Answer) -> Verdict:
         case Order():
             return _grade_order(card, answer)
         case ShortAnswer():
-            return _grade_short(card, answer)
+            return _grade_typed(card, card.answers, answer, card.tolerance)
         case ClozeDeletion():
             return _grade_typed(card, card.accepted(), answer)
     raise NotGradable(f"unknown card kind {getattr(card, 'kind', card)!r}")
@@ -163,7 +165,10 @@ def _grade_multi(card: MultipleSelect, answer: Answer) -> Verdict:
             feedback.append(f"{choice.text}: {choice.why}")
         elif i in right - picked:
             feedback.append(f"Missed: {choice.text}" + (f": {choice.why}" if choice.why else ""))
-    return Verdict(picked == right, score, feedback, expected, card.kind)
+    summary = f"{hits} of {len(right)} right choices picked"
+    if false_picks:
+        summary += f", less {false_picks} wrong {'pick' if false_picks == 1 else 'picks'}"
+    return Verdict(picked == right, score, feedback, expected, card.kind, summary)
 
 
 def _grade_true_false(card: TrueFalse, answer: Answer) -> Verdict:
@@ -195,9 +200,9 @@ def _grade_matching(card: Matching, answer: Answer) -> Verdict:
             continue
         pair = card.pairs[left]
         given = f"“{card.pairs[picked].right}”" if picked is not None else "nothing"
-        feedback.append(f"{pair.left} → {pair.right} (you matched {given})")
-    score = right_count / n
-    return Verdict(right_count == n, score, feedback, expected, card.kind)
+        feedback.append(f"{pair.left}: you matched {given}; its match is “{pair.right}”")
+    summary = f"{right_count} of {n} pairs matched"
+    return Verdict(right_count == n, right_count / n, feedback, expected, card.kind, summary)
 
 
 def _longest_increasing_run(values: list[int]) -> int:
@@ -219,47 +224,54 @@ def _grade_order(card: Order, answer: Answer) -> Verdict:
             card, f"every step index 0..{n - 1} once, in the learner's order", answer
         )
     given = list(answer)
-    # Partial credit: how many steps already stand in the right relative order. Moving one step
-    # out of place keeps (n-2)/(n-1); a fully reversed order scores 0.
-    score = (_longest_increasing_run(given) - 1) / (n - 1)
+    # Partial credit counts moves: the steps outside the longest run already in the right
+    # relative order each need one move (take it out, put it back in its place), and a shuffle
+    # needs at most n - 1. One step out of place keeps (n-2)/(n-1); a reversed order scores 0.
+    moves = n - _longest_increasing_run(given)
+    score = 1 - moves / (n - 1)
+    in_place = sum(step == pos for pos, step in enumerate(given))
+    summary = (
+        f"{in_place} of {n} steps in place; {moves} {'move' if moves == 1 else 'moves'} "
+        f"of at most {n - 1} would put all in order"
+    )
     feedback = [
         f"Step {pos + 1} should be: {card.steps[pos]}"
         for pos, step in enumerate(given)
         if step != pos
     ]
-    return Verdict(given == list(range(n)), score, feedback, expected, card.kind)
+    return Verdict(given == list(range(n)), score, feedback, expected, card.kind, summary)
 
 
-def _grade_short(card: ShortAnswer, answer: Answer) -> Verdict:
-    return _grade_typed(card, card.answers, answer)
-
-
-def _grade_typed(card: StudyCard, answers: list[str], answer: Answer) -> Verdict:
-    expected = answers[0]
+def _grade_typed(
+    card: StudyCard, answers: list[str], answer: Answer, tolerance: float | None = None
+) -> Verdict:
+    expected = answers[0] + (f" (± {tolerance:g})" if tolerance else "")
     others = answers[1:]
     if answer is None:
         return Verdict(False, 0.0, _also_accepted(others), expected, card.kind)
     if not isinstance(answer, str):
         raise _wrong_shape(card, "the typed text", answer)
-    typed = normalize_text(answer[:MAX_TYPED])  # NFKC is quadratic in runs of combining marks
-    correct = bool(typed) and typed in _accepted(tuple(answers))
-    feedback = [] if correct else _also_accepted(others)
-    return Verdict(correct, 1.0 if correct else 0.0, feedback, expected, card.kind)
-
-
-@lru_cache(maxsize=4096)
-def _accepted(answers: tuple[str, ...]) -> frozenset[str]:
-    """A card's accepted answers, normalised once (not on every reply)."""
-    return frozenset(normalize_text(a) for a in answers)
+    accepted = accepted_answers(tuple(answers), tolerance)
+    typed = fold_typed(answer)
+    if accepted.accepts(typed):
+        return Verdict(True, 1.0, [], expected, card.kind)
+    typo = accepted.typo(typed)
+    if typo is None:
+        return Verdict(False, 0.0, _also_accepted(others), expected, card.kind)
+    # All but one character right: the score says how close, the verdict says "almost".
+    score = 1 - 1 / max(len(typo.expected), 1)
+    summary = "one typo"
+    return Verdict(False, score, [], expected, card.kind, summary, typo)
 
 
 def _also_accepted(others: list[str]) -> list[str]:
     return ["Also accepted: " + ", ".join(others)] if others else []
 
 
-# Answer-time thresholds for suggest_rating, in ms, per kind: (fast, slow). A right answer faster
-# than `fast` suggests Easy, slower than `slow` suggests Hard, otherwise Good. Reading four choices
-# takes longer than reading a true/false statement; arranging five steps longer still.
+# Answer-time thresholds for `suggest`, in ms, per kind: (fast, slow). A right answer slower than
+# `slow` suggests Hard; one faster than `fast` may suggest Easy, if the card was already known.
+# Reading four choices takes longer than reading a true/false statement; arranging five steps
+# longer still.
 TIME_THRESHOLDS_MS: dict[str, tuple[int, int]] = {
     "true_false": (4_000, 15_000),
     "mcq": (6_000, 25_000),
@@ -272,17 +284,49 @@ TIME_THRESHOLDS_MS: dict[str, tuple[int, int]] = {
 DEFAULT_THRESHOLDS_MS = (8_000, 30_000)
 
 
-def suggest_rating(verdict: Verdict, duration_ms: int) -> Rating:
-    """wrong → Again; right and fast → Easy; right but slow → Hard; right → Good.
+@dataclass(frozen=True)
+class CardHistory:
+    """What the learner had shown of a card before this answer (the session reads it)."""
 
-    "Right" means fully correct; partial credit alone still suggests Again, because the card
-    was not recalled. The learner can override the suggestion before the rating is stored.
+    known: bool = False  # graduated to fsrs's Review state: past its learning steps, not forgotten
+    lapsed_today: bool = False  # rated Again earlier today
+
+
+NEW_CARD = CardHistory()
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    rating: Rating
+    why: str  # one line: why this rating, in the learner's words
+
+
+def suggest(verdict: Verdict, duration_ms: int, history: CardHistory = NEW_CARD) -> Suggestion:
+    """The rating to offer for an answer, and why.
+
+    Wrong (or only partly right: the card was not recalled) → Again; one typo → Hard; right but
+    slow → Hard; right → Good. Easy only for a card already known, answered fast, and not
+    forgotten today: Easy on first sight would make fsrs skip the learning steps and schedule
+    the card days away on one lucky answer. The learner can override it before it is stored.
     """
+    if verdict.almost:
+        return Suggestion(Rating.Hard, "one typo: almost recalled")
     if not verdict.correct:
-        return Rating.Again
+        if verdict.score > 0:
+            return Suggestion(Rating.Again, "partly right is not yet recalled")
+        return Suggestion(Rating.Again, "the answer was wrong")
     fast, slow = TIME_THRESHOLDS_MS.get(verdict.kind, DEFAULT_THRESHOLDS_MS)
-    if duration_ms < fast:
-        return Rating.Easy
     if duration_ms > slow:
-        return Rating.Hard
-    return Rating.Good
+        return Suggestion(Rating.Hard, f"right, but it took {duration_ms // 1000} s")
+    if history.lapsed_today:
+        return Suggestion(Rating.Good, "right, but forgotten earlier today")
+    if not history.known:
+        return Suggestion(Rating.Good, "right; Easy is offered once you know the card")
+    if duration_ms < fast:
+        return Suggestion(Rating.Easy, "right, fast, and known since your last review")
+    return Suggestion(Rating.Good, "right")
+
+
+def suggest_rating(verdict: Verdict, duration_ms: int, history: CardHistory = NEW_CARD) -> Rating:
+    """The rating `suggest` offers, without its reason."""
+    return suggest(verdict, duration_ms, history).rating

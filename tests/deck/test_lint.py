@@ -206,3 +206,25 @@ def test_similar_pairs_scales_by_comparing_only_texts_sharing_rare_words():
     texts = [[word(), word(), "what", "common", "shared"] for _ in range(3000)]
     texts.append(list(reversed(texts[7])))  # the same words as text 7
     assert list(_similar_pairs(texts)) == [(7, 3000)]
+
+
+def short(n: int, answers: str, tolerance: str = "") -> str:
+    extra = f"\n    tolerance: {tolerance}" if tolerance else ""
+    return (
+        f"  - id: gd-{n}\n    kind: short\n    topic: gd-basics\n    question: How many, card {n}?"
+        f"\n    answers: {answers}{extra}\n    explanation: Because.\n"
+    )
+
+
+def test_two_different_numbers_in_one_short_card(tmp_path, labs_dir):
+    # A European "1.024" for 1,024 is the number one and a bit: grading would accept 1.02400.
+    text = HEAD + short(1, '["1024", "1,024", "1.024"]') + short(2, '["2.4", "2.40", "2.400"]')
+    text += short(3, '["9.8", "9.81"]', tolerance="0.05")  # within the tolerance: fine
+    assert lint_text(tmp_path, labs_dir, text) == [
+        (
+            12,
+            "gd-1",
+            'answers "1024" and "1.024" are different numbers (a "." is always the decimal '
+            "point); keep the right one, or set a tolerance",
+        )
+    ]

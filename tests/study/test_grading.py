@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from study_helpers import make_deck
 
 from studykit.deck.model import Order
-from studykit.study.grading import NotGradable, Verdict, grade, present, suggest_rating
+from studykit.study.grading import (
+    CardHistory,
+    NotGradable,
+    Verdict,
+    grade,
+    present,
+    suggest,
+)
 
 CARDS = {c.id.removeprefix("basics-"): c for c in make_deck().cards}
 
@@ -52,6 +59,7 @@ def test_multi_partial_credit_and_wrong_picks_cancel():
     assert "Full fine-tuning: It updates all weights." in half_wrong.feedback
     assert any(line.startswith("Missed: Prefix tuning") for line in half_wrong.feedback)
     assert grade(CARDS["multi"], frozenset({0, 1, 3})).score == 0.5
+    assert half_wrong.summary == "1 of 2 right choices picked, less 1 wrong pick"
 
 
 def test_true_false_uses_the_matching_why():
@@ -68,7 +76,12 @@ def test_matching_partial_credit():
     swapped = grade(CARDS["match"], {0: 0, 1: 2, 2: 1})
     assert not swapped.correct
     assert swapped.score == pytest.approx(1 / 3)
-    assert len(swapped.feedback) == 2
+    assert swapped.summary == "1 of 3 pairs matched"
+    # What the learner matched, then the right match: never the other way round.
+    assert swapped.feedback == [
+        "prefix tuning: you matched “all weights”; its match is “per-layer keys/values”",
+        "full fine-tuning: you matched “per-layer keys/values”; its match is “all weights”",
+    ]
     assert grade(CARDS["match"], {0: 0}).score == pytest.approx(1 / 3)
 
 
@@ -77,6 +90,8 @@ def test_order_partial_credit_counts_steps_in_relative_order():
     one_moved = grade(CARDS["order"], (1, 2, 3, 0))
     assert not one_moved.correct
     assert one_moved.score == pytest.approx(2 / 3)
+    # What the score counts, in words: none is in place, yet one move puts all in order.
+    assert one_moved.summary == "0 of 4 steps in place; 1 move of at most 3 would put all in order"
     assert grade(CARDS["order"], (3, 2, 1, 0)).score == 0.0
     with pytest.raises(NotGradable, match="every step index"):
         grade(CARDS["order"], (0, 1, 1, 3))
@@ -123,23 +138,55 @@ def test_present_has_nothing_to_shuffle_for_plain_kinds():
         assert present(CARDS[kind], random.Random(0)).order == ()
 
 
+KNOWN = CardHistory(known=True)
+
+
 @pytest.mark.parametrize(
-    ("correct", "ms", "rating"),
+    ("correct", "ms", "history", "rating"),
     [
-        (False, 1_000, Rating.Again),
-        (True, 2_000, Rating.Easy),
-        (True, 10_000, Rating.Good),
-        (True, 90_000, Rating.Hard),
+        (False, 1_000, KNOWN, Rating.Again),
+        (True, 2_000, KNOWN, Rating.Easy),
+        (True, 10_000, KNOWN, Rating.Good),
+        (True, 90_000, KNOWN, Rating.Hard),
+        # Easy only for a card already known: never on first sight or while it is learned.
+        (True, 2_000, CardHistory(), Rating.Good),
+        # ...and never for a card forgotten earlier today.
+        (True, 2_000, CardHistory(known=True, lapsed_today=True), Rating.Good),
+        (True, 90_000, CardHistory(), Rating.Hard),
     ],
 )
-def test_suggest_rating_maps_correctness_and_time(correct, ms, rating):
-    assert suggest_rating(Verdict(correct, float(correct), [], "x", "mcq"), ms) == rating
+def test_suggest_maps_correctness_time_and_what_was_known(correct, ms, history, rating):
+    suggestion = suggest(Verdict(correct, float(correct), [], "x", "mcq"), ms, history)
+    assert suggestion.rating == rating
+    assert suggestion.why and "\n" not in suggestion.why
 
 
-def test_suggest_rating_thresholds_depend_on_kind():
+def test_suggest_says_why_in_one_line():
+    right, wrong = Verdict(True, 1.0, [], "x", "mcq"), Verdict(False, 0.0, [], "x", "mcq")
+    assert suggest(right, 2_000).why == "right; Easy is offered once you know the card"
+    assert suggest(right, 2_000, KNOWN).why == "right, fast, and known since your last review"
+    assert suggest(right, 90_000).why == "right, but it took 90 s"
+    lapsed = CardHistory(known=True, lapsed_today=True)
+    assert suggest(right, 2_000, lapsed).why == "right, but forgotten earlier today"
+    assert suggest(wrong, 2_000).why == "the answer was wrong"
+    partly = Verdict(False, 0.5, [], "x", "multi")
+    assert (suggest(partly, 2_000, KNOWN).rating, suggest(partly, 2_000).why) == (
+        Rating.Again,
+        "partly right is not yet recalled",
+    )
+
+
+def test_one_typo_suggests_hard_not_again():
+    almost = grade(CARDS["short"], "backpropogation")
+    assert not almost.correct and almost.almost
+    assert suggest(almost, 2_000, KNOWN).rating == Rating.Hard
+
+
+def test_suggest_thresholds_depend_on_kind():
     ten_seconds = 10_000
-    assert suggest_rating(Verdict(True, 1.0, [], "x", "order"), ten_seconds) == Rating.Easy
-    assert suggest_rating(Verdict(True, 1.0, [], "x", "true_false"), ten_seconds) == Rating.Good
+    assert suggest(Verdict(True, 1.0, [], "x", "order"), ten_seconds, KNOWN).rating == Rating.Easy
+    on_tf = suggest(Verdict(True, 1.0, [], "x", "true_false"), ten_seconds, KNOWN)
+    assert on_tf.rating == Rating.Good
 
 
 @given(st.permutations(range(6)))

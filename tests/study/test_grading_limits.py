@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from studykit.deck.model import MAX_TYPED, ShortAnswer
-from studykit.study import grading
+from studykit.study import typed
 from studykit.study.grading import grade
 
 # Combining marks of two alternating classes: the worst case for canonical reordering.
@@ -38,13 +38,13 @@ def test_a_reply_is_read_up_to_max_typed_characters():
 def test_accepted_answers_are_normalised_once_not_per_reply(monkeypatch):
     card = short_card("Prefix  Tuning", "prefix-tuning", "p-tuning once")
     seen: list[str] = []
-    real = grading.normalize_text
+    real = typed.fold
 
     def counting(text: str) -> str:
         seen.append(text)
         return real(text)
 
-    monkeypatch.setattr(grading, "normalize_text", counting)
+    monkeypatch.setattr(typed, "fold", counting)
     replies = ["prefix tuning", "PREFIX-TUNING", "nope", " p-tuning  ONCE "]
     assert [grade(card, reply).correct for reply in replies] == [True, True, False, True]
     accepted = [text for text in seen if text in card.answers]
