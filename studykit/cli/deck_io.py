@@ -146,11 +146,20 @@ def import_command(
     force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
     deck_id: str | None = typer.Option(None, "--deck-id", help="Default: from the file name."),
     title: str | None = typer.Option(None, "--title", help="Default: the file name."),
-    id_prefix: str = typer.Option(
-        "", "--id-prefix", help="Put before every card and topic id, e.g. 'ml101-'."
+    id_prefix: str | None = typer.Option(
+        None,
+        "--id-prefix",
+        help="Put before every card and topic id, e.g. 'ml101-' (default: the deck id and '-').",
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Write nothing if any question is broken (default: skip it)."
     ),
 ) -> None:
-    """Import a Moodle GIFT or Aiken question bank as a studykit deck (YAML)."""
+    """Import a Moodle GIFT or Aiken question bank as a studykit deck (YAML).
+
+    A broken question is skipped with a warning (file:line) and the rest are imported; the exit
+    code is 1 only when nothing could be imported, or with --strict when anything was skipped.
+    """
     import re
 
     from studykit.deck.model import ID_PATTERN
@@ -173,9 +182,16 @@ def import_command(
             file, fmt, deck_id=deck_id, title=title, id_prefix=id_prefix, header=header
         )
     except BankError as error:
+        for line in error.warnings:
+            _warn(line)
         raise _fail(str(error)) from None
     for line in result.warnings:
         _warn(line)
+    if strict and result.skipped:
+        raise _fail(
+            f"{result.skipped} broken question(s) in {file} (see above); --strict writes "
+            "nothing: fix them, or import without --strict to skip them"
+        )
     if out == STDOUT:
         sys.stdout.writelines(result.chunks)
     else:

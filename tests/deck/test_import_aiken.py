@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 from test_export_formats import every_kind_deck, load_text
 
 from studykit.deck.importers import BankError, import_bank
+from studykit.deck.importers.naming import text_hash
 from studykit.deck.importers.writer import deck_to_yaml
 
 AIKEN_BANK = """\
@@ -34,8 +37,10 @@ def test_aiken_questions_become_mcq_cards(tmp_path):
     result = import_bank(path, "aiken")
     deck = result.deck
     assert result.warnings == []
-    assert [card.id for card in deck.cards] == ["quiz-001", "quiz-002", "quiz-003"]
-    assert [(t.id, t.title) for t in deck.topics] == [("imported", "Imported")]
+    assert [card.id for card in deck.cards] == [
+        "quiz-" + text_hash({"kind": "mcq", "question": card.question}) for card in deck.cards
+    ]  # Aiken names no question: a hash of its text, so an insertion moves no other id
+    assert [(t.id, t.title) for t in deck.topics] == [("quiz", "Imported")]
     first, second, third = deck.cards
     assert first.question == "What does prompt tuning train?"
     assert [c.text for c in first.choices] == [
@@ -57,18 +62,48 @@ def test_aiken_questions_become_mcq_cards(tmp_path):
         ("Q?\nA. x\nC. y\nANSWER: A\n", 3, "choice C is out of sequence; expected B"),
         ("Q?\nA. x\nANSWER: A\n", 3, "needs at least two choices"),
         ("ANSWER: A\n", 1, "'ANSWER:' with no question before it"),
-        ("Q?\nA. x\nB. y\nnext question\n", 4, "choices end without an 'ANSWER: <letter>' line"),
+        ("Q?\nA. x\nB. y\nnext question\n", 1, "choices end without an 'ANSWER: <letter>' line"),
+        ("A. x\nQ?\nA. y\nB. z\nANSWER: A\n", 1, "choice A with no question before it"),
     ],
 )
 def test_malformed_aiken_gets_one_line(tmp_path, bank, line, message):
     path = tmp_path / "bad.txt"
     path.write_text(bank, encoding="utf-8")
-    with pytest.raises(BankError) as caught:
-        import_bank(path, "aiken")
-    text = str(caught.value)
+    try:
+        result = import_bank(path, "aiken")
+    except BankError as error:  # nothing was left to import
+        assert "no question could be imported" in str(error)
+        warnings = error.warnings
+    else:
+        warnings = result.warnings
+    text = warnings[0]
     assert text.startswith(f"{path}:{line}:1: ")
-    assert message in text
+    assert message in text and text.endswith("; skipped")
     assert "\n" not in text
+
+
+# Moodle's aiken_errors.txt has this shape (written here by hand): two good questions, one of
+# them with no space after its letters, and four mistakes Moodle reports and skips.
+AIKEN_ERRORS = Path(__file__).parent / "fixtures" / "aiken_errors.txt"
+
+
+def test_a_bank_with_errors_imports_its_good_questions_with_a_warning_per_bad_one():
+    result = import_bank(AIKEN_ERRORS, "aiken")
+    good = [(c.question, [x.text for x in c.choices], c.answer) for c in result.deck.cards]
+    assert good == [
+        ("Which update does plain gradient descent make?", ["θ − η∇L", "θ + η∇L"], "A"),
+        ("What does prompt tuning leave frozen?", ["Only the soft prompt", "The base model"], "B"),
+    ]  # "B)The base model" (no space) is a choice, as Moodle reads it
+    where = [(w.split(":")[1], w.split(": ", 1)[1]) for w in result.warnings]
+    assert where == [
+        ("3", 'question "A question with a single choice": needs at least two choices (A. …, '
+              "B. …) before 'ANSWER:'; skipped"),
+        ("5", "choice A with no question before it; skipped"),
+        ("7", "'ANSWER:' with no question before it; skipped"),
+        ("14", 'question "A question without its answer line": choices end without an '
+               "'ANSWER: <letter>' line (line 18 starts another question); add one; skipped"),
+    ]  # fmt: skip
+    assert result.skipped == 4
 
 
 def test_yaml_writer_output_loads_back_into_an_equal_deck():

@@ -52,7 +52,7 @@ def test_import_writes_a_deck_that_validates(bank, tmp_path):
         "is not one exact number (a tolerance or a range), which studykit cannot grade; skipped"
     ]
     deck = load(out)
-    assert [card.id for card in deck.cards] == ["frozen", "rate"]
+    assert [card.id for card in deck.cards] == ["week3-frozen", "week3-rate"]
     assert deck.cards[1].choices[0].why == "Yes."
 
 
@@ -104,17 +104,21 @@ def test_dash_prints_the_deck(bank):
         (["{dir}/week3.gift", "--deck-id", "Bad Id"],
          'error: --deck-id "Bad Id" may hold only a-z, 0-9, ".", "-" and "_"'),
         (["{dir}/week3.gift", "--id-prefix", "p" * 80],
-         'error: {dir}/week3.gift: topic id "' + "p" * 80 + 'imported": String should have at '
-         "most 80 characters; use a shorter deck id or id prefix"),
+         'error: {dir}/week3.gift: id prefix "' + "p" * 60 + '…" is longer than 60 characters; '
+         "use a shorter id prefix"),
         (["{dir}/week3.gift", "--deck-id", "d" * 81],
-         'error: {dir}/week3.gift: deck id "' + "d" * 81 + '": String should have at most 80 '
-         "characters; use a shorter deck id or id prefix"),
+         'error: {dir}/week3.gift: deck id "' + "d" * 81 + '" is longer than 80 characters; '
+         "use a shorter deck id or id prefix"),
         (["{dir}/broken.gift"],
-         "error: {dir}/broken.gift:2:8: question \"Q\": '{' is never closed; "
-         "end the answers with '}'"),
+         "warning: {dir}/broken.gift:2:8: question \"Q\": '{' is never closed; "
+         "end the answers with '}'; skipped\n"
+         "error: {dir}/broken.gift: no question could be imported (1 broken, each named "
+         "above); fix them and import again"),
         (["{dir}/aiken.txt", "--from", "aiken"],
-         "error: {dir}/aiken.txt:1:1: question \"Q?\": has no 'ANSWER: <letter>' line; "
-         "add one after its choices"),
+         "warning: {dir}/aiken.txt:1:1: question \"Q?\": has no 'ANSWER: <letter>' line; "
+         "add one after its choices; skipped\n"
+         "error: {dir}/aiken.txt: no question could be imported (1 broken, each named above); "
+         "fix them and import again"),
     ],
 )  # fmt: skip
 def test_bad_input_gets_one_line_and_exit_1(bank, tmp_path, args, expected):
@@ -147,3 +151,21 @@ def test_a_pipe_as_output_is_refused_even_with_force(bank, tmp_path):
     assert result.exit_code == 1
     assert "is not a regular file" in result.stderr and len(result.stderr.splitlines()) == 1
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_broken_question_is_skipped_unless_strict(tmp_path):
+    bank = tmp_path / "mixed.gift"
+    bank.write_text(BANK + "\n::Broken::Pick one{=a ~b\n\n::Fine::Last?{F}\n", encoding="utf-8")
+    out = tmp_path / "mixed.yaml"
+    result = runner.invoke(app, ["deck", "import", str(bank), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {bank}:8:19: question \"Broken\": '{{' is never closed" in result.stderr
+    assert [c.id for c in load(out).cards] == ["mixed-frozen", "mixed-rate", "mixed-fine"]
+    strict = tmp_path / "strict.yaml"
+    refused = runner.invoke(app, ["deck", "import", str(bank), "-o", str(strict), "--strict"])
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[-1] == (
+        f"error: 1 broken question(s) in {bank} (see above); --strict writes nothing: fix them, "
+        "or import without --strict to skip them"
+    )
+    assert not strict.exists()

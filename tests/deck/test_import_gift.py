@@ -4,6 +4,7 @@ malformed bank gets one line naming file:line:column."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from studykit.deck.export.gift import to_gift
 from studykit.deck.importers import BankError, build_deck, import_bank
 from studykit.deck.importers.gift import parse_gift
+from studykit.deck.importers.naming import text_hash
 from studykit.deck.importers.writer import deck_to_yaml
 from studykit.deck.loader import load_decks
 from studykit.deck.model import MAX_ANSWER, Deck
@@ -93,30 +95,32 @@ def test_a_moodle_bank_comes_in_whole(bank):
     result = import_bank(bank, "gift")
     deck = result.deck
     cards = {card.id: card for card in deck.cards}
-    assert list(cards) == [
-        "backprop-chain-rule",
-        "learning-rate-too-large",
-        "frozen-base",
-        "prefix-everywhere",
-        "gradients-flow",
-        "match-methods",
-        "escapes-all-of-them",
-        "step-name",
-        "ml101-009",  # untitled: deck id + its position in the bank
-        "ordered",
-        "interpretable",
-        "numbers",
+    untitled = next(i for i in cards if re.fullmatch(r"ml101-[0-9a-f]{8}", i))
+    assert list(cards) == [  # the deck id, then the question's name (or a hash of its text)
+        "ml101-backprop-chain-rule",
+        "ml101-learning-rate-too-large",
+        "ml101-frozen-base",
+        "ml101-prefix-everywhere",
+        "ml101-gradients-flow",
+        "ml101-match-methods",
+        "ml101-escapes-all-of-them",
+        "ml101-step-name",
+        untitled,
+        "ml101-ordered",
+        "ml101-interpretable",
+        "ml101-numbers",
     ]
+    cards = {key.removeprefix("ml101-"): card for key, card in cards.items()}
     assert [(t.id, t.title) for t in deck.topics] == [
-        ("default-for-ml-101", "Default for ML 101"),
-        ("default-for-ml-101-methods", "Default for ML 101/Methods"),
+        ("ml101-default-for-ml-101", "Default for ML 101"),
+        ("ml101-default-for-ml-101-methods", "Default for ML 101/Methods"),
     ]
-    assert cards["gradients-flow"].topic == "default-for-ml-101"
-    assert cards["match-methods"].topic == "default-for-ml-101-methods"
+    assert cards["gradients-flow"].topic == "ml101-default-for-ml-101"
+    assert cards["match-methods"].topic == "ml101-default-for-ml-101-methods"
 
     mcq = cards["backprop-chain-rule"]
     assert mcq.kind == "mcq" and mcq.answer == "A"
-    assert mcq.question == "Backpropagation applies which rule of calculus?"  # [html] to text
+    assert mcq.question == "Backpropagation applies which rule of **calculus**?"  # [html]
     assert [(c.text, c.why) for c in mcq.choices] == [
         ("the chain rule", "Yes: gradients multiply along the path."),
         ("the product rule", "Close, but that is for a product of functions."),
@@ -161,7 +165,7 @@ def test_a_moodle_bank_comes_in_whole(bank):
     assert short.kind == "short" and short.answers == ["training step", "step"]
     assert short.explanation == 'Feedback for "step": Good.'
 
-    blank = cards["ml101-009"]
+    blank = cards[untitled.removeprefix("ml101-")]
     assert blank.question == "The _____ is what prompt tuning updates."
     assert blank.choices[blank.correct_index].text == "soft prompt"
 
@@ -275,12 +279,21 @@ def test_malformed_bank_gets_one_line_with_file_line_and_column(tmp_path, bank, 
     if where is None:
         assert len(import_bank(path, "gift").deck.cards) == 2
         return
-    with pytest.raises(BankError) as caught:
+    with pytest.raises(BankError) as caught:  # nothing else in the bank: nothing to import
         import_bank(path, "gift")
-    line = str(caught.value)
+    assert str(caught.value) == (
+        f"{path}: no question could be imported (1 broken, each named above); "
+        "fix them and import again"
+    )
+    (line,) = caught.value.warnings
     assert "\n" not in line
     assert line.startswith(f"{path}:{where}: question ")
-    assert message in line
+    assert message in line and line.endswith("; skipped")
+    # with a good question after it, the broken one is skipped and the good one imported
+    path.write_text(bank + "\n\n::Good::Fine?{T}\n", encoding="utf-8")
+    result = import_bank(path, "gift")
+    assert [card.id for card in result.deck.cards] == ["bad-good"]
+    assert result.skipped == 1 and result.warnings[0].startswith(f"{path}:{where}: question ")
 
 
 @pytest.mark.parametrize(
@@ -314,15 +327,27 @@ def test_ids_are_slugs_of_titles_made_unique_and_prefixable(tmp_path):
     )
     deck = import_bank(path, "gift").deck
     assert deck.id == "week-3-quiz" and deck.title == "Week 3 Quiz"
-    assert [c.id for c in deck.cards] == [
-        "soft-prompts",
-        "soft-prompts-2",
-        "week-3-quiz-003",  # a title with nothing usable falls back to the counter
-        "week-3-quiz-004",
-    ]
+    ids = [c.id for c in deck.cards]
+    assert ids[:2] == ["week-3-quiz-soft-prompts", "week-3-quiz-soft-prompts-2"]
+    # a title with nothing usable, or none, gives a hash of the question's kind and text
+    assert ids[2] == "week-3-quiz-" + text_hash({"kind": "true_false", "statement": "C?"})
+    assert re.fullmatch(r"week-3-quiz-[0-9a-f]{8}", ids[3]) and ids[3] != ids[2]
+    assert [t.id for t in deck.topics] == ["week-3-quiz"]  # no category: the deck id
     prefixed = import_bank(path, "gift", id_prefix="w3-", deck_id="w3").deck
     assert [c.id for c in prefixed.cards][:2] == ["w3-soft-prompts", "w3-soft-prompts-2"]
-    assert [t.id for t in prefixed.topics] == ["w3-imported"]
+    assert [t.id for t in prefixed.topics] == ["w3"]
+    bare = import_bank(path, "gift", id_prefix="").deck  # an empty prefix: the names alone
+    assert [c.id for c in bare.cards][:2] == ["soft-prompts", "soft-prompts-2"]
+
+
+def test_two_banks_imported_side_by_side_never_clash(tmp_path, labs_dir):
+    one, two = tmp_path / "week1.gift", tmp_path / "week2.gift"
+    one.write_text("::Q1::Frozen?{T}\n\nWhat is trained?{=the prompt ~the model}\n")
+    two.write_text("::Q1::Frozen?{T}\n\nWhat is trained?{=the prompt ~the model}\n")
+    for bank in (one, two):
+        bank.with_suffix(".yaml").write_text(deck_to_yaml(import_bank(bank, "gift").deck))
+    loaded = load_decks([one.with_suffix(".yaml"), two.with_suffix(".yaml")])
+    assert loaded.problems == [] and [len(d.cards) for d in loaded.decks] == [2, 2]
 
 
 def test_lossy_conversions_are_reported_not_silent(tmp_path):
@@ -335,20 +360,24 @@ def test_lossy_conversions_are_reported_not_silent(tmp_path):
         "::Short::Name it{=%50%half =full =%0%wrong#No.}",
         encoding="utf-8",
     )
-    result = import_bank(path, "gift")
+    result = import_bank(path, "gift", id_prefix="")
     assert [c.id for c in result.deck.cards] == ["partial", "distractor", "short"]
     assert result.deck.cards[0].answer == "A"
     assert [p.right for p in result.deck.cards[1].pairs] == ["1", "2"]
-    assert result.deck.cards[2].answers == ["half", "full"]
-    assert result.deck.cards[2].explanation == 'Feedback for "wrong": No.'
+    assert result.deck.cards[2].answers == ["full"]  # partial credit is never full credit
+    assert result.deck.cards[2].explanation == (
+        'Partly right (50%) "half": -\nFeedback for "wrong": No.'
+    )
     messages = [line.split(": ", 2)[2] for line in result.warnings]
     assert messages == [
-        'partial credit on "b" dropped; studykit counts it wrong',
+        '"b" is worth 50% in the bank; studykit has no partial credit, so it is a wrong choice '
+        "(its feedback is kept)",
         "several answers are fully right in a single-answer question; studykit's mcq has one "
         "right choice, so it was skipped",
         'the extra right-hand answer "3" (a distractor) was dropped',
         "is an essay without general feedback, so it has no answer; skipped",
-        'partial credit on "half" dropped; studykit accepts it fully',
+        '"half" is worth 50% in the bank; studykit has no partial credit, so it is not '
+        "accepted (its feedback goes into the explanation)",
         'the wrong answer "wrong" was dropped (studykit lists right ones)',
         "per-answer feedback moved into the explanation",
     ]
@@ -395,6 +424,66 @@ def test_any_text_survives_gift_export_and_import(question, right, wrong, why, l
     assert export.skipped == []
     parsed = parse_gift(export.text, "p.gift")
     assert parsed.warnings == []
-    back = build_deck(parsed, "p.gift", "prop", "Property", "generated")
+    back = build_deck(parsed, "p.gift", "prop", "Property", "generated", id_prefix="")
     for original, returned in zip(deck.cards, back.cards, strict=True):
         assert returned.model_dump(exclude={"topic"}) == original.model_dump(exclude={"topic"})
+
+
+EXAMPLES = Path(__file__).parent / "fixtures" / "examples.gift"
+
+
+def _by_content(deck: Deck) -> dict[str, str]:
+    """card id -> its kind and every field but the id, to see which question an id names."""
+    return {c.id: repr(c.model_dump(exclude={"id"})) for c in deck.cards}
+
+
+def test_reimporting_an_edited_bank_keeps_the_ids_of_unchanged_questions(tmp_path):
+    before = import_bank(EXAMPLES, "gift", deck_id="examples").deck
+    edited = tmp_path / "examples.gift"
+    text = EXAMPLES.read_text(encoding="utf-8")
+    inserted = "Which optimiser keeps two moving averages per weight?{=Adam ~SGD ~Newton}\n\n"
+    edited.write_text(inserted + text, encoding="utf-8")
+    after = import_bank(edited, "gift", deck_id="examples").deck
+    old, new = _by_content(before), _by_content(after)
+    assert len(new) == len(old) + 1
+    assert {i: new[i] for i in old} == old  # every unchanged question keeps its id
+    # and an id is never a bare counter, a topic never the shared "imported"
+    assert all(i.startswith("examples-") for i in new)
+    assert [t.id for t in after.topics] == ["examples"]
+
+
+def test_partial_credit_is_never_full_credit(tmp_path):
+    result = import_bank(EXAMPLES, "gift", deck_id="ex")
+    cards = {c.id: c for c in result.deck.cards}
+    tuned = cards["ex-tuned-where"]  # ~%25% and ~%50% choices: wrong choices with feedback
+    assert tuned.kind == "mcq" and tuned.choices[tuned.correct_index].text == "the input"
+    assert tuned.choices[1].why == "That is prefix tuning, one layer at a time."
+    spelled = cards["ex-tuned-where-2"]  # =%75% and =%25% answers are not accepted
+    assert spelled.kind == "short" and spelled.answers == ["soft prompt"]
+    assert 'Partly right (75%) "soft promt": Right, but misspelled.' in spelled.explanation
+    assert cards["ex-two-of-four"].answers == ["B", "C"]  # positive weights of a multi
+    partial = [w for w in result.warnings if "no partial credit" in w]
+    loss, changes = _line_of("The loss barely moves"), _line_of("::Tuned where:: Prompt tuning c")
+    trains = _line_of("::Tuned where:: Prompt tuning trains")
+    assert [int(w.split(":")[1]) for w in partial] == [loss, changes, changes, trains, trains]
+    # the re-export writes no partial answer as right (Moodle's = is 100%)
+    exported = to_gift([result.deck]).text
+    assert "=soft promt" not in exported and "=prompt" not in exported
+
+
+def _line_of(start: str) -> int:
+    lines = EXAMPLES.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if line.startswith(start))
+
+
+def test_html_and_markdown_become_card_text_and_images_are_reported(tmp_path):
+    result = import_bank(EXAMPLES, "gift", deck_id="ex")
+    texts = {c.prompt_text(): c for c in result.deck.cards}
+    markdown = texts["Which call clears the **old** gradients?"]
+    assert [c.text for c in markdown.choices] == ["`zero_grad()`", "`step()`"]
+    assert "Which layer gets a **prefix** in prefix tuning?" in texts
+    (image,) = [w for w in result.warnings if "image" in w]
+    assert image == (
+        f'{EXAMPLES}:{_line_of("[html]")}: question "Which layer gets a **prefix** in prefix '
+        '": an image ("the layer stack") was dropped; card text holds no images'
+    )

@@ -3,16 +3,25 @@
     result = import_bank(Path("week3.gift"), "gift")
     result.deck        # a validated Deck, ready for deck_to_yaml()
     result.warnings    # one line per question skipped or converted with a loss
+    result.skipped     # how many questions were broken (each has its warning)
 
 Each format's parser turns the file into `Draft`s (card fields plus where they came from); this
-module gives them ids and topics and validates them as cards. Anything malformed raises
-`BankError`, whose `str()` is one line: `week3.gift:12:5: question "Q4": what is wrong; the fix`.
+module gives them ids and topics and validates them as cards. Like Moodle, a broken question is
+skipped with a warning, `week3.gift:12:5: question "Q4": what is wrong; the fix; skipped`, and
+the rest are imported. `BankError` (one line, the same form) is raised only when the bank itself
+cannot be read or nothing in it could be imported; its `warnings` hold the skipped questions.
+
+Ids are stable across re-imports of an edited bank: every id starts with the deck id (or
+`id_prefix`), then the question's own name (GIFT `::Title::`, as Moodle names every question it
+exports), else a short hash of the question's kind and normalised text; the topic of questions
+without a category is the deck id itself. So two banks never clash, and inserting a question
+moves no other question's id.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,19 +29,21 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from studykit.deck.errors import one_line
-from studykit.deck.importers.naming import IdAllocator, slugify
+from studykit.deck.importers.naming import IdAllocator, slugify, text_hash
+from studykit.deck.messages import rewrite
 from studykit.deck.model import Card, Deck, Topic
 from studykit.deck.safe_yaml import DEFAULT_LIMITS
 from studykit.deck.text import clean_data, clean_text, describe_removed
 from studykit.files import FileTooLarge, read_bounded
 
 FORMATS = ("gift", "aiken")
-DEFAULT_TOPIC = Topic(id="imported", title="Imported")
+DEFAULT_TOPIC_TITLE = "Imported"  # the topic of questions without a category; its id: the deck's
 # A bank makes a deck at least about as large (GIFT's YAML is about twice the bank), and a deck
 # file larger than the loader's limit is refused: so a larger bank cannot become one deck.
 MAX_DECK_BYTES = DEFAULT_LIMITS.max_bytes  # what the deck loader reads
 MAX_BANK_BYTES = MAX_DECK_BYTES
 MAX_WARNINGS = 1000
+MAX_PREFIX = 60  # of the 80 characters an id may have
 
 _CARD = TypeAdapter(Card)
 # What the deck model trims from text (Unicode White_Space). Python's str.strip() would also take
@@ -46,8 +57,16 @@ WHITESPACE = (
 class BankError(Exception):
     """A question bank that cannot be imported, with the place that shows why."""
 
-    def __init__(self, file: str, line: int | None, column: int | None, message: str):
+    def __init__(
+        self,
+        file: str,
+        line: int | None,
+        column: int | None,
+        message: str,
+        warnings: list[str] | None = None,
+    ):
         self.file, self.line, self.column, self.message = file, line, column, message
+        self.warnings = warnings or []  # what was said before the bank was given up on
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -77,6 +96,12 @@ class Warnings(list[str]):
     def __init__(self) -> None:
         super().__init__()
         self.left_out = 0
+        self.skipped = 0  # broken questions left out
+
+    def skip(self, error: BankError) -> None:
+        """A broken question: say where and why, and go on with the next one (as Moodle does)."""
+        self.skipped += 1
+        self.append(f"{error}; skipped")
 
     def append(self, line: str) -> None:
         if len(self) < MAX_WARNINGS:
@@ -104,6 +129,7 @@ class Parsed:
 class ImportResult:
     deck: Deck
     warnings: list[str]
+    skipped: int = 0  # broken questions left out (each has a warning)
 
 
 @dataclass
@@ -116,17 +142,19 @@ class YamlImport:
     topics: int
     warnings: list[str]  # at most MAX_WARNINGS lines and one that counts the rest
     warned: int  # how many warnings there were
+    skipped: int = 0  # broken questions left out (each has a warning)
 
     @property
     def text(self) -> str:
         return "".join(self.chunks)
 
 
-def _first_error(error: ValidationError) -> str:
-    detail = error.errors()[0]
-    message = detail["msg"].removeprefix("Value error, ")
-    location = ".".join(str(part) for part in detail["loc"][1:])  # [0] is the card kind
-    return f"{location}: {message}" if location else message
+def _first_error(error: ValidationError, fields: dict[str, Any]) -> str:
+    """The card's first error in the loader's own words (`"statement" is longer than 10,000
+    characters; shorten it`), not pydantic's."""
+    detail = error.errors(include_url=False)[0]
+    detail["loc"] = ("cards", 0, *detail["loc"])  # where rewrite() expects a card's fields
+    return rewrite(detail, {"cards": [fields]}).message
 
 
 def _validated(model: type[Topic] | type[Deck], source: str, what: str, **fields: Any) -> Any:
@@ -135,50 +163,94 @@ def _validated(model: type[Topic] | type[Deck], source: str, what: str, **fields
     try:
         return model(**fields)
     except ValidationError as error:
-        detail = error.errors()[0]
+        detail = error.errors(include_url=False)[0]
+        limit = (detail.get("ctx") or {}).get("max_length")
+        if detail["type"] == "string_too_long" and limit:
+            problem = f"is longer than {limit:,} characters"
+        else:
+            problem = rewrite(detail, fields).message
         raise BankError(
-            source, None, None, f"{what}: {detail['msg']}; use a shorter deck id or id prefix"
+            source, None, None, f"{what} {problem}; use a shorter deck id or id prefix"
         ) from None
+
+
+def default_prefix(deck_id: str) -> str:
+    """What every card and topic id of an import starts with unless --id-prefix says otherwise:
+    the deck id (cut to leave room for the question's own part)."""
+    return deck_id[:40].rstrip("-._") + "-"
 
 
 class _Cards:
     """Turns drafts into validated cards one at a time, each with a unique id and a topic (one
     per GIFT category), so a caller never needs them all at once."""
 
-    def __init__(self, source: str, deck_id: str, id_prefix: str, warnings: list[str]):
+    def __init__(
+        self, source: str, deck_id: str, id_prefix: str | None, warnings: list[str]
+    ) -> None:
         self.source, self.deck_id, self.warnings = source, deck_id, warnings
-        self.card_ids = IdAllocator(id_prefix)
-        self.topic_ids = IdAllocator(id_prefix)
+        prefix = default_prefix(deck_id) if id_prefix is None else id_prefix
+        if len(prefix) > MAX_PREFIX:  # ids are at most 80 characters: leave room for the rest
+            raise BankError(
+                source,
+                None,
+                None,
+                f'id prefix "{prefix[:MAX_PREFIX]}…" is longer than {MAX_PREFIX} characters; '
+                "use a shorter id prefix",
+            )
+        # The deck id is also the topic id of questions without a category: check it once,
+        # here, as the deck's problem rather than the first question's.
+        _validated(Topic, source, f'deck id "{deck_id}"', id=deck_id, title=DEFAULT_TOPIC_TITLE)
+        self.card_ids = IdAllocator(prefix)
+        self.topic_ids = IdAllocator(prefix)
         self.topics: dict[str | None, Topic] = {}
-        self.count = 0
+        self.count = 0  # cards made
 
     def card(self, draft: Draft) -> Card:
-        self.count += 1
+        """The draft as a validated card; a BankError (naming the question) if it is not one."""
         _clean_draft(draft, self.source, self.warnings)
-        if draft.category not in self.topics:
-            if draft.category is None:
-                topic_id, topic_title = self.topic_ids.take(DEFAULT_TOPIC.id), DEFAULT_TOPIC.title
-            else:
-                wanted = slugify(draft.category) or f"category-{len(self.topics) + 1}"
-                topic_id, topic_title = self.topic_ids.take(wanted), draft.category
-            self.topics[draft.category] = _validated(
-                Topic, self.source, f'topic id "{topic_id}"', id=topic_id, title=topic_title
-            )
-        wanted = (slugify(draft.title) if draft.title else "") or f"{self.deck_id}-{self.count:03d}"
-        topic = self.topics[draft.category].id
-        fields = {"id": self.card_ids.take(wanted), "topic": topic, **draft.card}
+        topic = self._topic(draft.category)
+        named = slugify(draft.title) if draft.title else ""
+        wanted = named or text_hash(draft.card)
+        fields = {"id": self.card_ids.peek(wanted), "topic": topic.id, **draft.card}
         try:
-            return _CARD.validate_python(fields)
+            card = _CARD.validate_python(fields)
         except ValidationError as error:
             raise BankError(
-                self.source, draft.line, None, f"question {draft.label}: {_first_error(error)}"
+                self.source,
+                draft.line,
+                None,
+                f"question {draft.label}: {_first_error(error, fields)}",
             ) from None
+        self.card_ids.take(wanted)  # only a card that is kept holds on to its id
+        self.count += 1
+        return card
+
+    def _topic(self, category: str | None) -> Topic:
+        """One topic per GIFT category; the deck id for questions without one."""
+        if category not in self.topics:
+            if category is None:
+                topic_id, title = self.deck_id, DEFAULT_TOPIC_TITLE
+                self.topic_ids.taken.add(topic_id)
+            else:
+                wanted = slugify(category) or f"category-{len(self.topics) + 1}"
+                topic_id, title = self.topic_ids.take(wanted), category
+            self.topics[category] = _validated(
+                Topic, self.source, f'topic id "{topic_id}"', id=topic_id, title=title
+            )
+        return self.topics[category]
 
     def deck(self, title: str, description: str, cards: list[Card]) -> Deck:
         if not cards:
-            raise BankError(
-                self.source, None, None, "no questions found; is this the right file and format?"
-            )
+            skipped = getattr(self.warnings, "skipped", 0)
+            lines = self.warnings.lines() if isinstance(self.warnings, Warnings) else []
+            if skipped:
+                message = (
+                    f"no question could be imported ({skipped} broken, each named above); "
+                    "fix them and import again"
+                )
+            else:
+                message = "no questions found; is this the right file and format?"
+            raise BankError(self.source, None, None, message, lines)
         return _validated(
             Deck,
             self.source,
@@ -192,11 +264,38 @@ class _Cards:
 
 
 def build_deck(
-    parsed: Parsed, source: str, deck_id: str, title: str, description: str, id_prefix: str = ""
+    parsed: Parsed,
+    source: str,
+    deck_id: str,
+    title: str,
+    description: str,
+    id_prefix: str | None = None,
 ) -> Deck:
-    """Give every draft a unique id and a topic, validate it as a card, and assemble the deck."""
+    """Give every draft a unique id and a topic, validate it as a card, and assemble the deck
+    (a draft that is no valid card is skipped with a warning)."""
     cards = _Cards(source, deck_id, id_prefix, parsed.warnings)
-    return cards.deck(title, description, [cards.card(draft) for draft in parsed.drafts])
+    return cards.deck(title, description, list(_valid_cards(cards, parsed.drafts)))
+
+
+def _valid_cards(cards: _Cards, drafts: Iterable[Draft]) -> Iterator[Card]:
+    """Each draft as a card; one that breaks the deck model is skipped with its warning."""
+    for _, card in _valid_drafts(cards, drafts):
+        yield card
+
+
+def _valid_drafts(cards: _Cards, drafts: Iterable[Draft]) -> Iterator[tuple[Draft, Card]]:
+    for draft in drafts:
+        try:
+            yield draft, cards.card(draft)
+        except BankError as error:
+            _skip(cards.warnings, error)
+
+
+def _skip(warnings: list[str], error: BankError) -> None:
+    if isinstance(warnings, Warnings):
+        warnings.skip(error)
+    else:
+        warnings.append(f"{error}; skipped")
 
 
 def _clean_draft(draft: Draft, source: str, warnings: list[str]) -> None:
@@ -255,7 +354,7 @@ def read_bank(path: Path, limit: int = MAX_BANK_BYTES) -> str:
         ) from None
 
 
-def _drafts(fmt: str) -> Callable[[str, str, list[str]], Iterator[Draft]]:
+def _drafts(fmt: str) -> Callable[[str, str, Warnings], Iterator[Draft]]:
     if fmt == "gift":
         from studykit.deck.importers.gift import iter_gift
 
@@ -281,7 +380,7 @@ def import_bank(
     *,
     deck_id: str | None = None,
     title: str | None = None,
-    id_prefix: str = "",
+    id_prefix: str | None = None,
 ) -> ImportResult:
     """Read a GIFT or Aiken file into a validated deck (one topic per GIFT category)."""
     path = Path(path)
@@ -289,8 +388,9 @@ def import_bank(
     text = read_bank(path)
     warnings = Warnings()
     cards = _Cards(str(path), deck_id, id_prefix, warnings)
-    found = [cards.card(draft) for draft in _drafts(fmt)(text, str(path), warnings)]
-    return ImportResult(cards.deck(title, description, found), warnings.lines())
+    found = list(_valid_cards(cards, _drafts(fmt)(text, str(path), warnings)))
+    deck = cards.deck(title, description, found)
+    return ImportResult(deck, warnings.lines(), warnings.skipped)
 
 
 def import_bank_as_yaml(
@@ -299,7 +399,7 @@ def import_bank_as_yaml(
     *,
     deck_id: str | None = None,
     title: str | None = None,
-    id_prefix: str = "",
+    id_prefix: str | None = None,
     header: str = "",
     max_bytes: int | None = None,
 ) -> YamlImport:
@@ -319,8 +419,7 @@ def import_bank_as_yaml(
     cards = _Cards(source, deck_id, id_prefix, warnings)
     first: list[Card] = []  # the deck is validated with its first card standing for them all
     chunks, size = [], 0
-    for draft in _drafts(fmt)(text, source, warnings):
-        card = cards.card(draft)
+    for draft, card in _valid_drafts(cards, _drafts(fmt)(text, source, warnings)):
         first = first or [card]
         chunks.append(card_yaml(card))
         size += len(chunks[-1].encode())
@@ -337,6 +436,7 @@ def import_bank_as_yaml(
         len(cards.topics),
         warnings.lines(),
         len(warnings) + warnings.left_out,
+        warnings.skipped,
     )
 
 

@@ -19,19 +19,33 @@ is a line break. What is inside `{…}` decides the question type, in Moodle's o
 `#text` after an answer is its feedback; `####text` at the end is the general feedback, which
 becomes the explanation. A question without braces is a description and is skipped with a
 warning. Losses (per-answer feedback on short answers, partial credit, matching distractors) are
-reported as warnings, never silently.
+reported as warnings, never silently. Partial credit is never full credit: a partly right
+answer (`~%25%Bethlehem`, `=%50%half`) is graded wrong (an mcq keeps it as a choice with its
+feedback; a short answer does not accept it, and its feedback goes into the explanation).
+
+Text in `[html]` becomes the card text's Markdown subset, `[markdown]` is kept as written, and
+`[plain]` is escaped where it would read as markup (`moodle_text`).
+
+A broken question is skipped with a warning naming its file:line:column, and the next one is
+read, as Moodle does. A `{` never closed runs on past blank lines (an answer block may span one)
+until the braces even out; when that block fails, the '{' is named and what follows its first
+blank line is read again as questions of their own.
 """
 
 from __future__ import annotations
 
 import bisect
-import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from studykit.deck.export.gift import FLASHCARD_EXPLANATION
-from studykit.deck.importers import WHITESPACE, BankError, Draft, Parsed, iter_lines
+from studykit.deck.importers import WHITESPACE, BankError, Draft, Parsed, Warnings, iter_lines
+from studykit.deck.importers.moodle_text import (
+    html_to_card_text,
+    markdown_to_card_text,
+    plain_to_card_text,
+)
 from studykit.deck.model import LETTERS
 
 _SPECIALS = "~=#{}:"
@@ -100,6 +114,8 @@ class _Block:
     skip: int = 0  # `text` starts this far into the text the lines describe
     # Where the first blank line crossed inside an open '{' was: (offset in text, line number).
     blank_inside_answers: tuple[int, int] | None = None
+    # Every blank line crossed inside an open '{', as the index in `lines` of the line after it.
+    breaks: tuple[int, ...] = ()
 
     def where(self, offset: int) -> tuple[int, int]:
         """(line, column) in the file of `text[offset]`; a line break between two lines is
@@ -120,7 +136,28 @@ class _Block:
             self.starts,
             self.skip + start,
             self.blank_inside_answers,
+            self.breaks,
         )
+
+    def after_first_break(self) -> list[_Block]:
+        """What follows this block's first blank line, split at every blank line (as Moodle
+        splits questions): read again when an unclosed '{' swallowed it."""
+        if not self.breaks:
+            return []
+        cuts = [*self.breaks, len(self.lines)]
+        pieces = []
+        for first, end in zip(cuts, cuts[1:], strict=False):
+            if first >= end:
+                continue
+            base = self.lines[first].offset
+            until = self.lines[end].offset - 1 if end < len(self.lines) else len(self.text)
+            lines = [
+                _Line(line.offset - base, line.number, line.indent, line.written)
+                for line in self.lines[first:end]
+            ]
+            text = self.text[base - self.skip : until - self.skip]
+            pieces.append(_Block(text, lines, [line.offset for line in lines]))
+        return pieces
 
 
 def _blocks(text: str) -> Iterator[_Block]:
@@ -134,6 +171,7 @@ def _blocks(text: str) -> Iterator[_Block]:
     length = 0  # of "\n".join(pieces)
     depth = 0  # '{' minus '}' so far in this block (escaped braces are hidden, so not counted)
     blank_inside: tuple[int, int] | None = None
+    breaks: list[int] = []
 
     for number, raw in enumerate(iter_lines(text), start=1):
         line = raw.strip(WHITESPACE)
@@ -142,10 +180,13 @@ def _blocks(text: str) -> Iterator[_Block]:
                 if pieces:
                     starts = [entry.offset for entry in lines]
                     joined = "\n".join(pieces)
-                    yield _Block(joined, lines, starts, blank_inside_answers=blank_inside)
-                pieces, lines, length, depth, blank_inside = [], [], 0, 0, None
-            elif blank_inside is None:
-                blank_inside = (length, number)
+                    yield _Block(joined, lines, starts, 0, blank_inside, tuple(breaks))
+                pieces, lines, length, depth, blank_inside, breaks = [], [], 0, 0, None, []
+            else:
+                if blank_inside is None:
+                    blank_inside = (length, number)
+                if not breaks or breaks[-1] != len(lines):
+                    breaks.append(len(lines))
             continue
         if line.startswith("//"):
             continue
@@ -158,21 +199,11 @@ def _blocks(text: str) -> Iterator[_Block]:
         depth += decoded.count("{") - decoded.count("}")
     if pieces:
         starts = [entry.offset for entry in lines]
-        yield _Block("\n".join(pieces), lines, starts, blank_inside_answers=blank_inside)
+        yield _Block("\n".join(pieces), lines, starts, 0, blank_inside, tuple(breaks))
 
 
 def _restore(value: str) -> str:
     return value.translate(_SHOW).strip(WHITESPACE)
-
-
-def _html_to_text(value: str) -> str:
-    """Moodle's HTML (`<p>…</p>`, `<br>`, `&amp;`) as the plain text a deck holds."""
-    value = re.sub(r"(?i)<br\s*/?>", "\n", value)
-    value = re.sub(r"(?i)</p>\s*<p[^>]*>", "\n\n", value)
-    value = re.sub(r"(?i)</(p|div|li|h[1-6])>", "\n", value)
-    value = html.unescape(re.sub(r"<[^>]+>", "", value))
-    lines = [" ".join(line.split()) for line in value.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
 def _format(value: str, default: str) -> str:
@@ -181,16 +212,25 @@ def _format(value: str, default: str) -> str:
     return marker[1] if marker else default
 
 
-def _text(value: str, default_format: str = "moodle") -> str:
-    """A piece of question, answer or feedback text as plain text. Like Moodle, a leading
-    [format] marker is dropped, and a piece without one is in the question's format."""
+def _text(
+    value: str, default_format: str = "moodle", warn: Callable[[str], None] | None = None
+) -> str:
+    """A piece of question, answer or feedback text as card text. Like Moodle, a leading
+    [format] marker is dropped, and a piece without one is in the question's format; `warn`
+    hears what a conversion drops."""
     value = value.strip(WHITESPACE)
     marker = _FORMAT_MARKER.match(value)
     if marker:
         value = value[marker.end() :]
-    if (marker[1] if marker else default_format) == "html":
-        value = _html_to_text(value)
-    return _restore(value)
+    written_in = marker[1] if marker else default_format
+    if written_in == "html":
+        return _restore(html_to_card_text(value, warn or (lambda _: None)))
+    value = _restore(value)
+    if written_in == "markdown":
+        return markdown_to_card_text(value).strip(WHITESPACE)
+    if written_in == "plain":
+        return plain_to_card_text(value)
+    return value
 
 
 def _split(answers: str, markers: str) -> tuple[str, list[tuple[str, str, int]]]:
@@ -218,10 +258,12 @@ def _weight(piece: str) -> tuple[float | None, str]:
     return (-value if match[1] else value), stripped[match.end() :]
 
 
-def _feedback(piece: str, default_format: str) -> tuple[str, str]:
+def _feedback(
+    piece: str, default_format: str, warn: Callable[[str], None] | None = None
+) -> tuple[str, str]:
     """Split `answer#feedback` into the answer's text and its feedback ('' when absent)."""
     text, _, feedback = piece.partition("#")
-    return _text(text, default_format), _text(feedback, default_format)
+    return _text(text, default_format, warn), _text(feedback, default_format, warn)
 
 
 class _Question:
@@ -284,9 +326,16 @@ class _Question:
         # Moodle's missing-word form: text after the answers means the answers fill a blank.
         before = text[start:opening]
         self.format = _format(before, "moodle")
-        question = _text(before + ("_____" + after if after.strip(WHITESPACE) else ""), self.format)
+        dropped: list[str] = []  # said once the question's label is known
+        question = _text(
+            before + ("_____" + after if after.strip(WHITESPACE) else ""),
+            self.format,
+            dropped.append,
+        )
         if not title:
             self.label = f'"{" ".join(question.split())[:_LABEL_LENGTH]}"'
+        for message in dropped:
+            self.warn(message)
         if not question:
             raise self.error(start, "has no question text before '{'")
 
@@ -295,7 +344,7 @@ class _Question:
         general = ""
         split = answers.rfind("####")
         if split >= 0:
-            general = _text(answers[split + 4 :], self.format)
+            general = _text(answers[split + 4 :], self.format, self.warn)
             answers = answers[:split]
         card = self._card(question, answers, offset, general)
         if card is None:
@@ -310,8 +359,8 @@ class _Question:
         if nested >= 0 and blank is not None and opening < blank[0] - self.block.skip <= nested:
             raise self.error(
                 opening,
-                f"'{{' is never closed before the blank line at line {blank[1]}, so the next "
-                "question is read as its answers; end the answers with '}'",
+                f"'{{' is never closed before the blank line at line {blank[1]}; "
+                "end the answers with '}'",
             )
 
     def _card(self, question: str, answers: str, offset: int, general: str) -> dict | None:
@@ -352,11 +401,14 @@ class _Question:
         right: list[int] = []
         for marker, piece, at in pieces:
             weight, rest = (1.0, piece) if marker == "=" else _weight(piece)
-            text, why = _feedback(rest, self.format)
+            text, why = _feedback(rest, self.format, self.warn)
             if not text:
                 raise self.error(offset + at, f"an empty answer after '{marker}'; remove it")
             if single and marker == "~" and weight and weight > 0:
-                self.warn(f'partial credit on "{text}" dropped; studykit counts it wrong')
+                self.warn(
+                    f'"{text}" is worth {_percent(weight)} in the bank; studykit has no partial '
+                    "credit, so it is a wrong choice (its feedback is kept)"
+                )
             is_right = marker == "=" if single else (weight or 0) > 0
             if is_right:
                 right.append(len(choices))
@@ -404,7 +456,7 @@ class _Question:
                     offset + at, f'matching answer "{_restore(piece)}" has no "->"; write a -> b'
                 )
             left, _, right = piece.partition("->")
-            left, right = _text(left, self.format), _restore(right)
+            left, right = _text(left, self.format, self.warn), _restore(right)
             if not right:
                 raise self.error(offset + at, f'"{left} ->" matches nothing; add the right item')
             if not left:
@@ -421,8 +473,8 @@ class _Question:
     def _true_false(self, question: str, body: str, general: str) -> dict:
         head, if_wrong, if_right = ([*body.split("#", 2), "", ""])[:3]
         answer = _TRUE_FALSE[head.strip(WHITESPACE)]
-        wrong = _text(if_wrong, self.format) or None
-        right = _text(if_right, self.format) or None
+        wrong = _text(if_wrong, self.format, self.warn) or None
+        right = _text(if_right, self.format, self.warn) or None
         return {
             "kind": "true_false",
             "statement": question,
@@ -441,7 +493,7 @@ class _Question:
         accepted, notes = [], []
         for _, piece, at in entries:
             weight, rest = _weight(piece)
-            text, feedback = _feedback(rest, self.format)
+            text, feedback = _feedback(rest, self.format, self.warn)
             if not text:
                 raise self.error(offset + at, "an empty answer after '='; remove it")
             if numeric:
@@ -455,9 +507,15 @@ class _Question:
                 text = exact[1]
             if weight is not None and weight <= 0:
                 self.warn(f'the wrong answer "{text}" was dropped (studykit lists right ones)')
+            elif weight is not None and weight < 1:
+                # Never full credit for a partly right answer: it is not accepted.
+                self.warn(
+                    f'"{text}" is worth {_percent(weight)} in the bank; studykit has no partial '
+                    "credit, so it is not accepted (its feedback goes into the explanation)"
+                )
+                notes.append(f'Partly right ({_percent(weight)}) "{text}": {feedback or "-"}')
+                continue
             else:
-                if weight is not None and weight < 1:
-                    self.warn(f'partial credit on "{text}" dropped; studykit accepts it fully')
                 accepted.append(text)
             if feedback:
                 notes.append(f'Feedback for "{text}": {feedback}')
@@ -484,7 +542,9 @@ class _Question:
         hash_at = answers.index("#")
         body = answers[hash_at + 1 :]
         other = body.find("~")  # {#=4 ~#feedback for any other number}
-        other_feedback = _text(body[other + 1 :].lstrip(WHITESPACE).removeprefix("#"), self.format)
+        other_feedback = _text(
+            body[other + 1 :].lstrip(WHITESPACE).removeprefix("#"), self.format, self.warn
+        )
         body = body if other < 0 else body[:other]
         short = self._short(question, body, offset + hash_at + 1, general, numeric=True)
         if short is None:
@@ -494,6 +554,10 @@ class _Question:
             short["explanation"] = "\n".join(p for p in (short["explanation"], note) if p)
         self.warn("is a numerical question; imported as a short answer matching the exact text")
         return short
+
+
+def _percent(weight: float) -> str:
+    return f"{weight * 100:g}%"
 
 
 def _category(path: str) -> str:
@@ -509,18 +573,31 @@ def parse_gift(text: str, source: str) -> Parsed:
 
 
 def iter_gift(text: str, source: str, warnings: list[str]) -> Iterator[Draft]:
-    """The questions of a GIFT file one at a time, adding to `warnings` as they are read."""
+    """The questions of a GIFT file one at a time, adding to `warnings` as they are read; a
+    broken question is skipped with its warning."""
     category: str | None = None
-    for block in _blocks(text):
-        if block.text.startswith("$CATEGORY:"):
-            # The category is its first line; a question written right under it (no blank line
-            # between, which Moodle would fold into the category name) is still read.
-            end = block.text.find("\n")
-            end = len(block.text) if end < 0 else end
-            category = _category(_restore(block.text[len("$CATEGORY:") : end]))
-            if not block.text[end:].strip(WHITESPACE):
+    for whole in _blocks(text):
+        pending = [whole]
+        while pending:
+            block = pending.pop(0)
+            if block.text.startswith("$CATEGORY:"):
+                # The category is its first line; a question written right under it (no blank
+                # line between, which Moodle would fold into the category name) is still read.
+                end = block.text.find("\n")
+                end = len(block.text) if end < 0 else end
+                category = _category(_restore(block.text[len("$CATEGORY:") : end]))
+                if not block.text[end:].strip(WHITESPACE):
+                    continue
+                block = block.tail(end + 1)
+            try:
+                draft = _Question(block, source, warnings).parse(category)
+            except BankError as error:
+                if isinstance(warnings, Warnings):
+                    warnings.skip(error)
+                else:
+                    warnings.append(f"{error}; skipped")
+                # A '{' left open ran on past a blank line: what followed is read again.
+                pending = block.after_first_break() + pending
                 continue
-            block = block.tail(end + 1)
-        draft = _Question(block, source, warnings).parse(category)
-        if draft is not None:
-            yield draft
+            if draft is not None:
+                yield draft
