@@ -487,3 +487,19 @@ def test_html_and_markdown_become_card_text_and_images_are_reported(tmp_path):
         f'{EXAMPLES}:{_line_of("[html]")}: question "Which layer gets a **prefix** in prefix '
         '": an image ("the layer stack") was dropped; card text holds no images'
     )
+
+
+def test_text_over_a_bound_is_skipped_in_the_loaders_words(tmp_path):
+    path = tmp_path / "long.gift"
+    path.write_text(
+        "::Long::" + "x" * 10_001 + "{T}\n\n::Many::Pick{=a " + " ".join(f"~{n}" for n in range(30))
+        + "}\n\n::Fine::Short?{F}\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    result = import_bank(path, "gift")
+    assert [card.id for card in result.deck.cards] == ["long-fine"]
+    assert [line.split(": ", 1)[1] for line in result.warnings] == [
+        'question "Long": "statement" is longer than 10,000 characters; shorten it; skipped',
+        'question "Many": has 31 answers; studykit allows at most 26; skipped',
+    ]
+    assert not any("String should" in line for line in result.warnings)
