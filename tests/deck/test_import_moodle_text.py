@@ -59,7 +59,8 @@ def test_markdown_is_kept_and_plain_text_is_escaped_only_where_needed():
         st.sampled_from(
             ["<p>", "</p>", "<b>", "</b>", "<i>", "<code>", "</code>", "<pre>", "</pre>", "<ul>",
              "<li>", "</ul>", "<ol>", "</ol>", "<br>", '<a href="https://x.y">', "</a>", "<img>",
-             "&amp;", "*", "_", "`", "-", "1.", " ", "\n", "text", "<script>", "</script>", "<"]
+             "&amp;", "*", "_", "`", "-", "1.", " ", "\n", "text", "<script>", "</script>", "<",
+             '<ol start="x">', '<ol start="3">', "</li>", "</i>", "<h1>", "</div>", "<tt>"]
         )
         | st.text(max_size=5),
         max_size=30,
@@ -69,5 +70,6 @@ def test_any_html_converts_without_raising_to_text_the_subset_reads(pieces):
     text, dropped = convert("".join(pieces))
     assert isinstance(text, str) and text == text.strip()
     parse(text)  # the subset reads whatever the conversion writes
-    assert all(line.startswith("an image (") and "\n" not in line for line in dropped)
-    assert len(dropped) >= "".join(pieces).count("<img>")
+    assert all(line.startswith(("an image (", "a <script>")) for line in dropped)
+    if "<script>" not in "".join(pieces):  # inside a script, "<img>" is its text
+        assert len(dropped) >= "".join(pieces).count("<img>")

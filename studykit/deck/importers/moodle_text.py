@@ -5,7 +5,8 @@ A GIFT text may start with a format marker, and Moodle renders each format diffe
     [html]       HTML              -> the subset: <b>/<strong> **, <i>/<em> *, <code> `…`,
                                       <pre> a fenced block, <a href> a link, <ul>/<ol> lists,
                                       <p>/<br> paragraphs and line breaks, entities decoded;
-                                      every <img> is dropped with a warning (cards hold text)
+                                      every <img>, <script> and <style> is dropped with a
+                                      warning (cards hold text)
     [markdown]   Markdown          -> kept as written: it is already card text (Moodle's
                                       two-space line breaks and &lt; &gt; &amp; outside code
                                       are read as Moodle shows them)
@@ -71,7 +72,7 @@ class _HtmlToMarkdown(HTMLParser):
         self.blocks: list[str] = []
         self.inline: list[str] = []  # the paragraph (or list item) being written
         self.open_marks: list[tuple[str, int]] = []  # (marker, where it sits in `inline`)
-        self.lists: list[list[int | bool]] = []  # [ordered, next number] per open list
+        self.lists: list[list[int]] = []  # [ordered, next number, items so far] per open list
         self.items: list[str] = []  # the lines of the outermost open list
         self.links: list[tuple[str, int]] = []  # (href, where its words start in `inline`)
         self.raw: list[str] | None = None  # the text of an open <code> or <pre>
@@ -86,6 +87,8 @@ class _HtmlToMarkdown(HTMLParser):
         attributes = {name: value or "" for name, value in attrs}
         if tag in _SKIPPED:
             self.skipping += 1
+            if tag in ("script", "style"):
+                self.warn(f"a <{tag}> was dropped; card text holds no {tag}s")
         elif tag == "img":  # even inside code: nothing dropped goes unsaid
             about = attributes.get("alt") or attributes.get("src") or "no description"
             self.warn(f'an image ("{about[:60]}") was dropped; card text holds no images')
@@ -110,7 +113,8 @@ class _HtmlToMarkdown(HTMLParser):
                 self._end_paragraph()
             else:
                 self._end_item()
-            self.lists.append([tag == "ol", int(attributes.get("start", "1") or 1)])
+            start = attributes.get("start", "")
+            self.lists.append([tag == "ol", int(start) if start.isdigit() else 1, 0])
         elif tag == "li" and self.lists:
             self._end_item()
         elif tag in _STRONG | _EMPHASIS:
@@ -213,11 +217,12 @@ class _HtmlToMarkdown(HTMLParser):
         text = self._paragraph_text()
         if not text or not self.lists:
             return
-        ordered, number = self.lists[-1]
+        ordered, number, _ = self.lists[-1]
         marker = f"{number}. " if ordered else "- "
-        if ordered:
-            self.lists[-1][1] = int(number) + 1
-        pad = "   " * (len(self.lists) - 1)
+        self.lists[-1][1] += 1
+        self.lists[-1][2] += 1
+        # nested under the items of the lists around it (a list opened outside any item is not)
+        pad = "   " * sum(1 for outer in self.lists[:-1] if outer[2])
         body = text.replace("\n", "\n" + pad + " " * len(marker))
         self.items.append(f"{pad}{marker}{body}")
 
