@@ -1,24 +1,31 @@
 """What every lab run shares: the frozen base model, the seed, the callbacks, and the result.
 
-A lab module (`studykit/lab/labs/<name>.py`) is a short script over a `LabRun`:
+The runner builds a `LabRun` (it loads the base model and checksums it), hands it to the lab
+module's `run(lab, params)`, and finishes it (checksum after, wall time, interrupted). A lab
+(`studykit/lab/labs/<name>.py`) reads top to bottom: its constants, then `run`, then its tables
+and claims:
 
-    def run(params, *, on_progress=None, should_stop=None) -> LabResult:
-        lab = LabRun("my-lab", params, on_progress, should_stop)    # loads the base, checksums it
+    def run(lab: LabRun, params: dict[str, Any]) -> None:
         data = lab.data("reverse")                                    # instruction word removed
         lab.measure("no-prompt", data)                                # untrained: one evaluation
         lab.train("prompt-tuning", data, TrainConfig(steps=100, lr=0.1), virtual_tokens=4)
         lab.claim("the prompt helped", lab.em("prompt-tuning") > lab.em("no-prompt"))
-        return lab.finish()                                           # checksum after, wall time
 
+A lab records through the run's verbs only — `measure`, `train`, `record(key, result)`,
+`table(name, columns, rows, note=)`, `curves(*metrics)`, `claim(text, holds)` — and reads back
+`methods`, `em(key)` and `base_checksum`; it never writes the `LabResult` itself
+(tests/lab/test_lab_modules.py checks it).
 Method keys may carry a part, as in "skill/prompt-tuning": the part before the slash groups rows
 in tables and curves; the part after it names the method built by `methods.build`.
 When `should_stop()` turns true, `train` returns early and `stopped` is true: the lab should skip
-what is left and `finish()`, which marks the result interrupted.
+what is left and return; the runner's `finish()` marks the result interrupted.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from torch import nn
@@ -52,7 +59,7 @@ class LabRun:
         seed_everything(self.seed)
         self.base: Base = load_base(params.get("model") or None, device=device, dtype=dtype)
         self.encoder = Encoder(self.base.tokenizer, device=device, source=str(self.base.path))
-        self.result = LabResult(
+        self._result = LabResult(
             lab=lab,
             seed=self.seed,
             model=str(self.base.path),
@@ -60,7 +67,7 @@ class LabRun:
             device=str(device),
             dtype=dtype_name(dtype),
         )
-        self.result.base_checksum_before = checksum(self.base.model)
+        self._result.base_checksum_before = checksum(self.base.model)
 
     @property
     def stopped(self) -> bool:
@@ -89,9 +96,7 @@ class LabRun:
     def measure(self, key: str, data: TaskData, method: str | None = None) -> MethodResult:
         """Score an untrained method (default: the frozen base) and record it under `key`."""
         model = build(method or _method_name(key), self.base, seed=self.seed)
-        result = measure_only(model, data, base_params=self.base.num_params)
-        self.result.methods[key] = result
-        return result
+        return self.record(key, measure_only(model, data, base_params=self.base.num_params))
 
     def train(
         self,
@@ -112,29 +117,55 @@ class LabRun:
             on_progress=self.on_progress,
             should_stop=self.should_stop,
         )
-        self.result.methods[key] = result
-        return result, model
+        return self.record(key, result), model
+
+    # -- what a lab records -------------------------------------------------------------------
+
+    def record(self, key: str, result: MethodResult) -> MethodResult:
+        """Add a method's result (trained by the lab's own hooks) under `key`; returns it."""
+        self._result.methods[key] = result
+        return result
+
+    def table(self, name: str, columns: list[str], rows: list[list[Any]], note: str = "") -> None:
+        """A lab-specific table, rendered by the CLI and the TUI under `name`; `note` says how
+        to read it (drawn as its caption)."""
+        self._result.tables[name] = {"columns": columns, "rows": rows}
+        if note:
+            self._result.tables[name]["note"] = note
+
+    def curves(self, *metrics: str) -> None:
+        """The curve keys the plots draw, one row of panels each (default: exact_match)."""
+        self._result.curve_metrics = list(metrics)
+
+    def claim(self, text: str, holds: bool) -> None:
+        self._result.claims.append(Claim(text, bool(holds)))
+
+    # -- what a lab reads back ----------------------------------------------------------------
+
+    @property
+    def methods(self) -> Mapping[str, MethodResult]:
+        """The methods recorded so far, by key (read-only)."""
+        return MappingProxyType(self._result.methods)
 
     def em(self, key: str) -> float:
         """Exact match after training (or as measured) of a recorded method."""
-        return self.result.methods[key].exact_match_after
+        return self._result.methods[key].exact_match_after
 
-    def claim(self, text: str, holds: bool) -> None:
-        self.result.claims.append(Claim(text, bool(holds)))
-
-    def table(self, name: str, columns: list[str], rows: list[list[Any]]) -> None:
-        """A lab-specific table, rendered by the CLI and the TUI under `name`."""
-        self.result.tables[name] = {"columns": columns, "rows": rows}
+    @property
+    def base_checksum(self) -> str:
+        """sha256 of the base model's weights when the run started."""
+        return self._result.base_checksum_before
 
     def base_unchanged(self) -> bool:
         """Whether the base model's weights are still bit-for-bit what they were at the start."""
-        return checksum(self.base.model) == self.result.base_checksum_before
+        return checksum(self.base.model) == self._result.base_checksum_before
 
     def finish(self) -> LabResult:
-        self.result.base_checksum_after = checksum(self.base.model)
-        self.result.interrupted = self.stopped
-        self.result.wall_seconds = time.perf_counter() - self.started
-        return self.result
+        """Called by the runner once the lab's `run` returned: checksum after, wall time."""
+        self._result.base_checksum_after = checksum(self.base.model)
+        self._result.interrupted = self.stopped
+        self._result.wall_seconds = time.perf_counter() - self.started
+        return self._result
 
 
 def _method_name(key: str) -> str:

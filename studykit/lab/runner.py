@@ -5,8 +5,8 @@
                      should_stop=lambda: False)
 
 The lab named `my-lab` is declared in `labs/my-lab.yaml` and implemented by
-`studykit/lab/labs/my_lab.py`, which defines
-`run(params, *, on_progress, should_stop) -> LabResult`.
+`studykit/lab/labs/my_lab.py`, which defines `run(lab, params)`: the runner builds the run
+context (`harness.LabRun`: the base model, the seed, the callbacks), calls it, and finishes it.
 Importing this module is cheap; torch loads when a lab module is imported, inside `run_lab`.
 """
 
@@ -47,4 +47,8 @@ def run_lab(
     """
     full = resolve_params(name, params)
     module = importlib.import_module(lab_module_name(name))
-    return module.run(full, on_progress=on_progress, should_stop=should_stop)
+    from studykit.lab.harness import LabRun  # torch: loaded with the lab module just above
+
+    lab = LabRun(name, full, on_progress, should_stop)
+    module.run(lab, full)
+    return lab.finish()

@@ -12,7 +12,7 @@ from studykit.lab import instruments
 from studykit.lab.data import Encoder, TaskData
 from studykit.lab.evaluate import answer_loss
 from studykit.lab.labs import backprop
-from studykit.lab.runner import resolve_params
+from studykit.lab.runner import run_lab
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 
@@ -91,10 +91,7 @@ def test_backward_without_weight_gradients_writes_one_tensor(base, batch):
 
 
 def small_run(**overrides):
-    params = resolve_params(
-        "backprop", {"steps": 3, "repeats": 3, "fd_coordinates": 2, **overrides}
-    )
-    return backprop.run(params)
+    return run_lab("backprop", {"steps": 3, "repeats": 3, "fd_coordinates": 2, **overrides})
 
 
 def test_the_lab_computes_its_claims_and_repeats_per_seed():
@@ -115,8 +112,8 @@ def test_the_lab_computes_its_claims_and_repeats_per_seed():
 
 
 def test_a_stop_request_returns_what_was_measured():
-    params = resolve_params("backprop", {"steps": 3, "repeats": 3, "fd_coordinates": 2})
-    result = backprop.run(params, should_stop=lambda: True)
+    params = {"steps": 3, "repeats": 3, "fd_coordinates": 2}
+    result = run_lab("backprop", params, should_stop=lambda: True)
     assert result.interrupted
     assert "gradient flow, loss → prompt" in result.tables
     assert "prompt-tuning" not in result.methods

@@ -12,7 +12,7 @@ import torch
 from studykit.lab.data import Encoder, TaskData
 from studykit.lab.errors import LabParamError
 from studykit.lab.labs import gradient_descent as gd
-from studykit.lab.runner import resolve_params
+from studykit.lab.runner import run_lab
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 
@@ -61,7 +61,7 @@ def test_a_nan_is_caught_and_the_run_stops_cleanly(base, data):
 
 
 def small_run(**overrides):
-    return gd.run(resolve_params("gradient-descent", {"steps": 6, **overrides}))
+    return run_lab("gradient-descent", {"steps": 6, **overrides})
 
 
 def test_the_sweep_shows_the_regimes_and_repeats_per_seed():
@@ -120,8 +120,7 @@ def test_a_stop_request_returns_what_was_measured():
         calls.append(1)
         return len(calls) > 2
 
-    params = resolve_params("gradient-descent", {"steps": 6})
-    result = gd.run(params, should_stop=stop_after_two_steps)
+    result = run_lab("gradient-descent", {"steps": 6}, should_stop=stop_after_two_steps)
     assert result.interrupted
     assert list(result.methods) == ["sgd η=0.001"]
     assert 1 <= result.methods["sgd η=0.001"].steps < 6

@@ -7,13 +7,13 @@ import torch
 
 from studykit.lab.harness import LabRun
 from studykit.lab.labs import overfitting as lab
-from studykit.lab.runner import resolve_params
+from studykit.lab.runner import run_lab
 from studykit.lab.tasks import get_task
 
 
 def small_run(**overrides):
     params = {"steps": 20, "seeds": 1, "train_examples": 8, "val_examples": 8, **overrides}
-    return lab.run(resolve_params("overfitting", params))
+    return run_lab("overfitting", params)
 
 
 def claim(result, start: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from studykit.lab.harness import LabRun
 from studykit.lab.labs import prompt_engineering as lab
-from studykit.lab.runner import resolve_params
+from studykit.lab.runner import resolve_params, run_lab
 from studykit.lab.tasks import get_task
 
 
@@ -34,7 +34,7 @@ def test_only_the_right_word_works_and_nothing_trains():
 
 
 def small_run(**overrides):
-    return lab.run(resolve_params("prompt-engineering", {"steps": 2, **overrides}))
+    return run_lab("prompt-engineering", {"steps": 2, **overrides})
 
 
 def test_the_lab_compares_costs_and_computes_its_claims():

@@ -10,14 +10,14 @@ from studykit.lab.finetune import FullFineTune
 from studykit.lab.instruments import saved_activation_bytes, serialized_bytes
 from studykit.lab.labs import prompt_vs_finetune as lab
 from studykit.lab.methods import build
-from studykit.lab.runner import resolve_params
+from studykit.lab.runner import resolve_params, run_lab
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 
 
 def small_run(**overrides):
     params = {"steps": 4, "new_steps": 4, "serve_tasks": 2, **overrides}
-    return lab.run(resolve_params("prompt-vs-finetune", params))
+    return run_lab("prompt-vs-finetune", params)
 
 
 def claim(result, start: str):

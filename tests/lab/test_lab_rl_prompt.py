@@ -9,14 +9,14 @@ from studykit.lab.data import Encoder, TaskData
 from studykit.lab.evaluate import answer_loss
 from studykit.lab.instruments import CallCounter
 from studykit.lab.labs import rl_prompt as lab
-from studykit.lab.runner import resolve_params
+from studykit.lab.runner import run_lab
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 
 
 def small_run(**overrides):
     params = {"steps": 4, "soft_steps": 3, **overrides}
-    return lab.run(resolve_params("rl-prompt", params))
+    return run_lab("rl-prompt", params)
 
 
 def claim(result, start: str):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from studykit.lab.labs import soft_prompt as lab
-from studykit.lab.runner import resolve_params
+from studykit.lab.runner import run_lab
 
 
 def test_nearest_words_finds_the_word_a_vector_came_from(base):
@@ -21,7 +21,7 @@ def test_nearest_words_finds_the_word_a_vector_came_from(base):
 
 
 def small_run(**overrides):
-    return lab.run(resolve_params("soft-prompt", {"steps": 10, "seeds": 2, **overrides}))
+    return run_lab("soft-prompt", {"steps": 10, "seeds": 2, **overrides})
 
 
 def test_the_lab_shows_shapes_gradients_and_both_starts():
@@ -60,7 +60,7 @@ def test_the_not_a_word_claim_flips_when_the_prompt_barely_moves():
 
 
 def test_a_stop_request_keeps_the_anatomy():
-    result = lab.run(resolve_params("soft-prompt", {"steps": 5}), should_stop=lambda: True)
+    result = run_lab("soft-prompt", {"steps": 5}, should_stop=lambda: True)
     assert result.interrupted
     assert "shapes" in result.tables and result.methods == {}
     assert any(c.text.startswith("the prompt is k×d") and c.holds for c in result.claims)

@@ -40,14 +40,107 @@ from studykit.lab.instruments import (
     only_prompt_has_grad,
 )
 from studykit.lab.measure import generator
-from studykit.lab.results import LabResult, Progress, ProgressCallback, StopCheck
+from studykit.lab.results import Progress, ProgressCallback, StopCheck
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.train import TrainConfig, train
 
 FD_TOLERANCE = 1e-4  # the relative error a correct float64 gradient stays under
 
 
-# -- 2. finite differences (1., the gradient flow, is in `studykit.lab.instruments`) ---------
+# -- the lab ------------------------------------------------------------------------------------
+
+
+def run(lab: LabRun, params: dict[str, Any]) -> None:
+    k, seed, on_progress = params["virtual_tokens"], lab.seed, lab.on_progress
+    data = lab.data(params["task"])
+    batch = data.next_batch()
+    prompt = SoftPrompt(lab.base.model, k, generator=generator(seed, "prompt-tuning"))
+
+    flow = activation_gradients(prompt, batch)
+    _report("gradient-flow", 1, 1, flow.loss, on_progress)
+    _flow_table(lab, flow)
+    layers = [a for a in flow.activations if a.name.startswith("layer")]
+    lab.claim(
+        f"the gradient reached the prompt through all {lab.base.shape[0]} layers: "
+        f"nonzero at each of {len(layers)} layer activations and at the prompt",
+        all(a.grad_norm > 0 for a in flow.activations),
+    )
+    lab.claim(
+        "the prompt's gradient is the sum over the batch of the gradient at its k input "
+        "positions (the last link of the chain)",
+        flow.prompt_is_sum_of_joined,
+    )
+    lab.claim(
+        f"after backward only the prompt has a .grad; all {flow.frozen_total} frozen weight "
+        "tensors' .grad stayed None",
+        only_prompt_has_grad(flow),
+    )
+
+    if not lab.stopped:
+        fd = _finite_differences(prompt, batch, params["fd_coordinates"], seed, on_progress)
+        lab.table(
+            "finite differences (float64)",
+            ["prompt coordinate", "backprop", "finite difference", "relative error"],
+            [
+                [f"[{i}, {j}]", f"{b:.6e}", f"{n:.6e}", f"{e:.1e}"]
+                for (i, j), b, n, e in zip(
+                    fd.coordinates, fd.backprop, fd.numeric, fd.relative_errors, strict=True
+                )
+            ],
+            note=(
+                f"ε = {fd.epsilon:g}; {fd.forward_passes} forward passes checked "
+                f"{len(fd.coordinates)} of {prompt.prompt.numel()} numbers that one backward pass "
+                "produced together"
+            ),
+        )
+        lab.claim(
+            f"finite differences in float64 agree with backprop on {len(fd.coordinates)} "
+            f"prompt coordinates (max relative error {fd.max_relative_error:.1e} < "
+            f"{FD_TOLERANCE:g})",
+            fd.max_relative_error < FD_TOLERANCE,
+        )
+
+    if not lab.stopped:
+        cost = backward_cost(prompt, batch, params["repeats"], lab.should_stop)
+        _report("backward-cost", 1, 1, flow.loss, on_progress)
+        _cost_table(lab, cost)
+        faster = cost.frozen_ms < cost.unfrozen_ms
+        lab.claim(
+            f"without weight gradients the backward pass wrote {cost.frozen_grad_tensors} "
+            f"gradient tensor ({cost.frozen_grad_numbers:,} numbers); with them "
+            f"{cost.unfrozen_grad_tensors} ({cost.unfrozen_grad_numbers:,} numbers)",
+            cost.frozen_grad_tensors == 1 and cost.unfrozen_grad_tensors == 1 + flow.frozen_total,
+        )
+        lab.claim(
+            f"on this run the backward pass without weight gradients was "
+            f"{'faster' if faster else 'not faster'}: median {cost.frozen_ms:.2f} ms vs "
+            f"{cost.unfrozen_ms:.2f} ms over {cost.repeats} repetitions",
+            faster,
+        )
+
+    if not lab.stopped:  # the same prompt object trains: every later step repeats part 1
+        start = prompt.prompt.detach().clone()
+        config = TrainConfig(steps=params["steps"], lr=params["lr"], eval_every=10)
+        result = train(
+            "prompt-tuning",
+            prompt,
+            data,
+            config,
+            base_params=lab.base.num_params,
+            on_progress=on_progress,
+            should_stop=lab.should_stop,
+        )
+        moved = (prompt.prompt.detach() - start).norm().item()
+        result.extra["prompt_moved_by"] = moved
+        lab.record("prompt-tuning", result)
+        lab.claim(
+            f"{result.steps} update steps moved the prompt (by {moved:.3g} in norm) "
+            "and left every base weight bit-identical (checksum)",
+            moved > 0 and lab.base_unchanged(),
+        )
+
+
+# -- 2. finite differences (1., the gradient flow, is `instruments.activation_gradients`) ---
 
 
 @dataclass
@@ -160,106 +253,6 @@ def backward_cost(
     )
 
 
-# -- the lab ------------------------------------------------------------------------------------
-
-
-def run(
-    params: dict[str, Any],
-    *,
-    on_progress: ProgressCallback | None = None,
-    should_stop: StopCheck | None = None,
-) -> LabResult:
-    lab = LabRun("backprop", params, on_progress, should_stop)
-    k, seed = params["virtual_tokens"], lab.seed
-    data = lab.data(params["task"])
-    batch = data.next_batch()
-    prompt = SoftPrompt(lab.base.model, k, generator=generator(seed, "prompt-tuning"))
-
-    flow = activation_gradients(prompt, batch)
-    _report("gradient-flow", 1, 1, flow.loss, on_progress)
-    _flow_table(lab, flow)
-    layers = [a for a in flow.activations if a.name.startswith("layer")]
-    lab.claim(
-        f"the gradient reached the prompt through all {lab.base.shape[0]} layers: "
-        f"nonzero at each of {len(layers)} layer activations and at the prompt",
-        all(a.grad_norm > 0 for a in flow.activations),
-    )
-    lab.claim(
-        "the prompt's gradient is the sum over the batch of the gradient at its k input "
-        "positions (the last link of the chain)",
-        flow.prompt_is_sum_of_joined,
-    )
-    lab.claim(
-        f"after backward only the prompt has a .grad; all {flow.frozen_total} frozen weight "
-        "tensors' .grad stayed None",
-        only_prompt_has_grad(flow),
-    )
-
-    if not lab.stopped:
-        fd = _finite_differences(prompt, batch, params["fd_coordinates"], seed, on_progress)
-        lab.table(
-            "finite differences (float64)",
-            ["prompt coordinate", "backprop", "finite difference", "relative error"],
-            [
-                [f"[{i}, {j}]", f"{b:.6e}", f"{n:.6e}", f"{e:.1e}"]
-                for (i, j), b, n, e in zip(
-                    fd.coordinates, fd.backprop, fd.numeric, fd.relative_errors, strict=True
-                )
-            ],
-        )
-        lab.result.tables["finite differences (float64)"]["note"] = (
-            f"ε = {fd.epsilon:g}; {fd.forward_passes} forward passes checked "
-            f"{len(fd.coordinates)} of {prompt.prompt.numel()} numbers that one backward pass "
-            "produced together"
-        )
-        lab.claim(
-            f"finite differences in float64 agree with backprop on {len(fd.coordinates)} "
-            f"prompt coordinates (max relative error {fd.max_relative_error:.1e} < "
-            f"{FD_TOLERANCE:g})",
-            fd.max_relative_error < FD_TOLERANCE,
-        )
-
-    if not lab.stopped:
-        cost = backward_cost(prompt, batch, params["repeats"], should_stop)
-        _report("backward-cost", 1, 1, flow.loss, on_progress)
-        _cost_table(lab, cost)
-        faster = cost.frozen_ms < cost.unfrozen_ms
-        lab.claim(
-            f"without weight gradients the backward pass wrote {cost.frozen_grad_tensors} "
-            f"gradient tensor ({cost.frozen_grad_numbers:,} numbers); with them "
-            f"{cost.unfrozen_grad_tensors} ({cost.unfrozen_grad_numbers:,} numbers)",
-            cost.frozen_grad_tensors == 1 and cost.unfrozen_grad_tensors == 1 + flow.frozen_total,
-        )
-        lab.claim(
-            f"on this run the backward pass without weight gradients was "
-            f"{'faster' if faster else 'not faster'}: median {cost.frozen_ms:.2f} ms vs "
-            f"{cost.unfrozen_ms:.2f} ms over {cost.repeats} repetitions",
-            faster,
-        )
-
-    if not lab.stopped:  # the same prompt object trains: every later step repeats part 1
-        start = prompt.prompt.detach().clone()
-        config = TrainConfig(steps=params["steps"], lr=params["lr"], eval_every=10)
-        result = train(
-            "prompt-tuning",
-            prompt,
-            data,
-            config,
-            base_params=lab.base.num_params,
-            on_progress=on_progress,
-            should_stop=should_stop,
-        )
-        lab.result.methods["prompt-tuning"] = result
-        moved = (prompt.prompt.detach() - start).norm().item()
-        result.extra["prompt_moved_by"] = moved
-        lab.claim(
-            f"{result.steps} update steps moved the prompt (by {moved:.3g} in norm) "
-            "and left every base weight bit-identical (checksum)",
-            moved > 0 and lab.base_unchanged(),
-        )
-    return lab.finish()
-
-
 def _finite_differences(
     prompt: SoftPrompt, batch: Batch, count: int, seed: int, on_progress: ProgressCallback | None
 ) -> FiniteDifference:
@@ -287,14 +280,13 @@ def _report(
 
 
 def _flow_table(lab: LabRun, flow: GradientFlow) -> None:
-    name = "gradient flow, loss → prompt"
-    lab.table(name, FLOW_COLUMNS, flow_rows(flow))
-    lab.result.tables[name]["note"] = (
+    note = (
         f"loss {flow.loss:.4f}. At the last layer the prompt positions get no gradient: their "
         "outputs are dropped. Below it they do, because the real tokens attended to them. "
         f"Parameters with a .grad: {', '.join(flow.with_grad) or 'none'}; frozen weight tensors "
         f"whose .grad is None: {flow.frozen_without_grad} of {flow.frozen_total}."
     )
+    lab.table("gradient flow, loss → prompt", FLOW_COLUMNS, flow_rows(flow), note=note)
 
 
 def _cost_table(lab: LabRun, cost: BackwardCost) -> None:
@@ -315,9 +307,9 @@ def _cost_table(lab: LabRun, cost: BackwardCost) -> None:
                 cost.unfrozen_grad_numbers,
             ],
         ],
-    )
-    lab.result.tables["cost of one backward pass"]["note"] = (
-        f"median of {cost.repeats} repetitions, timed in alternation; ratio "
-        f"{cost.unfrozen_ms / cost.frozen_ms:.2f}×. Both passes compute the gradient at every "
-        "activation; only the weight-gradient products differ."
+        note=(
+            f"median of {cost.repeats} repetitions, timed in alternation; ratio "
+            f"{cost.unfrozen_ms / cost.frozen_ms:.2f}×. Both passes compute the gradient at every "
+            "activation; only the weight-gradient products differ."
+        ),
     )

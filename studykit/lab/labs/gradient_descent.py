@@ -30,7 +30,7 @@ from studykit.lab.errors import LabParamError
 from studykit.lab.harness import LabRun
 from studykit.lab.instruments import grad_of
 from studykit.lab.measure import generator
-from studykit.lab.results import LabResult, MethodResult, ProgressCallback, StopCheck
+from studykit.lab.results import MethodResult, ProgressCallback, StopCheck
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.train import TrainConfig, train
 
@@ -39,6 +39,55 @@ NORM_BLOWUP = 100.0  # so does a prompt norm this many times its starting norm
 CONVERGED_DROP = 0.9  # a run "converged" when its loss fell by at least this share
 EVAL_EVERY = 20
 TARGET = 0.9  # exact match reported as "reached" (training does not stop there)
+
+
+def run(lab: LabRun, params: dict[str, Any]) -> None:
+    rates = parse_rates(params["lrs"])  # LabParamError (one line) before anything trains
+    lab.curves("loss", "exact_match")
+    k, steps, seed = params["virtual_tokens"], params["steps"], lab.seed
+    runs: list[Descent] = []
+    for optimizer, lr in [("sgd", r) for r in rates] + [("adam", params["adam_lr"])]:
+        if lab.stopped:
+            break
+        prompt = SoftPrompt(
+            lab.base.model, k, init=params["init"], generator=generator(seed, "gradient-descent")
+        )  # same start each run
+        data = lab.data(params["task"])  # same seed: the same batches each run
+        descent, result = descend(
+            prompt,
+            data,
+            optimizer,
+            lr,
+            steps,
+            on_progress=lab.on_progress,
+            should_stop=lab.should_stop,
+        )
+        runs.append(descent)
+        lab.record(descent.key, result)
+    sweep = [r for r in runs if r.optimizer == "sgd"]
+    if len(sweep) == len(rates):
+        _sweep_claims(lab, sweep)
+    _first_step(lab, runs)
+    _sgd_vs_adam(lab, runs, rates)
+    lab.table(
+        "runs",
+        ["run", "loss at start", "loss at end (last 10)", "exact match", "‖θ‖", "status"],
+        [
+            [
+                r.key,
+                f"{r.start_loss:.3f}",
+                f"{r.final_loss:.3f}",
+                f"{lab.em(r.key):.0%}",
+                _norms(lab.methods[r.key]),
+                f"diverged at step {r.diverged_at}: {r.why}" if r.diverged_at else "ok",
+            ]
+            for r in runs
+        ],
+    )
+    lab.claim(
+        "the base model's weights stayed bit-identical through every run (checksum)",
+        lab.base_unchanged(),
+    )
 
 
 @dataclass
@@ -196,56 +245,6 @@ def parse_rates(text: str) -> list[float]:
     return rates
 
 
-def run(
-    params: dict[str, Any],
-    *,
-    on_progress: ProgressCallback | None = None,
-    should_stop: StopCheck | None = None,
-) -> LabResult:
-    rates = parse_rates(params["lrs"])
-    lab = LabRun("gradient-descent", params, on_progress, should_stop)
-    lab.result.curve_metrics = ["loss", "exact_match"]
-    k, steps, seed = params["virtual_tokens"], params["steps"], lab.seed
-    runs: list[Descent] = []
-    for optimizer, lr in [("sgd", r) for r in rates] + [("adam", params["adam_lr"])]:
-        if lab.stopped:
-            break
-        prompt = SoftPrompt(
-            lab.base.model, k, init=params["init"], generator=generator(seed, "gradient-descent")
-        )  # same start each run
-        data = lab.data(params["task"])  # same seed: the same batches each run
-        descent, result = descend(
-            prompt, data, optimizer, lr, steps, on_progress=on_progress, should_stop=should_stop
-        )
-        runs.append(descent)
-        lab.result.methods[descent.key] = result
-    sweep = [r for r in runs if r.optimizer == "sgd"]
-    if len(sweep) == len(rates):
-        _sweep_claims(lab, sweep)
-    _first_step(lab, runs)
-    _sgd_vs_adam(lab, runs, rates)
-    lab.table(
-        "runs",
-        ["run", "loss at start", "loss at end (last 10)", "exact match", "‖θ‖", "status"],
-        [
-            [
-                r.key,
-                f"{r.start_loss:.3f}",
-                f"{r.final_loss:.3f}",
-                f"{lab.result.methods[r.key].exact_match_after:.0%}",
-                _norms(lab.result.methods[r.key]),
-                f"diverged at step {r.diverged_at}: {r.why}" if r.diverged_at else "ok",
-            ]
-            for r in runs
-        ],
-    )
-    lab.claim(
-        "the base model's weights stayed bit-identical through every run (checksum)",
-        lab.base_unchanged(),
-    )
-    return lab.finish()
-
-
 def _sweep_claims(lab: LabRun, sweep: list[Descent]) -> None:
     smallest, largest = sweep[0], sweep[-1]
     calm = [r for r in sweep if r.diverged_at is None]
@@ -354,10 +353,10 @@ def _sgd_vs_adam(lab: LabRun, runs: list[Descent], rates: list[float]) -> None:
                 ],
                 ["adam", f"{adam.lr:g}", f"{adam.final_loss:.4f}", "✓" if winner == "Adam" else ""],
             ],
-        )
-        lab.result.tables["SGD vs Adam on this seed"]["note"] = (
-            f"seed {lab.seed}: {winner} ended lower. Which one wins changes with the seed and "
-            "with η, so it is reported per run, not claimed."
+            note=(
+                f"seed {lab.seed}: {winner} ended lower. Which one wins changes with the seed "
+                "and with η, so it is reported per run, not claimed."
+            ),
         )
 
 

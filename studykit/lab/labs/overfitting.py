@@ -30,14 +30,54 @@ from studykit.lab.harness import LabRun
 from studykit.lab.instruments import weight_norm
 from studykit.lab.measure import checksum
 from studykit.lab.methods import build
-from studykit.lab.results import LabResult, MethodResult, ProgressCallback, StopCheck
+from studykit.lab.results import MethodResult, ProgressCallback, StopCheck
 from studykit.lab.tasks import Example, get_task
 from studykit.lab.train import TrainConfig, train
 
-NAME = "overfitting"
 EVAL_EVERY = 10
 TARGET = 0.9  # held-out exact match counted as "reached" in the methods table
 FT, FT_WD, PROMPT = "full-finetune", "full-finetune-wd", "prompt-tuning"
+
+
+def run(lab: LabRun, params: dict[str, Any]) -> None:
+    lab.curves("train_exact_match", "exact_match", "val_loss")
+    task = get_task(params["task"])
+    wd = params["weight_decay"]
+    methods = {  # key -> (method to build, learning rate, weight decay)
+        FT: ("full-finetune", params["finetune_lr"], 0.0),
+        FT_WD: ("full-finetune", params["finetune_lr"], wd),
+        PROMPT: ("prompt-tuning", params["prompt_lr"], 0.0),
+    }
+    fits: dict[int, dict[str, Fit]] = {}
+    splits = None
+    for seed in range(lab.seed, lab.seed + params["seeds"]):
+        splits = make_splits(lab, task, params["train_examples"], params["val_examples"], seed)
+        fits[seed] = {}
+        for key, (method, lr, decay) in methods.items():
+            if lab.stopped:
+                break
+            model = build(method, lab.base, seed=seed, virtual_tokens=params["virtual_tokens"])
+            shown = key if seed == lab.seed else f"seed {seed}/{key}"
+            fits[seed][key] = fit(
+                shown,
+                model,
+                splits,
+                steps=params["steps"],
+                lr=lr,
+                weight_decay=decay,
+                patience=params["patience"],
+                base_params=lab.base.num_params,
+                on_progress=lab.on_progress,
+                should_stop=lab.should_stop,
+            )
+            if seed == lab.seed:
+                lab.record(key, fits[seed][key].result)
+        if lab.stopped:
+            break
+    complete = {seed: f for seed, f in fits.items() if len(f) == len(methods)}
+    if splits is not None:
+        _tables(lab, splits, fits, params)
+    _claims(lab, complete, params)
 
 
 @dataclass(frozen=True)
@@ -166,54 +206,6 @@ def fit(
 # -- the lab ---------------------------------------------------------------------------------------
 
 
-def run(
-    params: dict[str, Any],
-    *,
-    on_progress: ProgressCallback | None = None,
-    should_stop: StopCheck | None = None,
-) -> LabResult:
-    lab = LabRun(NAME, params, on_progress, should_stop)
-    lab.result.curve_metrics = ["train_exact_match", "exact_match", "val_loss"]
-    task = get_task(params["task"])
-    wd = params["weight_decay"]
-    methods = {  # key -> (method to build, learning rate, weight decay)
-        FT: ("full-finetune", params["finetune_lr"], 0.0),
-        FT_WD: ("full-finetune", params["finetune_lr"], wd),
-        PROMPT: ("prompt-tuning", params["prompt_lr"], 0.0),
-    }
-    fits: dict[int, dict[str, Fit]] = {}
-    splits = None
-    for seed in range(lab.seed, lab.seed + params["seeds"]):
-        splits = make_splits(lab, task, params["train_examples"], params["val_examples"], seed)
-        fits[seed] = {}
-        for key, (method, lr, decay) in methods.items():
-            if lab.stopped:
-                break
-            model = build(method, lab.base, seed=seed, virtual_tokens=params["virtual_tokens"])
-            shown = key if seed == lab.seed else f"seed {seed}/{key}"
-            fits[seed][key] = fit(
-                shown,
-                model,
-                splits,
-                steps=params["steps"],
-                lr=lr,
-                weight_decay=decay,
-                patience=params["patience"],
-                base_params=lab.base.num_params,
-                on_progress=on_progress,
-                should_stop=should_stop,
-            )
-            if seed == lab.seed:
-                lab.result.methods[key] = fits[seed][key].result
-        if lab.stopped:
-            break
-    complete = {seed: f for seed, f in fits.items() if len(f) == len(methods)}
-    if splits is not None:
-        _tables(lab, splits, fits, params)
-    _claims(lab, complete, params)
-    return lab.finish()
-
-
 def _gap(f: Fit) -> float:
     return f.result.extra["train_exact_match_after"] - f.result.exact_match_after
 
@@ -261,9 +253,16 @@ def _tables(lab: LabRun, splits: Splits, fits: dict[int, dict[str, Fit]], params
         for f in by_key.values()
     ]
     gained, lost = sum(d > 0 for d in stops), sum(d < 0 for d in stops)
-    name = "Train vs held-out, and early stopping, per seed"
+    note = (
+        f"Exact match after {params['steps']} steps. Early stopping keeps the step with the "
+        f"lowest validation loss (evaluated every {EVAL_EVERY} steps) and would end training "
+        f"after {params['patience']} evaluations without a new lowest; training here runs on "
+        "to show the whole curve. Kept − end: what stopping gained (+) or lost (−) on the "
+        f"held-out set; here it gained in {gained} and lost in {lost} of {len(stops)} runs (a "
+        "lowest validation loss need not be a highest exact match)."
+    )
     lab.table(
-        name,
+        "Train vs held-out, and early stopping, per seed",
         [
             "seed",
             "method",
@@ -277,14 +276,7 @@ def _tables(lab: LabRun, splits: Splits, fits: dict[int, dict[str, Fit]], params
             "best held-out @ step",
         ],
         rows,
-    )
-    lab.result.tables[name]["note"] = (
-        f"Exact match after {params['steps']} steps. Early stopping keeps the step with the "
-        f"lowest validation loss (evaluated every {EVAL_EVERY} steps) and would end training "
-        f"after {params['patience']} evaluations without a new lowest; training here runs on "
-        "to show the whole curve. Kept − end: what stopping gained (+) or lost (−) on the "
-        f"held-out set; here it gained in {gained} and lost in {lost} of {len(stops)} runs (a "
-        "lowest validation loss need not be a highest exact match)."
+        note=note,
     )
     rows = []
     for seed, by_key in fits.items():
@@ -301,9 +293,14 @@ def _tables(lab: LabRun, splits: Splits, fits: dict[int, dict[str, Fit]], params
                     f"{decayed.norm_start:.2f} → {decayed.norm_end:.2f}",
                 ]
             )
-    name = f"Weight decay: AdamW with weight_decay={params['weight_decay']:g} vs 0, per seed"
+    ups = sum(row[2] > row[1] for row in rows)
+    note = (
+        "AdamW shrinks every weight by lr·weight_decay of itself at each step, pulling towards "
+        f"zero (not towards the pretrained weights). Held-out exact match rose with weight decay "
+        f"on {ups} of {len(rows)} seeds."
+    )
     lab.table(
-        name,
+        f"Weight decay: AdamW with weight_decay={params['weight_decay']:g} vs 0, per seed",
         [
             "seed",
             "held-out (wd 0)",
@@ -314,12 +311,7 @@ def _tables(lab: LabRun, splits: Splits, fits: dict[int, dict[str, Fit]], params
             f"‖θ‖ (wd {params['weight_decay']:g})",
         ],
         rows,
-    )
-    ups = sum(row[2] > row[1] for row in rows)
-    lab.result.tables[name]["note"] = (
-        "AdamW shrinks every weight by lr·weight_decay of itself at each step, pulling towards "
-        f"zero (not towards the pretrained weights). Held-out exact match rose with weight decay "
-        f"on {ups} of {len(rows)} seeds."
+        note=note,
     )
 
 

@@ -22,7 +22,7 @@ from studykit.lab.data import TaskData
 from studykit.lab.harness import LabRun
 from studykit.lab.measure import rss_mb
 from studykit.lab.methods import build
-from studykit.lab.results import LabResult, MethodResult, ProgressCallback, StopCheck
+from studykit.lab.results import MethodResult
 from studykit.lab.tasks import PRETRAINING, Task, get_task
 from studykit.lab.train import TrainConfig, count_trainable, measure_only
 
@@ -42,6 +42,42 @@ SYNONYMS = {
     "count": ["length"],
     "min": ["min", "smallest"],
 }
+
+
+def run(lab: LabRun, params: dict[str, Any]) -> None:
+    parts = {
+        "skill": get_task(params["task"]),
+        "new": get_task(params["new_task"]),
+        "composed": get_task(params["composed_task"]),
+    }
+    tried: dict[str, list[Wording]] = {}
+    for part, task in parts.items():
+        if lab.stopped:
+            break
+        tried[part] = try_wordings(lab, task)
+        _wording_table(lab, part, task, tried[part])
+        best = max(tried[part], key=lambda w: w.exact_match)
+        lab.record(f"{part}/no-prompt", _as_method(lab, tried[part][0]))
+        lab.record(f"{part}/best hand-written", _as_method(lab, best))
+    config = TrainConfig(
+        steps=params["steps"],
+        lr=params["lr"],
+        eval_every=EVAL_EVERY,
+        target=TARGET,
+        stop_at_target=True,
+    )
+    for part, task in parts.items():
+        if lab.stopped or part not in tried:
+            break
+        lab.train(
+            f"{part}/prompt-tuning",
+            lab.data(task),
+            config,
+            virtual_tokens=params["virtual_tokens"],
+            init=params["init"],
+        )
+    _cost_table(lab, parts, tried)
+    _claims(lab, parts, tried)
 
 
 @dataclass
@@ -104,49 +140,6 @@ def try_wordings(lab: LabRun, task: Task) -> list[Wording]:
     return out
 
 
-def run(
-    params: dict[str, Any],
-    *,
-    on_progress: ProgressCallback | None = None,
-    should_stop: StopCheck | None = None,
-) -> LabResult:
-    lab = LabRun("prompt-engineering", params, on_progress, should_stop)
-    parts = {
-        "skill": get_task(params["task"]),
-        "new": get_task(params["new_task"]),
-        "composed": get_task(params["composed_task"]),
-    }
-    tried: dict[str, list[Wording]] = {}
-    for part, task in parts.items():
-        if lab.stopped:
-            break
-        tried[part] = try_wordings(lab, task)
-        _wording_table(lab, part, task, tried[part])
-        best = max(tried[part], key=lambda w: w.exact_match)
-        lab.result.methods[f"{part}/no-prompt"] = _as_method(lab, tried[part][0])
-        lab.result.methods[f"{part}/best hand-written"] = _as_method(lab, best)
-    config = TrainConfig(
-        steps=params["steps"],
-        lr=params["lr"],
-        eval_every=EVAL_EVERY,
-        target=TARGET,
-        stop_at_target=True,
-    )
-    for part, task in parts.items():
-        if lab.stopped or part not in tried:
-            break
-        lab.train(
-            f"{part}/prompt-tuning",
-            lab.data(task),
-            config,
-            virtual_tokens=params["virtual_tokens"],
-            init=params["init"],
-        )
-    _cost_table(lab, parts, tried)
-    _claims(lab, parts, tried)
-    return lab.finish()
-
-
 def _as_method(lab: LabRun, wording: Wording) -> MethodResult:
     """A hand-written prompt as a row of the methods table: nothing trained, nothing stepped."""
     return MethodResult(
@@ -168,11 +161,11 @@ def _wording_table(lab: LabRun, part: str, task: Task, tried: list[Wording]) -> 
         [w.text, w.kind, " ".join(w.tokens) or "—", f"{w.exact_match:.1%}"]
         for w in sorted(tried, key=lambda w: -w.exact_match)
     ]
-    lab.table(name, ["prompt", "kind", "as the model reads it", "exact match"], rows)
-    lab.result.tables[name]["note"] = (
+    note = (
         f"each row: one pass of the frozen model over the same {tried[0].examples} "
         "held-out examples, prompt written as `WORDS : 3 1 4 =`; 0 parameters trained"
     )
+    lab.table(name, ["prompt", "kind", "as the model reads it", "exact match"], rows, note=note)
 
 
 def _cost_table(lab: LabRun, parts: dict[str, Task], tried: dict[str, list[Wording]]) -> None:
@@ -192,7 +185,7 @@ def _cost_table(lab: LabRun, parts: dict[str, Task], tried: dict[str, list[Wordi
                 f"{best.exact_match:.1%}",
             ]
         )
-        tuned = lab.result.methods.get(f"{part}/prompt-tuning")
+        tuned = lab.methods.get(f"{part}/prompt-tuning")
         if tuned is not None:
             reached = "" if tuned.steps_to_target is not None else f" (target {TARGET:.0%} not met)"
             rows.append(

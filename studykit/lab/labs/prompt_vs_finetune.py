@@ -35,7 +35,6 @@ from studykit.lab.harness import LabRun
 from studykit.lab.instruments import saved_activation_bytes, serialized_bytes, weight_bytes
 from studykit.lab.measure import checksum
 from studykit.lab.methods import REGISTRY, Count, Frozen
-from studykit.lab.results import LabResult, ProgressCallback, StopCheck
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import PRETRAINING, Task, get_task
 from studykit.lab.train import TrainConfig
@@ -43,7 +42,6 @@ from studykit.lab.train import TrainConfig
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
-NAME = "prompt-vs-finetune"
 METHODS = ["prompt-tuning", "prefix-tuning", "lora", "full-finetune"]
 SKILL_TARGET = 0.9  # exact match at which a known skill counts as brought back
 SERVE_TARGET = 0.98  # a serving prompt stops training once it is this good (or at `steps`)
@@ -54,6 +52,83 @@ NEW_SKILL_GAP = 0.50  # full fine-tuning's lead on the new skill that the lab cl
 LORA_NEW_SKILL_LEAD = 0.15  # LoRA's lead over the prompt and the prefix on the new skill
 MERGE_TOLERANCE = 1e-5  # merged logits may differ from the adapter's by this share of their size
 EVAL_EVERY = 25
+
+
+# -- the lab ---------------------------------------------------------------------------------------
+
+
+def run(lab: LabRun, params: dict[str, Any]) -> None:
+    lab.curves("exact_match")
+    skill, new = get_task(params["task"]), get_task(params["new_task"])
+    k = params["virtual_tokens"]
+    lrs = {
+        "prompt-tuning": params["prompt_lr"],
+        "prefix-tuning": params["prefix_lr"],
+        "lora": params["lora_lr"],
+        "full-finetune": params["finetune_lr"],
+    }
+    options = method_options(params)
+    parts = {"skill": (skill, params["steps"]), "new": (new, params["new_steps"])}
+    others = [name for name in PRETRAINING if name != skill.name]  # the tasks not trained on
+    word_data = {name: lab.data(t, words=t.words) for name, t in PRETRAINING.items()}
+    frozen = Frozen(lab.base.model)
+    before = {name: evaluate(frozen, d.eval_batch).exact_match for name, d in word_data.items()}
+
+    trained: dict[str, nn.Module] = {}
+    forgetting: dict[str, dict[str, float]] = {}
+    costs: dict[str, Cost] = {}
+    base_loss: dict[str, float] = {}  # each part's held-out loss of the frozen base
+    merge: Merge | None = None
+    for part, (task, steps) in parts.items():
+        data = lab.data(task)  # the instruction word removed
+        probe = Batch(data.eval_batch.input_ids[:64], data.eval_batch.labels[:64])  # for memory
+        base_loss[part] = evaluate(frozen, data.eval_batch).loss
+        for method in METHODS:
+            if lab.stopped:
+                break
+            key = f"{part}/{method}"
+            config = TrainConfig(
+                steps=steps, lr=lrs[method], eval_every=EVAL_EVERY, target=SKILL_TARGET
+            )
+            result, model = lab.train(key, data, config, **options[method])
+            trained[key] = model
+            spec = REGISTRY[method]
+            own = spec.own_weights(model)  # None: the method keeps the shared frozen base
+            # the other tasks are served by what the method leaves of the model: the base with
+            # nothing added, or the only copy full fine-tuning has
+            serves = Frozen(own) if own is not None else frozen
+            forgetting[key] = {
+                name: evaluate(serves, d.eval_batch).exact_match for name, d in word_data.items()
+            }
+            if spec.merge is not None and part == "skill":
+                merged = spec.merge(model)
+                forgetting[f"{key} merged"] = {
+                    name: evaluate(Frozen(merged), d.eval_batch).exact_match
+                    for name, d in word_data.items()
+                }
+                merge = _check_merge(lab, model, merged, data.eval_batch)
+            stored = per_task_tensors(method, model)
+            costs[key] = Cost(
+                trainable=result.trainable_params,
+                expected=spec.expected_trainable(model),
+                lr=lrs[method],
+                trainable_bytes=trainable_bytes(model),
+                adam_bytes=result.extra["adam_state_bytes"],
+                activation_bytes=saved_activation_bytes(model, probe),
+                stored_tensors=len(stored),
+                stored_numbers=sum(t.numel() for t in stored.values()),
+                stored_bytes=serialized_bytes(stored),
+                ms_per_step=result.ms_per_step,
+                exact_match=result.exact_match_after,
+                shares_base=own is None,
+                served_checksum=checksum(own if own is not None else lab.base.model),
+            )
+    serving = None
+    if not lab.stopped and "skill/prompt-tuning" in trained:
+        serving = _serving(lab, skill, trained["skill/prompt-tuning"], params)
+    _tables(lab, parts, costs, before, forgetting, others, serving, merge)
+    _claims(lab, parts, k, costs, before, forgetting, others, serving)
+    _lora_claims(lab, parts, costs, before, forgetting, others, base_loss, merge)
 
 
 # -- what a method costs -----------------------------------------------------------------------
@@ -170,90 +245,6 @@ def serve_mixed(
     return Serving(names, mixed, alone, same, len(examples))
 
 
-# -- the lab ---------------------------------------------------------------------------------------
-
-
-def run(
-    params: dict[str, Any],
-    *,
-    on_progress: ProgressCallback | None = None,
-    should_stop: StopCheck | None = None,
-) -> LabResult:
-    lab = LabRun(NAME, params, on_progress, should_stop)
-    lab.result.curve_metrics = ["exact_match"]
-    skill, new = get_task(params["task"]), get_task(params["new_task"])
-    k = params["virtual_tokens"]
-    lrs = {
-        "prompt-tuning": params["prompt_lr"],
-        "prefix-tuning": params["prefix_lr"],
-        "lora": params["lora_lr"],
-        "full-finetune": params["finetune_lr"],
-    }
-    options = method_options(params)
-    parts = {"skill": (skill, params["steps"]), "new": (new, params["new_steps"])}
-    others = [name for name in PRETRAINING if name != skill.name]  # the tasks not trained on
-    word_data = {name: lab.data(t, words=t.words) for name, t in PRETRAINING.items()}
-    frozen = Frozen(lab.base.model)
-    before = {name: evaluate(frozen, d.eval_batch).exact_match for name, d in word_data.items()}
-
-    trained: dict[str, nn.Module] = {}
-    forgetting: dict[str, dict[str, float]] = {}
-    costs: dict[str, Cost] = {}
-    base_loss: dict[str, float] = {}  # each part's held-out loss of the frozen base
-    merge: Merge | None = None
-    for part, (task, steps) in parts.items():
-        data = lab.data(task)  # the instruction word removed
-        probe = Batch(data.eval_batch.input_ids[:64], data.eval_batch.labels[:64])  # for memory
-        base_loss[part] = evaluate(frozen, data.eval_batch).loss
-        for method in METHODS:
-            if lab.stopped:
-                break
-            key = f"{part}/{method}"
-            config = TrainConfig(
-                steps=steps, lr=lrs[method], eval_every=EVAL_EVERY, target=SKILL_TARGET
-            )
-            result, model = lab.train(key, data, config, **options[method])
-            trained[key] = model
-            spec = REGISTRY[method]
-            own = spec.own_weights(model)  # None: the method keeps the shared frozen base
-            # the other tasks are served by what the method leaves of the model: the base with
-            # nothing added, or the only copy full fine-tuning has
-            serves = Frozen(own) if own is not None else frozen
-            forgetting[key] = {
-                name: evaluate(serves, d.eval_batch).exact_match for name, d in word_data.items()
-            }
-            if spec.merge is not None and part == "skill":
-                merged = spec.merge(model)
-                forgetting[f"{key} merged"] = {
-                    name: evaluate(Frozen(merged), d.eval_batch).exact_match
-                    for name, d in word_data.items()
-                }
-                merge = _check_merge(lab, model, merged, data.eval_batch)
-            stored = per_task_tensors(method, model)
-            costs[key] = Cost(
-                trainable=result.trainable_params,
-                expected=spec.expected_trainable(model),
-                lr=lrs[method],
-                trainable_bytes=trainable_bytes(model),
-                adam_bytes=result.extra["adam_state_bytes"],
-                activation_bytes=saved_activation_bytes(model, probe),
-                stored_tensors=len(stored),
-                stored_numbers=sum(t.numel() for t in stored.values()),
-                stored_bytes=serialized_bytes(stored),
-                ms_per_step=result.ms_per_step,
-                exact_match=result.exact_match_after,
-                shares_base=own is None,
-                served_checksum=checksum(own if own is not None else lab.base.model),
-            )
-    serving = None
-    if not lab.stopped and "skill/prompt-tuning" in trained:
-        serving = _serving(lab, skill, trained["skill/prompt-tuning"], params)
-    _tables(lab, parts, costs, before, forgetting, others, serving, merge)
-    _claims(lab, parts, k, costs, before, forgetting, others, serving)
-    _lora_claims(lab, parts, costs, before, forgetting, others, base_loss, merge)
-    return lab.finish()
-
-
 @torch.no_grad()
 def _check_merge(lab: LabRun, adapter: nn.Module, merged: nn.Module, batch: Batch) -> Merge:
     """Compare the merged model with the adapter it came from on a held-out batch, and time
@@ -348,9 +339,18 @@ def _tables(lab, parts, costs, before, forgetting, others, serving, merge) -> No
             ]
         )
     if rows:
-        name = "What each method costs"
+        base_sum = lab.base_checksum[:12]
+        note = (
+            "Gradients take as many bytes as the trainable numbers; Adam state (exp_avg + "
+            "exp_avg_sq, counted in the optimizer after training) twice as many. Saved for "
+            "backward: the activations autograd kept on one batch of 64. File per task: "
+            "torch.save of what the method stores (prompt, prefix, LoRA's A and B, or the whole "
+            "state_dict). Exact match: held-out, after training. Other tasks after: mean exact "
+            "match of the other pretraining tasks, with their words. Answers with: sha256 of the "
+            f"weights the method serves with; the frozen base is {base_sum}…"
+        )
         lab.table(
-            name,
+            "What each method costs",
             [
                 "part",
                 "method",
@@ -365,16 +365,7 @@ def _tables(lab, parts, costs, before, forgetting, others, serving, merge) -> No
                 "answers with",
             ],
             rows,
-        )
-        base_sum = lab.result.base_checksum_before[:12]
-        lab.result.tables[name]["note"] = (
-            "Gradients take as many bytes as the trainable numbers; Adam state (exp_avg + "
-            "exp_avg_sq, counted in the optimizer after training) twice as many. Saved for "
-            "backward: the activations autograd kept on one batch of 64. File per task: "
-            "torch.save of what the method stores (prompt, prefix, LoRA's A and B, or the whole "
-            "state_dict). Exact match: held-out, after training. Other tasks after: mean exact "
-            "match of the other pretraining tasks, with their words. Answers with: sha256 of the "
-            f"weights the method serves with; the frozen base is {base_sum}…"
+            note=note,
         )
         _inference_table(lab, costs, merge)
     columns = ["task (with its word)", "base model"]
@@ -389,12 +380,12 @@ def _tables(lab, parts, costs, before, forgetting, others, serving, merge) -> No
                 *(_mean(forgetting[k], others) for k in keys),
             ]
         )
-        lab.table("Forgetting: the other tasks' exact match", columns, rows)
-        lab.result.tables["Forgetting: the other tasks' exact match"]["note"] = (
+        note = (
             "Prompt tuning, prefix tuning and LoRA serve the other tasks with the untouched base "
             "(nothing added); full fine-tuning serves them with its own copy, the only copy it "
             "has, and so does LoRA merged into the weights."
         )
+        lab.table("Forgetting: the other tasks' exact match", columns, rows, note=note)
     if serving:
         _serving_tables(lab, serving)
 
@@ -412,27 +403,31 @@ def _inference_table(lab: LabRun, costs: dict[str, Cost], merge: Merge | None) -
         rows.append([spec.title, spec.at_inference, beside])
     if merge:
         rows.append(["LoRA merged", "nothing", f"none: a whole copy ({merge.parameters:,})"])
-    name = "What each method adds at inference"
-    lab.table(name, ["method", "adds", "numbers beside the frozen model"], rows)
+    note = ""
     if merge:
         ms = merge.forward_ms
-        lab.result.tables[name]["note"] = (
+        note = (
             f"LoRA merged into W + (α/r)·B·A is a plain {merge.model_class} with "
             f"{merge.parameters:,} parameters; its logits differ from the adapter's by at most "
             f"{merge.logit_gap:.1e} of their size. One forward pass over the held-out set: "
             f"base {ms['base']:.1f} ms, LoRA adapter {ms['adapter']:.1f} ms, merged "
             f"{ms['merged']:.1f} ms."
         )
+    name = "What each method adds at inference"
+    lab.table(name, ["method", "adds", "numbers beside the frozen model"], rows, note=note)
 
 
 def _serving_tables(lab: LabRun, serving: Serving) -> None:
     n = len(serving.tasks)
     rows = [[name, serving.mixed[name], serving.alone[name]] for name in serving.tasks]
-    name = f"One mixed batch of {serving.rows} rows, {n} tasks, one frozen model"
-    lab.table(name, ["task", "exact match in the mixed batch", "its prompt served alone"], rows)
-    lab.result.tables[name]["note"] = (
-        f"Rows of the {n} tasks are interleaved; each row is joined to its own task's (k, d) "
-        "prompt and all of them go through the model in one forward pass."
+    lab.table(
+        f"One mixed batch of {serving.rows} rows, {n} tasks, one frozen model",
+        ["task", "exact match in the mixed batch", "its prompt served alone"],
+        rows,
+        note=(
+            f"Rows of the {n} tasks are interleaved; each row is joined to its own task's (k, d) "
+            "prompt and all of them go through the model in one forward pass."
+        ),
     )
     model = weight_bytes(lab.base.model)
     k, embedding = lab.params["virtual_tokens"], widths(lab.base.model)[1]
@@ -500,8 +495,7 @@ def _claims(lab, parts, k, costs, before, forgetting, others, serving) -> None:
             "answer with it, while each fine-tuned copy's weights differ from it (sha256)",
             lab.base_unchanged()
             and all(
-                (c.served_checksum == lab.result.base_checksum_before) == c.shares_base
-                for c in costs.values()
+                (c.served_checksum == lab.base_checksum) == c.shares_base for c in costs.values()
             ),
         )
     skill = parts["skill"][0].name
@@ -519,14 +513,14 @@ def _claims(lab, parts, k, costs, before, forgetting, others, serving) -> None:
             f"{100 * drop:.1f} points (≥ {100 * FORGETTING_DROP:.0f})",
             drop >= FORGETTING_DROP,
         )
-    if "skill/prompt-tuning" in lab.result.methods:
+    if "skill/prompt-tuning" in lab.methods:
         lab.claim(
             f"a soft prompt brings {skill} back without its word "
             f"(≥ {SKILL_TARGET:.0%}: {lab.em('skill/prompt-tuning'):.1%})",
             lab.em("skill/prompt-tuning") >= SKILL_TARGET,
         )
     new, steps = parts["new"]
-    if "new/full-finetune" in lab.result.methods and "new/prompt-tuning" in lab.result.methods:
+    if "new/full-finetune" in lab.methods and "new/prompt-tuning" in lab.methods:
         prompt_em, full_em = lab.em("new/prompt-tuning"), lab.em("new/full-finetune")
         lab.claim(
             f"on {new.name}, a skill the base model lacks, full fine-tuning beats prompt tuning "
@@ -552,7 +546,7 @@ def _lora_claims(lab, parts, costs, before, forgetting, others, base_loss, merge
             all(c.trainable == c.expected.numbers for c in costs.values()),
         )
     if "skill/lora" in costs:
-        start = lab.result.methods["skill/lora"].curve[0].get("eval_loss")
+        start = lab.methods["skill/lora"].curve[0].get("eval_loss")
         lab.claim(
             "LoRA starts exactly at the base model (B = 0, so B·A = 0): its held-out loss before "
             f"training is the base's, {base_loss['skill']:.4f}",

@@ -15,23 +15,15 @@ from typing import Any
 
 from studykit.lab.geometry import prefix_count, soft_prompt_count
 from studykit.lab.harness import LabRun
-from studykit.lab.results import LabResult, ProgressCallback, StopCheck
 from studykit.lab.tasks import get_task
 from studykit.lab.train import TrainConfig
 
-NAME = "prompt-vs-prefix"
 TARGET = 0.95  # exact match counted as "reached"
 TUNED = ["prompt-tuning", "prefix-tuning"]
 ALL = ["no-prompt", "hand-written", *TUNED]
 
 
-def run(
-    params: dict[str, Any],
-    *,
-    on_progress: ProgressCallback | None = None,
-    should_stop: StopCheck | None = None,
-) -> LabResult:
-    lab = LabRun(NAME, params, on_progress, should_stop)
+def run(lab: LabRun, params: dict[str, Any]) -> None:
     k = params["virtual_tokens"]
     parts = {
         "skill": (get_task(params["task"]), True),  # (task, stop once the target is reached)
@@ -52,7 +44,6 @@ def run(
             break
     _tables(lab, parts, k)
     _claims(lab, parts, k)
-    return lab.finish()
 
 
 def _tables(lab: LabRun, parts: dict, k: int) -> None:
@@ -66,7 +57,7 @@ def _tables(lab: LabRun, parts: dict, k: int) -> None:
     )
     ranking = []
     for part in parts:
-        measured = [(m, lab.em(f"{part}/{m}")) for m in ALL if f"{part}/{m}" in lab.result.methods]
+        measured = [(m, lab.em(f"{part}/{m}")) for m in ALL if f"{part}/{m}" in lab.methods]
         if measured:
             ordered = sorted(measured, key=lambda item: -item[1])
             text = "  ≥  ".join(f"{m.replace('-', ' ')} {100 * em:.1f}%" for m, em in ordered)
@@ -79,7 +70,7 @@ def _tables(lab: LabRun, parts: dict, k: int) -> None:
 
 
 def _claims(lab: LabRun, parts: dict, k: int) -> None:
-    methods = lab.result.methods
+    methods = lab.methods
     tuned = [key for key in methods if key.endswith(tuple(TUNED))]
     if tuned:
         lab.claim(

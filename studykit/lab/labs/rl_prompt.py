@@ -31,14 +31,58 @@ from studykit.lab.harness import LabRun
 from studykit.lab.instruments import CallCounter, Calls, snapshot
 from studykit.lab.measure import generator
 from studykit.lab.methods import build
-from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
+from studykit.lab.results import MethodResult, Progress, ProgressCallback, StopCheck
 from studykit.lab.tasks import get_task
 from studykit.lab.train import TrainConfig, train
 
-NAME = "rl-prompt"
 TARGET = 0.95  # held-out exact match that counts as "reached"
 SOFT_TOKENS = 4  # the soft prompt's length, as in the other labs
 EXHAUSTIVE_LIMIT = 2000  # try every prompt only when there are at most this many
+
+
+# -- the lab -----------------------------------------------------------------------------------
+
+
+def run(lab: LabRun, params: dict[str, Any]) -> None:
+    lab.curves("reward", "loss", "exact_match")
+    lm, task, k = lab.base.model, get_task(params["task"]), params["prompt_tokens"]
+    lab.measure("no-prompt", lab.data(task))
+    lab.measure("hand-written", lab.data(task, words=task.words))
+
+    config = SearchConfig(
+        steps=params["steps"],
+        samples=params["samples"],
+        examples=params["examples"],
+        lr=params["policy_lr"],
+    )
+    policy = TokenPolicy(k, candidate_tokens(lab.base.tokenizer))
+    search = reinforce(
+        lm,
+        policy,
+        lab.data(task, batch_size=config.examples),
+        config,
+        CallCounter(lm),
+        generator(lab.seed, "rl-prompt"),
+        lab.base.num_params,
+        lab.on_progress,
+        lab.should_stop,
+    )
+    lab.record("rl-prompt", search.result)
+    grads = Grads(
+        lm_with_grad=sum(p.grad is not None for p in lm.parameters()),
+        lm_total=sum(1 for _ in lm.parameters()),
+        policy_has_grad=policy.logits.grad is not None,
+    )
+
+    soft = None
+    if not lab.stopped:
+        soft = _soft_prompt(lab, task, params, config.eval_every)
+    ranking = None
+    if not lab.stopped and len(policy.candidates) ** k <= EXHAUSTIVE_LIMIT:
+        with CallCounter(lm) as calls:
+            ranking = exhaustive(lm, policy, lab.data(task).eval_batch, k, lab.base.tokenizer)
+        ranking.calls = calls
+    _report(lab, task, policy, search, soft, ranking, grads)
 
 
 # -- the policy --------------------------------------------------------------------------------
@@ -225,58 +269,6 @@ def _tokens_text(tokenizer, token_ids: torch.Tensor) -> str:
     return tokenizer.decode(token_ids.tolist()).strip()
 
 
-# -- the lab -----------------------------------------------------------------------------------
-
-
-def run(
-    params: dict[str, Any],
-    *,
-    on_progress: ProgressCallback | None = None,
-    should_stop: StopCheck | None = None,
-) -> LabResult:
-    lab = LabRun(NAME, params, on_progress, should_stop)
-    lab.result.curve_metrics = ["reward", "loss", "exact_match"]
-    lm, task, k = lab.base.model, get_task(params["task"]), params["prompt_tokens"]
-    lab.measure("no-prompt", lab.data(task))
-    lab.measure("hand-written", lab.data(task, words=task.words))
-
-    config = SearchConfig(
-        steps=params["steps"],
-        samples=params["samples"],
-        examples=params["examples"],
-        lr=params["policy_lr"],
-    )
-    policy = TokenPolicy(k, candidate_tokens(lab.base.tokenizer))
-    search = reinforce(
-        lm,
-        policy,
-        lab.data(task, batch_size=config.examples),
-        config,
-        CallCounter(lm),
-        generator(lab.seed, "rl-prompt"),
-        lab.base.num_params,
-        on_progress,
-        should_stop,
-    )
-    lab.result.methods["rl-prompt"] = search.result
-    grads = Grads(
-        lm_with_grad=sum(p.grad is not None for p in lm.parameters()),
-        lm_total=sum(1 for _ in lm.parameters()),
-        policy_has_grad=policy.logits.grad is not None,
-    )
-
-    soft = None
-    if not lab.stopped:
-        soft = _soft_prompt(lab, task, params, config.eval_every)
-    ranking = None
-    if not lab.stopped and len(policy.candidates) ** k <= EXHAUSTIVE_LIMIT:
-        with CallCounter(lm) as calls:
-            ranking = exhaustive(lm, policy, lab.data(task).eval_batch, k, lab.base.tokenizer)
-        ranking.calls = calls
-    _report(lab, task, policy, search, soft, ranking, grads)
-    return lab.finish()
-
-
 @dataclass
 class Grads:
     lm_with_grad: int  # the language model's parameter tensors with a .grad after the search
@@ -315,7 +307,7 @@ def _soft_prompt(lab: LabRun, task, params: dict, eval_every: int) -> SoftRun:
             on_progress=watch,
             should_stop=lab.should_stop,
         )
-    lab.result.methods["soft prompt"] = result
+    lab.record("soft prompt", result)
     return SoftRun(result, snapshot(calls), watch.at_target)
 
 
@@ -361,15 +353,15 @@ def _report(
                 zip(tokenizer.convert_ids_to_tokens(best.tolist()), probs.tolist(), strict=True)
             )
         ],
-    )
-    lab.result.tables[name]["note"] = (
-        f'As text: "{text}". The task\'s own instruction word "{word}" is '
-        + (
-            "in it: the search rediscovered it."
-            if found
-            else "not in it: the search settled on other tokens."
-        )
-        + f" Candidates: {len(policy.candidates)} tokens per position."
+        note=(
+            f'As text: "{text}". The task\'s own instruction word "{word}" is '
+            + (
+                "in it: the search rediscovered it."
+                if found
+                else "not in it: the search settled on other tokens."
+            )
+            + f" Candidates: {len(policy.candidates)} tokens per position."
+        ),
     )
     _reward_table(lab, search, tokenizer)
     _calls_table(lab, search, soft, ranking)
@@ -406,11 +398,11 @@ def _reward_table(lab: LabRun, search: Search, tokenizer) -> None:
             "its held-out exact match",
         ],
         rows,
-    )
-    lab.result.tables[name]["note"] = (
-        "Reward: the share of answer tokens the frozen model gets right behind a sampled "
-        "prompt, on a fresh batch each step; the policy learns from nothing else. Rewards are "
-        "turned into z-scores within each step (mean as baseline), RLPrompt's stabilisation."
+        note=(
+            "Reward: the share of answer tokens the frozen model gets right behind a sampled "
+            "prompt, on a fresh batch each step; the policy learns from nothing else. Rewards are "
+            "turned into z-scores within each step (mean as baseline), RLPrompt's stabilisation."
+        ),
     )
 
 
@@ -440,10 +432,10 @@ def _calls_table(lab, search: Search, soft: SoftRun | None, ranking: Ranking | N
             f"calls / sequences to {TARGET:.0%}",
         ],
         rows,
-    )
-    lab.result.tables[name]["note"] = (
-        "Counted by hooks on the language model; evaluations on the held-out set included. "
-        "One RL forward call scores every sampled prompt on its examples at once."
+        note=(
+            "Counted by hooks on the language model; evaluations on the held-out set included. "
+            "One RL forward call scores every sampled prompt on its examples at once."
+        ),
     )
 
 
@@ -454,12 +446,12 @@ def _ranking_table(lab: LabRun, ranking: Ranking, learned: str) -> None:
         for i, (p, r) in enumerate(zip(ranking.prompts[:5], ranking.rewards[:5], strict=True))
     ]
     name = f"Every possible prompt, scored on the held-out set (top 5 of {len(ranking.prompts):,})"
-    lab.table(name, ["rank", "prompt", "reward (token accuracy)"], rows)
-    lab.result.tables[name]["note"] = (
+    note = (
         f'The policy\'s prompt "{learned}" ranks {rank}. With a vocabulary this small every '
         "prompt can be tried; a real one (GPT-2: 50,257 tokens per position) rules that out, "
         "and a learned policy is what scales."
     )
+    lab.table(name, ["rank", "prompt", "reward (token accuracy)"], rows, note=note)
 
 
 def _claims(lab, task, policy, search, soft, ranking, grads, text, best) -> None:

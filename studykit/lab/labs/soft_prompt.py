@@ -35,7 +35,7 @@ from studykit.lab.instruments import (
 )
 from studykit.lab.methods import build
 from studykit.lab.pretrain import RECIPE_FILE
-from studykit.lab.results import LabResult, MethodResult, Progress, ProgressCallback, StopCheck
+from studykit.lab.results import MethodResult, Progress, ProgressCallback
 from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 from studykit.lab.train import TrainConfig, train
@@ -46,32 +46,8 @@ INITS = {"vocab-init": "vocab", "random-init": "random"}  # method key -> SoftPr
 WORD_LIKE = 0.99  # a vector this close (cosine) to a word embedding is that word in disguise
 
 
-@dataclass
-class Nearest:
-    """The closest vocabulary word to each prompt vector at one step."""
-
-    step: int
-    words: list[str]
-    cosines: list[float]
-
-
-def nearest_words(prompt: torch.Tensor, table: torch.Tensor, vocabulary: list[str]) -> Nearest:
-    """prompt (k, d), table (V, d) -> the word whose embedding has the highest cosine to each
-    vector. A vector may be close to no word at all: the cosine says how close."""
-    table = table.float()  # the prompt is float32 whatever the model's dtype
-    cosine = F.normalize(prompt.detach(), dim=-1) @ F.normalize(table, dim=-1).T  # (k, V)
-    best, index = cosine.max(dim=-1)
-    return Nearest(0, [vocabulary[i] for i in index.tolist()], best.tolist())
-
-
-def run(
-    params: dict[str, Any],
-    *,
-    on_progress: ProgressCallback | None = None,
-    should_stop: StopCheck | None = None,
-) -> LabResult:
-    lab = LabRun("soft-prompt", params, on_progress, should_stop)
-    lab.result.curve_metrics = ["loss", "exact_match"]
+def run(lab: LabRun, params: dict[str, Any]) -> None:
+    lab.curves("loss", "exact_match")
     k, task = params["virtual_tokens"], get_task(params["task"])
     _anatomy(lab, lab.data(task), k)
 
@@ -106,14 +82,14 @@ def run(
                 seed_data,
                 config,
                 base_params=lab.base.num_params,
-                on_progress=_tracking(prompt, table, vocabulary, trail, on_progress),
-                should_stop=should_stop,
+                on_progress=_tracking(prompt, table, vocabulary, trail, lab.on_progress),
+                should_stop=lab.should_stop,
             )
             results[key] = result
             if seed == lab.seed:  # the lab's own seed: full curves and the nearest words
-                lab.result.methods[key] = result
-                trails[key] = trail
                 result.extra["nearest_words"] = [vars(n) for n in trail]
+                lab.record(key, result)
+                trails[key] = trail
         if len(results) == len(INITS):
             per_seed.append(_race(seed, results))
     if trails:
@@ -121,7 +97,24 @@ def run(
     if per_seed:
         _init_table(lab, per_seed)
     _claims(lab, k, trails)
-    return lab.finish()
+
+
+@dataclass
+class Nearest:
+    """The closest vocabulary word to each prompt vector at one step."""
+
+    step: int
+    words: list[str]
+    cosines: list[float]
+
+
+def nearest_words(prompt: torch.Tensor, table: torch.Tensor, vocabulary: list[str]) -> Nearest:
+    """prompt (k, d), table (V, d) -> the word whose embedding has the highest cosine to each
+    vector. A vector may be close to no word at all: the cosine says how close."""
+    table = table.float()  # the prompt is float32 whatever the model's dtype
+    cosine = F.normalize(prompt.detach(), dim=-1) @ F.normalize(table, dim=-1).T  # (k, V)
+    best, index = cosine.max(dim=-1)
+    return Nearest(0, [vocabulary[i] for i in index.tolist()], best.tolist())
 
 
 def _at(step: int, nearest: Nearest) -> Nearest:
@@ -166,16 +159,16 @@ def _anatomy(lab: LabRun, data: TaskData, k: int) -> None:
             ["joined input", "×".join(map(str, flow.joined_shape)), "cat(prompt, embeddings)"],
             ["logits kept", f"{B}×{T}×{V}", "one row per real token; the prompt's k are dropped"],
         ],
+        note=_positions_note(lab, k, T),
     )
-    lab.result.tables["shapes"]["note"] = _positions_note(lab, k, T)
     lab.table(
         "one backward pass: gradient norm at each layer, loss → prompt",
         FLOW_COLUMNS,
         flow_rows(flow),
-    )
-    lab.result.tables["one backward pass: gradient norm at each layer, loss → prompt"]["note"] = (
-        f"parameters with a .grad: {', '.join(flow.with_grad) or 'none'}; frozen weight tensors "
-        f"whose .grad is None: {flow.frozen_without_grad} of {flow.frozen_total}"
+        note=(
+            f"parameters with a .grad: {', '.join(flow.with_grad) or 'none'}; frozen weight "
+            f"tensors whose .grad is None: {flow.frozen_without_grad} of {flow.frozen_total}"
+        ),
     )
     lab.claim(
         f"the prompt is k×d = {k}×{d}, d being the model's embedding width; the model reads a "
@@ -226,15 +219,18 @@ def _race(seed: int, results: dict[str, MethodResult]) -> list[Any]:
 
 
 def _init_table(lab: LabRun, rows: list[list[Any]]) -> None:
-    name = f"steps to {TARGET:.0%} exact match, per seed"
-    lab.table(name, ["seed", *INITS, "first there"], rows)
     wins = {key: [row[0] for row in rows if row[-1] == key] for key in INITS}
     summary = "; ".join(
         f"{key} first on seed(s) {', '.join(map(str, s)) or 'none'}" for key, s in wins.items()
     )
-    lab.result.tables[name]["note"] = (
-        f"{summary}. Evaluated every {EVAL_EVERY} steps. Which start wins depends on the seed, "
-        "so it is reported per seed, not claimed."
+    lab.table(
+        f"steps to {TARGET:.0%} exact match, per seed",
+        ["seed", *INITS, "first there"],
+        rows,
+        note=(
+            f"{summary}. Evaluated every {EVAL_EVERY} steps. Which start wins depends on the "
+            "seed, so it is reported per seed, not claimed."
+        ),
     )
 
 
@@ -246,14 +242,17 @@ def _nearest_tables(lab: LabRun, trails: dict[str, list[Nearest]], task_words) -
             [n.step] + [f"{w} ({c:.2f})" for w, c in zip(n.words, n.cosines, strict=True)]
             for n in shown
         ]
-        name = f"nearest word to each vector as training goes ({key}, cosine)"
-        lab.table(name, ["step", *(f"vector {i + 1}" for i in range(k))], rows)
         final = trail[-1]
         found = [w for w in task_words if w in final.words]
-        lab.result.tables[name]["note"] = (
-            f"the task's own word ({' '.join(task_words)}) is "
-            + ("among the nearest at the end" if found else "not among the nearest at the end")
-            + f"; highest cosine at the end {max(final.cosines):.2f}"
+        lab.table(
+            f"nearest word to each vector as training goes ({key}, cosine)",
+            ["step", *(f"vector {i + 1}" for i in range(k))],
+            rows,
+            note=(
+                f"the task's own word ({' '.join(task_words)}) is "
+                + ("among the nearest at the end" if found else "not among the nearest at the end")
+                + f"; highest cosine at the end {max(final.cosines):.2f}"
+            ),
         )
 
 
@@ -267,7 +266,7 @@ def _spread(items: list, count: int) -> list:
 
 def _claims(lab: LabRun, k: int, trails: dict[str, list[Nearest]]) -> None:
     count = soft_prompt_count(lab.base.model, k)  # from the model's own embedding width
-    results = [lab.result.methods[key] for key in INITS if key in lab.result.methods]
+    results = [lab.methods[key] for key in INITS if key in lab.methods]
     if results:
         lab.claim(
             f"the prompt is the only thing trained: {count} numbers, "
