@@ -2,7 +2,8 @@
 
 The flow per card: the kind's view collects an answer → the study layer grades it → the verdict,
 explanation and refs appear with a suggested rating → enter accepts it or 1-4 overrides → the
-rating is stored at once and the next card shows. Flashcards flip with space and are self-rated.
+rating is stored at once and the next card shows. Flashcards flip with space and are self-rated;
+so is a cloze gap shown with Enter on an empty box (typed, it is graded).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from studykit.tui.display import GOOD, RATING_NAMES
 from studykit.tui.widgets.card_meta import CardMeta
 from studykit.tui.widgets.card_view import CardView
 from studykit.tui.widgets.choices import MultipleChoiceView, MultipleSelectView, TrueFalseView
+from studykit.tui.widgets.cloze import ClozeView
 from studykit.tui.widgets.flashcard import FlashcardView
 from studykit.tui.widgets.matching import MatchingView
 from studykit.tui.widgets.order import OrderView
@@ -39,6 +41,7 @@ VIEWS: dict[str, type[CardView]] = {
     "matching": MatchingView,
     "order": OrderView,
     "short": ShortAnswerView,
+    "cloze": ClozeView,
 }
 
 
@@ -200,8 +203,8 @@ class StudyScreen(Screen[None]):
         event.stop()
         self.duration_ms = int((self.app.timer() - self.shown_at) * 1000)
         card = self.presented.card
-        if card.kind == "flashcard":
-            self.verdict, self.suggested = None, None
+        if card.kind == "flashcard" or (card.kind == "cloze" and event.answer is None):
+            self.verdict, self.suggested = None, None  # self-rated
         else:
             from studykit.study.grading import suggest_rating
 

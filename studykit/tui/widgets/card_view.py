@@ -8,7 +8,6 @@ After grading, the screen calls `reveal(verdict)` so the view can mark what was 
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 from textual.app import ComposeResult
@@ -16,6 +15,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
+
+from studykit.tui.widgets.card_text import card_text, hang
 
 # Theme variables, so the marks read well in light and dark themes.
 RIGHT = "bold $success"
@@ -64,13 +65,16 @@ class CardView(Vertical, can_focus=True):
     def on_resize(self) -> None:
         self.refresh_view()  # re-wrap long choices and steps to the new width
 
-    def hang(self, text: str, indent: int) -> str:
-        """`text` wrapped to this view's width with continuation lines indented by `indent`,
-        so a long choice lines up under its own first word rather than under its key."""
-        width = self.content_size.width - indent
-        if width < 20:  # not laid out yet, or too narrow to bother
-            return text
-        return ("\n" + " " * indent).join(textwrap.wrap(text, width)) or text
+    def hang(self, text: str, indent: int, prefix: str = "", style: str = "") -> Content:
+        """Card text (with its Markdown) after `prefix`, wrapped to this view's width with
+        continuation lines indented by `indent`, so a long choice lines up under its own first
+        word rather than under its key."""
+        content = card_text(text)
+        if prefix:
+            content = Content.assemble(prefix, content)
+        if style:
+            content = content.stylize_before(style)
+        return hang(content, self.content_size.width - indent, indent)
 
     def focus_answer(self) -> None:
         """Give focus to whatever takes the answer (the view itself, or its input box)."""
@@ -96,8 +100,8 @@ class CardView(Vertical, can_focus=True):
 
 
 def prompt(text: str) -> Content:
-    """The card's question in bold, followed by a blank line."""
-    return Content.assemble((text.strip(), "bold"), "\n\n")
+    """The card's question (its text in bold, code highlighted), followed by a blank line."""
+    return Content.assemble(card_text(text, "bold"), "\n\n")
 
 
 def key_label(label: str) -> tuple[str, str]:

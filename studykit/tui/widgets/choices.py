@@ -61,13 +61,13 @@ class _ChoicesView(CardView):
             elif original in picked and not self.checkboxes:
                 mark = "● "
             box = ("☒ " if original in picked else "☐ ") if self.checkboxes else ""
-            text = self.hang(self.card.choices[original].text, 6 + len(box))
+            text = self.hang(self.card.choices[original].text, 6 + len(box), style=style)
             parts += [
                 (mark, style),
                 box,
                 key_label(LETTERS[position]),
                 " ",
-                (text, style),
+                text,
                 (note, WRONG),
                 "\n",
             ]

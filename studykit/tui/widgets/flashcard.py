@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.content import Content
 
+from studykit.tui.widgets.card_text import card_text
 from studykit.tui.widgets.card_view import DIM, CardView, key_label, prompt
 
 
@@ -17,7 +18,7 @@ class FlashcardView(CardView):
             return Content.assemble(
                 front, ("Recall the answer, then press ", DIM), key_label("space")
             )
-        return Content.assemble(front, ("─" * 20, DIM), "\n", self.card.back.strip())
+        return Content.assemble(front, ("─" * 20, DIM), "\n", card_text(self.card.back))
 
     def action_flip(self) -> None:
         # Flipping is the flashcard's "answer": the screen then asks for a self-rating.

@@ -12,6 +12,7 @@ import string
 from textual.binding import Binding
 from textual.content import Content
 
+from studykit.deck.markup import to_plain
 from studykit.tui.widgets.card_view import DIM, KEY, RIGHT, WRONG, CardView, key_label, prompt
 
 LETTERS = string.ascii_uppercase
@@ -43,9 +44,10 @@ class MatchingView(CardView):
     def render_card(self) -> Content:
         pairs = self.card.pairs
         letter_of = {original: LETTERS[pos] for pos, original in enumerate(self.order)}
-        width = max(len(p.left) for p in pairs)
+        lefts = [to_plain(p.left) for p in pairs]  # one row per pair: inline text, no markup
+        width = max(len(left) for left in lefts)
         parts: list[Content | str | tuple[str, str]] = [prompt(self.card.prompt)]
-        for left, pair in enumerate(pairs):
+        for left in range(len(pairs)):
             here = left == self.row and not self.answered
             cursor = ("▸ ", KEY) if here else "  "
             linked = self.links.get(left)
@@ -56,13 +58,13 @@ class MatchingView(CardView):
                 mark = (" ✓", RIGHT) if linked == left else (f" ✗ {letter_of[left]}", WRONG)
             # The partner's text, cut to the rest of the row so each pair stays on one line.
             used = 2 + len(str(left + 1)) + 1 + width + 2 + len(link) + len(mark[0]) + 1
-            partner = pairs[linked].right if linked is not None else ""
+            partner = to_plain(pairs[linked].right) if linked is not None else ""
             room = self.content_size.width - used
             if room < len(partner):
                 partner = partner[: max(0, room - 1)] + "…" if room > 8 else ""
             parts += [
                 cursor,
-                (f"{left + 1} {pair.left.ljust(width)}", style),
+                (f"{left + 1} {lefts[left].ljust(width)}", style),
                 "  ",
                 (link, "bold"),
                 mark,

@@ -43,8 +43,8 @@ class OrderView(CardView):
                     mark = ("  ✓", RIGHT)
                 else:
                     mark = (f"  ✗ belongs at {original + 1}", WRONG)
-            step = self.hang(f"{position + 1}. {self.card.steps[original]}", 5)
-            parts += [cursor, (step, style), mark, "\n"]
+            step = self.hang(self.card.steps[original], 5, f"{position + 1}. ", style)
+            parts += [cursor, step, mark, "\n"]
         if not self.answered:
             parts += [
                 ("\n↑↓ highlight · ", DIM),

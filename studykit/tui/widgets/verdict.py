@@ -4,7 +4,6 @@ card's explanation and refs; and the rating bar with the suggested rating.
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 from textual.content import Content
@@ -12,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from studykit.tui.display import GOOD, RATING_NAMES
+from studykit.tui.widgets.card_text import card_text, hang
 from studykit.tui.widgets.card_view import DIM, RIGHT, WRONG, key_label
 
 
@@ -30,12 +30,10 @@ class VerdictPanel(Static):
         self.add_class("-empty")
         self.update("")
 
-    def _hang(self, line: str) -> str:
-        """A feedback line wrapped so its continuation lines sit under the text, not the bullet."""
-        width = _wrap_width(self) - 2
-        if width < 20:
-            return line
-        return "\n  ".join(textwrap.wrap(line, width)) or line
+    def _hang(self, line: str) -> Content:
+        """A feedback line (card text) wrapped so its continuation lines sit under the text,
+        not the bullet."""
+        return hang(card_text(line), _wrap_width(self) - 2, 2)
 
     def show(self, card: Any, verdict: Any | None) -> None:
         parts: list[Content | str | tuple[str, str]] = []
@@ -47,13 +45,13 @@ class VerdictPanel(Static):
             else:
                 parts.append(("✗ Not quite", WRONG))
             # Other kinds mark the right answer in the card itself.
-            if not verdict.correct and card.kind == "short":
+            if not verdict.correct and card.kind in ("short", "cloze"):
                 parts += ["   ", ("Answer: ", "bold"), verdict.expected]
             parts.append("\n")
             for line in verdict.feedback:
                 parts += [("• ", DIM), self._hang(line), "\n"]
         if card.explanation:
-            parts += ["\n" if parts else "", card.explanation.strip(), "\n"]
+            parts += ["\n" if parts else "", card_text(card.explanation), "\n"]
         if card.refs:
             parts += [("Refs: ", DIM), ("; ".join(card.refs), DIM), "\n"]
         self.remove_class("-empty")
