@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from studykit.deck.export.gift import to_gift
+from studykit.deck import markup
+from studykit.deck.export.gift import to_gift, uses_markup
 from studykit.deck.importers import BankError, build_deck, import_bank
 from studykit.deck.importers.gift import parse_gift
 from studykit.deck.importers.naming import text_hash
@@ -398,6 +399,9 @@ card_text = st.text(
 @given(question=card_text, right=card_text, wrong=card_text, why=card_text, left=card_text)
 def test_any_text_survives_gift_export_and_import(question, right, wrong, why, left):
     assume(right.strip() != wrong.strip() and "->" not in left and "->" not in right)
+    # Card text is Markdown (deck/markup.py); a matching pair's right side and an order step are
+    # plain text in Moodle, so markup there is lost by design (test_export_rich.py).
+    assume(not markup.uses_markup(right) and not markup.uses_markup(wrong))
     data = {
         "id": "prop",
         "title": "Property",
@@ -426,7 +430,24 @@ def test_any_text_survives_gift_export_and_import(question, right, wrong, why, l
     assert parsed.warnings == []
     back = build_deck(parsed, "p.gift", "prop", "Property", "generated", id_prefix="")
     for original, returned in zip(deck.cards, back.cards, strict=True):
-        assert returned.model_dump(exclude={"topic"}) == original.model_dump(exclude={"topic"})
+        before, after = (
+            original.model_dump(exclude={"topic"}),
+            returned.model_dump(exclude={"topic"}),
+        )
+        if uses_markup(original):  # written as [markdown]: the same text, maybe spelled anew
+            before, after = _meaning(before), _meaning(after)
+        assert after == before
+
+
+def _meaning(value):
+    """Every string of a dumped card as the Markdown tree it parses to."""
+    if isinstance(value, str):
+        return markup.parse(value)
+    if isinstance(value, dict):
+        return {key: _meaning(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_meaning(item) for item in value]
+    return value
 
 
 EXAMPLES = Path(__file__).parent / "fixtures" / "examples.gift"
