@@ -14,7 +14,7 @@ from contextlib import suppress
 import typer
 
 import studykit.cli.help_format  # noqa: F401  (for its effect: a flag shows no <bool> in --help)
-from studykit.cli import deck, lab, model, progress, settings, stats, study
+from studykit.cli import browse, deck, lab, model, progress, settings, stats, study
 
 app = typer.Typer(
     name="studykit",
@@ -29,6 +29,7 @@ app.add_typer(model.app, name="model")
 app.add_typer(progress.app, name="progress")
 study.register(app)
 stats.register(app)
+browse.register(app)
 settings.register(app)
 
 

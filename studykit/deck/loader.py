@@ -111,6 +111,19 @@ class LoadResult:
     def cards(self) -> int:
         return sum(len(deck.cards) for deck in self.decks)
 
+    def card_location(self, card_id: str) -> tuple[str, int] | None:
+        """(file, line) where card `card_id` starts (a cloze deletion `ID::cN`: its card's);
+        None if no loaded deck has it."""
+        base_id = card_id.split("::", 1)[0]
+        for deck in self.decks:
+            source = self.sources.get(deck.id)
+            if source is None:
+                continue
+            for index, card in enumerate(deck.cards):
+                if card.id == base_id:
+                    return source.file, source.where("cards", index)[0]
+        return None
+
 
 def load_decks(
     paths: Iterable[str | Path] | str | Path,

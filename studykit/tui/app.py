@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +61,7 @@ class StudykitApp(App[None]):
         lab_overrides: dict[str, Any] | None = None,
         labs_dir: Path | None = None,
         timer: Callable[[], float] = time.monotonic,
+        deck_paths: Sequence[Path] | None = None,
     ) -> None:
         """
         Args:
@@ -72,6 +73,8 @@ class StudykitApp(App[None]):
             lab_overrides: lab parameters applied over a card's own (e.g. tiny step counts).
             labs_dir: where lab specs are read (default: the bundled `labs/`).
             timer: monotonic seconds, used to time answers (tests freeze it).
+            deck_paths: the deck files and folders `load` came from, loaded again after a card
+                is edited (default: the files of the decks that loaded).
         """
         super().__init__()
         self.load = load
@@ -84,6 +87,7 @@ class StudykitApp(App[None]):
         self.lab_overrides = dict(lab_overrides or {})
         self.labs_dir = labs_dir
         self.timer = timer
+        self.deck_paths = list(deck_paths) if deck_paths else None
         self.topics = {topic.id: topic for deck in self.decks for topic in deck.topics}
 
     def on_mount(self) -> None:
@@ -103,6 +107,50 @@ class StudykitApp(App[None]):
         if signum == getattr(signal, "SIGHUP", None):
             message = ""  # the terminal is gone: nothing to say it on
         self.exit(return_code=128 + signum, message=message or None)
+
+    def reload_decks(self) -> None:
+        """Load the decks again (after an edit); a deck that now has errors is left out and the
+        problems screen shows why, as at start."""
+        from studykit.deck.loader import load_decks
+        from studykit.lab.catalog import Catalog
+
+        paths = self.deck_paths or [Path(s.file) for s in self.load.sources.values()]
+        self.load = load_decks(paths, lab_catalog=Catalog(self.labs_dir))
+        self.decks = list(self.load.decks)
+        self.problems = list(self.load.problems)
+        self.topics = {topic.id: topic for deck in self.decks for topic in deck.topics}
+
+    def edit_card(self, card_id: str) -> bool:
+        """Open the card's deck file at its line in $VISUAL/$EDITOR, handing the terminal over
+        while it runs; then reload the decks. True if the decks were reloaded. Problems (no
+        editor set, a card from no file) are one notice; deck errors open the problems screen."""
+        from textual.app import SuspendNotSupported
+
+        from studykit.tui.editor import EditorError, editor_command, run_editor
+
+        where = self.load.card_location(card_id)
+        if where is None:
+            self.notify(f"Card {card_id} is in no deck file studykit loaded.", severity="error")
+            return False
+        try:
+            command = editor_command(*where)
+            try:
+                with self.suspend():
+                    run_editor(command)
+            except SuspendNotSupported:
+                if not self.is_headless:  # e.g. in a browser: there is no terminal to hand over
+                    self.notify("This terminal cannot hand over to an editor.", severity="error")
+                    return False
+                run_editor(command)  # tests: nothing to hand over
+        except EditorError as error:
+            self.notify(str(error), severity="error", timeout=10)
+            return False
+        self.reload_decks()
+        if any(p.severity == "error" for p in self.problems):
+            self.action_problems()
+        else:
+            self.notify(f"Reloaded {len(self.decks)} deck(s) after editing {where[0]}.")
+        return True
 
     def topic_title(self, topic_id: str) -> str:
         topic = self.topics.get(topic_id)
@@ -150,3 +198,9 @@ class StudykitApp(App[None]):
         from studykit.tui.screens.stats import StatsScreen
 
         self.push_screen(StatsScreen())
+
+    def action_browse(self) -> None:
+        from studykit.tui.screens.browse import BrowseScreen
+
+        if not isinstance(self.screen, BrowseScreen):
+            self.push_screen(BrowseScreen())

@@ -19,6 +19,8 @@ COMMANDS: list[tuple[str, str, str]] = [
         "cram_deck",
     ),
     ("Statistics", "Due forecast, review heatmap, retention, mastery per topic", "stats"),
+    ("Browse cards", "Search by text, deck, topic, tag, kind, state; a card's history", "browse"),
+    ("Edit this card", "Open the card's deck file at its line in $EDITOR", "edit"),
     ("Deck problems", "Errors and warnings from loading the decks", "problems"),
     ("Run this card's lab", "Train the card's experiment live", "lab"),
     ("Undo last rating", "Take back the last rating", "undo"),

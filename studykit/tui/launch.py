@@ -36,4 +36,5 @@ def build_app(deck_paths: Sequence[Path] | None, data_dir: Path | None, **option
         store = ProgressStore.open(data_dir)
     except StoreError as error:
         raise LaunchError(str(error)) from None
+    options.setdefault("deck_paths", paths)  # loaded again after a card is edited
     return StudykitApp(load, store, **options)

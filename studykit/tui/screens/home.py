@@ -40,6 +40,7 @@ class HomeScreen(Screen[None]):
         Binding("c", "cram", "Cram", id="cram"),
         Binding("tab", "switch_table('topics')", "Topics", id="to-topics"),
         Binding("tab", "switch_table('decks')", "Decks", id="to-decks"),
+        Binding("b", "browse", "Browse", id="browse"),
         Binding("s", "stats", "Stats", id="stats"),
         Binding("p", "problems", "Problems", id="problems"),
         Binding("q", "app.quit", "Quit", id="quit"),
@@ -231,6 +232,7 @@ class HomeScreen(Screen[None]):
             new_per_day=preferences.new_per_day,
             reviews_per_day=preferences.reviews_per_day,
             settings=preferences.scheduler_settings(),
+            bury_siblings=preferences.bury_siblings,
         )
         title = self._scope_title(deck, topic)
         self.app.push_screen(StudyScreen(session, ("Cram · " if cram else "") + title))
@@ -244,6 +246,9 @@ class HomeScreen(Screen[None]):
 
     def action_stats(self) -> None:
         self.app.action_stats()
+
+    def action_browse(self) -> None:
+        self.app.action_browse()
 
     def action_problems(self) -> None:
         self.app.action_problems()
