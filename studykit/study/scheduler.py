@@ -31,6 +31,9 @@ class SchedulerSettings:
     relearning_steps: tuple[timedelta, ...] = (timedelta(minutes=10),)
     maximum_interval_days: int = 36500
     fuzz: bool = True  # spread intervals a little so cards learned together do not stay together
+    # FSRS's model parameters; None = fsrs's defaults, else the learner's own fit
+    # (`studykit settings --optimize`, study/optimize.py)
+    parameters: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         low, high = RETENTION_BOUNDS
@@ -44,6 +47,7 @@ class SchedulerSettings:
 def make_scheduler(settings: SchedulerSettings | None = None) -> fsrs.Scheduler:
     s = settings or SchedulerSettings()
     return fsrs.Scheduler(
+        parameters=s.parameters or fsrs.scheduler.DEFAULT_PARAMETERS,
         desired_retention=s.desired_retention,
         learning_steps=s.learning_steps,
         relearning_steps=s.relearning_steps,
