@@ -1,9 +1,11 @@
-"""`studykit settings`: show or change daily limits and desired retention (kept per data dir)."""
+"""`studykit settings`: show or change daily limits, desired retention and which siblings wait
+(kept per data dir); show fsrs's learning and relearning steps."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -28,6 +30,13 @@ def settings_command(
         "higher means more reviews.",
         show_default=False,
     ),
+    bury_siblings: str | None = typer.Option(
+        None,
+        "--bury-siblings",
+        help="Which siblings of a card seen today wait for another day: new (default), all "
+        "(reviews too) or none.",
+        show_default=False,
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the settings as JSON."),
     data_dir: Path | None = DataDirOption,
 ) -> None:
@@ -43,6 +52,7 @@ def settings_command(
         "new_per_day": new_per_day,
         "reviews_per_day": reviews_per_day,
         "desired_retention": retention,
+        "bury_siblings": bury_siblings,
     }
     changing = any(value is not None for value in changes.values())
     try:  # bounds first: a bad value must not open (or create) anything
@@ -57,15 +67,43 @@ def settings_command(
         if chosen != current:
             save_preferences(store, chosen)
         path = store.path
+    scheduler = chosen.scheduler_settings()
     if as_json:
-        typer.echo(json.dumps({"database": str(path), **asdict(chosen)}, indent=1))
+        steps = {
+            "learning_steps_seconds": [s.total_seconds() for s in scheduler.learning_steps],
+            "relearning_steps_seconds": [s.total_seconds() for s in scheduler.relearning_steps],
+        }
+        typer.echo(json.dumps({"database": str(path), **asdict(chosen), **steps}, indent=1))
         return
     typer.echo(
         f"New cards per day   {chosen.new_per_day}\n"
         f"Reviews per day     {chosen.reviews_per_day}\n"
         f"Desired retention   {chosen.desired_retention:g}\n"
+        f"Bury siblings       {chosen.bury_siblings}  ({BURY_MEANINGS[chosen.bury_siblings]})\n"
+        f"Learning steps      {_steps(scheduler.learning_steps)}  (a new card comes back after "
+        "each, until it graduates)\n"
+        f"Relearning steps    {_steps(scheduler.relearning_steps)}  (a forgotten card, likewise)\n"
         f"({'saved to' if chosen != current else 'kept in'} {path})"
     )
+
+
+BURY_MEANINGS = {
+    "new": "a new card whose sibling was seen today waits for another day",
+    "all": "a card whose sibling was seen today waits for another day",
+    "none": "siblings may come the same day",
+}
+
+
+def _steps(steps: tuple[timedelta, ...]) -> str:
+    """(1 min, 10 min) as `1 min, 10 min`."""
+    return ", ".join(map(_duration, steps)) or "none"
+
+
+def _duration(step: timedelta) -> str:
+    seconds = int(step.total_seconds())
+    if seconds and seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
 def register(app: typer.Typer) -> None:

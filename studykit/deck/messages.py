@@ -215,6 +215,8 @@ def _message(error: ErrorDetails, field_path: tuple, kind: str | None, in_card: 
         return f"{name} has more than {ctx.get('max_length')} items; remove some"
     if kind_of in ("bool_type", "bool_parsing"):
         return f"{name} must be true or false, got {_describe(value)}"
+    if kind_of == "literal_error":
+        return f"{name} should be {ctx.get('expected')}, got {_describe(value)}"
     if kind_of in ("float_type", "float_parsing", "int_type", "int_parsing"):
         return f"{name} should be a number, got {_describe(value)}"
     if kind_of == "finite_number":

@@ -137,6 +137,11 @@ class _CardBase(_Strict):
     )
     refs: TextList = Field(default_factory=list, description="e.g. 'arXiv 2104.08691'.")
     lab: LabField = Field(default=None, description="A lab that shows this card's idea live.")
+    siblings: IdList = Field(
+        default_factory=list,
+        description="Names shared by cards that give each other's answers away: a sibling of "
+        "a card seen today waits for another day.",
+    )
 
     def prompt_text(self) -> str:
         """The text a learner reads first (used by lint, listings and exports)."""
@@ -411,6 +416,10 @@ class Deck(_Strict):
     tags: TextList = Field(default_factory=list)
     topics: list[Topic] = Field(min_length=1)
     cards: list[Card] = Field(min_length=1)
+    siblings: Literal["topic"] | None = Field(
+        default=None,
+        description="`topic`: the cards of one topic are siblings (see a card's `siblings`).",
+    )
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)

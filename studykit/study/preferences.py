@@ -1,4 +1,5 @@
-"""The learner's study settings: daily limits and desired retention, kept in the progress store.
+"""The learner's study settings: daily limits, desired retention and which siblings wait, kept in
+the progress store.
 
 They live beside the progress they shape, so `--data-dir` (or $STUDYKIT_DATA_DIR) selects both,
 and `studykit settings` changes them once instead of on every `studykit study`.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from studykit.study.picking import BURY_CHOICES
 from studykit.study.scheduler import RETENTION_BOUNDS, SchedulerSettings
 from studykit.study.store import ProgressStore
 
@@ -24,6 +26,16 @@ LIMITS = {
 }
 
 
+# Settings that are one of a few words: the option, the choices, what it means.
+CHOICES = {
+    "bury_siblings": (
+        "--bury-siblings",
+        BURY_CHOICES,
+        "which siblings of a card seen today wait for another day",
+    ),
+}
+
+
 class PreferenceError(ValueError):
     """A setting out of bounds; the message names the setting, the bounds and the default."""
 
@@ -34,6 +46,9 @@ class StudyPreferences:
     reviews_per_day: int = 200
     # lower means fewer reviews and more forgetting; the default is the scheduler's (0.9)
     desired_retention: float = SchedulerSettings.desired_retention
+    # "new": a new card whose sibling was seen today waits for another day (Anki's default);
+    # "all": reviews too; "none": siblings are shown the same day (spread apart all the same)
+    bury_siblings: str = "new"
 
     def __post_init__(self) -> None:
         defaults = StudyPreferences.__dataclass_fields__
@@ -42,6 +57,13 @@ class StudyPreferences:
             if not low <= value <= high:
                 raise PreferenceError(
                     f"{option} {value} is outside {low}-{high} ({meaning}); "
+                    f"the default is {defaults[name].default}"
+                )
+        for name, (option, choices, meaning) in CHOICES.items():
+            value = getattr(self, name)
+            if value not in choices:
+                raise PreferenceError(
+                    f"{option} {value} is not one of {', '.join(choices)} ({meaning}); "
                     f"the default is {defaults[name].default}"
                 )
 

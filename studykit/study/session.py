@@ -7,11 +7,15 @@ The TUI (and any script) drives it like this:
         verdict = session.answer(shown, learner_answer)   # auto-graded kinds only
         session.rate(shown, suggest_rating(verdict, ms), ms, verdict)   # committed at once
 
-What comes next, in order (as in Anki):
-1. learning / relearning cards whose step is due now;
+What comes next, in order of priority (as in Anki):
+1. learning / relearning cards whose step is due now (fsrs's learning and relearning steps:
+   a card rated Again waits its step, 1 minute by default, before it comes back);
 2. review cards due today (most overdue first), up to the daily review limit;
-3. new cards in prerequisite order (topics' `learn_before` first), up to the daily new limit;
-4. learning cards due within `LEARN_AHEAD`, so a session finishes its learning steps.
+3. new cards in prerequisite order (topics' `learn_before` first), up to the daily new limit.
+Among those, `picking.pick` spreads cards apart: never the card just shown while another can be
+shown, and not a card of the last two cards' topics or sibling groups while another can be. A new
+card (or, with `bury_siblings="all"`, a review) whose sibling was seen today waits for another day.
+When nothing can be shown now but learning steps fall due later today, `next_due()` says when.
 
 The queue is recomputed from the store each time, so undo, a second session on the same file and
 edits to the decks are always reflected. A cram session goes through every card in its scope once
@@ -26,7 +30,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import fsrs
@@ -34,7 +38,17 @@ import fsrs
 from studykit.deck.cloze import StudyCard
 from studykit.deck.model import Deck
 from studykit.study.clock import Clock, as_clock, day_start, next_day_start, study_day
-from studykit.study.grading import Answer, Presented, Verdict, grade, present
+from studykit.study.grading import (
+    Answer,
+    CardHistory,
+    Presented,
+    Suggestion,
+    Verdict,
+    grade,
+    present,
+    suggest,
+)
+from studykit.study.picking import BURY_CHOICES, pick, sibling_groups, spacing_keys
 from studykit.study.progress_file import MAX_DURATION_MS  # so every export imports again
 from studykit.study.records import CardProgress, LabRun, Review
 from studykit.study.scheduler import (
@@ -46,7 +60,6 @@ from studykit.study.scheduler import (
 )
 from studykit.study.store import ProgressStore, UndoRefused
 
-LEARN_AHEAD = timedelta(minutes=20)
 LEARNING_STATES = (fsrs.State.Learning, fsrs.State.Relearning)
 
 
@@ -113,6 +126,20 @@ def new_card_order(decks: Sequence[Deck]) -> list[tuple[Deck, StudyCard]]:
 
 
 @dataclass
+class _Queues:
+    """What a session may show now, by queue, and what waits (card ids, in showing order)."""
+
+    learning: list[str] = field(default_factory=list)  # learning steps due now
+    review: list[str] = field(default_factory=list)  # due today, within the daily limit
+    new: list[str] = field(default_factory=list)  # within the daily limit
+    later: list[str] = field(default_factory=list)  # learning steps due later today
+    due_later: list[datetime] = field(default_factory=list)  # when each of `later` falls due
+    held_new: list[str] = field(default_factory=list)  # beyond the daily limits
+    held_review: list[str] = field(default_factory=list)
+    siblings: list[str] = field(default_factory=list)  # a sibling was seen today
+
+
+@dataclass
 class _Done:
     """One rating this session made, for undo."""
 
@@ -145,10 +172,16 @@ class StudySession:
         cram: bool = False,
         seed: int | None = None,
         settings: SchedulerSettings | None = None,
+        bury_siblings: str = "new",
     ) -> None:
-        """`now`: a fixed UTC datetime, a function returning one, or None for the wall clock."""
+        """`now`: a fixed UTC datetime, a function returning one, or None for the wall clock.
+        `bury_siblings`: which siblings of a card seen today wait for another day: "new" cards
+        (the default), "all" (reviews too) or "none"."""
         if new_per_day < 0 or reviews_per_day < 0:
             raise ValueError("daily limits cannot be negative")
+        if bury_siblings not in BURY_CHOICES:
+            raise ValueError(f"bury_siblings is one of {', '.join(BURY_CHOICES)}")
+        self.bury_siblings = bury_siblings
         self.store = store
         self.scope = scope or Scope()
         self.cram = cram
@@ -162,6 +195,15 @@ class StudySession:
             for deck, card in new_card_order(decks)
             if self.scope.matches(deck, card)
         }
+        self._spacing = {
+            card_id: spacing_keys(deck, card) for card_id, (deck, card) in self._cards.items()
+        }
+        self._siblings = {
+            card_id: groups
+            for card_id, (deck, card) in self._cards.items()
+            if (groups := sibling_groups(deck, card))
+        }
+        self._recent: list[str] = []  # the cards rated in this session, the last one last
         self._current: Presented | None = None
         # Cards in scope whose stored state cannot be read (card id: why), as of the last
         # look at the store: they are skipped, and the UI says so once.
@@ -194,12 +236,11 @@ class StudySession:
         """New, learning and review cards left today, within the daily limits."""
         if self.cram:
             return Counts(new=0, learning=0, review=len(self._cram_queue))
-        now = self.now()
-        queues = self._queues(now)
+        queues = self._queues(self.now())
         return Counts(
-            new=len(queues["new"]),
-            learning=len(queues["learning"]) + len(queues["ahead"]),
-            review=len(queues["review"]),
+            new=len(queues.new),
+            learning=len(queues.learning) + len(queues.later),
+            review=len(queues.review),
         )
 
     def deck_of(self, card_id: str) -> Deck:
@@ -216,21 +257,27 @@ class StudySession:
             if card_id not in self.unreadable
         }
 
+    def next_due(self) -> datetime | None:
+        """When the next learning step falls due today, if nothing can be shown before then."""
+        if self.cram or self.next() is not None:
+            return None
+        queues = self._queues(self.now())
+        return queues.due_later[0] if queues.due_later else None
+
     def _pick_next(self) -> str | None:
         if self.cram:
             return self._cram_queue[0] if self._cram_queue else None
         queues = self._queues(self.now())
-        for name in ("learning", "review", "new", "ahead"):
-            if queues[name]:
-                return queues[name][0]
-        return None
+        candidates = queues.learning + queues.review + queues.new
+        return pick(candidates, self._recent, self._spacing.__getitem__)
 
-    def _queues(self, now: datetime) -> dict[str, list[str]]:
+    def _queues(self, now: datetime) -> _Queues:
         """Card ids per queue, each in the order they will be shown, limits applied."""
         end_of_day = next_day_start(now)
         progress = self._progress_in_scope()
+        queues = _Queues()
         learning: list[str] = []
-        ahead: list[str] = []
+        later: list[str] = []
         review: list[str] = []
         new: list[str] = []
         due_at: dict[str, datetime] = {}  # card id -> due, for the cards fsrs schedules
@@ -244,20 +291,35 @@ class StudySession:
             if p.state in LEARNING_STATES:
                 if due <= now:
                     learning.append(card_id)
-                elif due <= now + LEARN_AHEAD:
-                    ahead.append(card_id)
+                elif due < end_of_day:
+                    later.append(card_id)  # a learning step that falls due later today
             elif due < end_of_day:
                 review.append(card_id)
         by_due = due_at.__getitem__
+        seen = self._siblings_seen_today(now)
+        waits = {c for c, groups in self._siblings.items() if groups & seen}
+        if self.bury_siblings != "none":
+            queues.siblings += [c for c in new if c in waits]
+            new = [c for c in new if c not in waits]
+        if self.bury_siblings == "all":
+            queues.siblings += [c for c in review if c in waits]
+            review = [c for c in review if c not in waits]
         new_left, reviews_left = self._left_today(now)
-        return {
-            "learning": sorted(learning, key=by_due),
-            "review": sorted(review, key=by_due)[:reviews_left],
-            "new": new[:new_left],
-            "ahead": sorted(ahead, key=by_due),
-            "held_new": new[new_left:],
-            "held_review": review[reviews_left:],
-        }
+        review.sort(key=by_due)
+        later.sort(key=by_due)
+        queues.learning = sorted(learning, key=by_due)
+        queues.review, queues.held_review = review[:reviews_left], review[reviews_left:]
+        queues.new, queues.held_new = new[:new_left], new[new_left:]
+        queues.later = later
+        queues.due_later = [due_at[c] for c in later]
+        return queues
+
+    def _siblings_seen_today(self, now: datetime) -> set[str]:
+        """The sibling groups of the cards reviewed today (in any session, cram included)."""
+        if self.bury_siblings == "none" or not self._siblings:
+            return set()
+        seen = {r.card_id for r in self.store.reviews(since=day_start(study_day(now)))}
+        return {group for c in seen for group in self._siblings.get(c, ())}
 
     def _left_today(self, now: datetime) -> tuple[int, int]:
         """How many new cards and reviews the daily limits still allow today."""
@@ -271,13 +333,32 @@ class StudySession:
         if self.cram:
             return Counts(new=0, learning=0, review=0)
         queues = self._queues(self.now())
-        return Counts(new=len(queues["held_new"]), learning=0, review=len(queues["held_review"]))
+        return Counts(new=len(queues.held_new), learning=0, review=len(queues.held_review))
+
+    def siblings_waiting(self) -> int:
+        """Cards that wait for another day because a sibling of theirs was seen today."""
+        return 0 if self.cram else len(self._queues(self.now()).siblings)
 
     # --- answering and rating ---
 
     def answer(self, presented: Presented, answer: Answer) -> Verdict:
         """Grade an auto-graded card (every kind but flashcard); nothing is stored yet."""
         return grade(presented.card, answer)
+
+    def suggest(self, presented: Presented, verdict: Verdict, duration_ms: int) -> Suggestion:
+        """The rating to offer for this answer and why (see `grading.suggest`)."""
+        return suggest(verdict, duration_ms, self.history(presented.card.id))
+
+    def history(self, card_id: str) -> CardHistory:
+        """What the learner had shown of the card before now: known (graduated to fsrs's
+        Review state) and whether it was rated Again earlier today."""
+        progress = self.store.progress(card_id)
+        today = day_start(study_day(self.now()))
+        lapsed = any(
+            r.rating == fsrs.Rating.Again for r in self.store.reviews(since=today, card_id=card_id)
+        )
+        known = progress is not None and progress.state == fsrs.State.Review
+        return CardHistory(known=known, lapsed_today=lapsed)
 
     def rate(
         self,
@@ -329,6 +410,7 @@ class StudySession:
                 done.review_id = self.store.add_review(review)
                 self.store.save_progress(after)
         self._done.append(done)
+        self._recent = [*self._recent[-9:], card.id]
         if self._current is not None and self._current.card.id == card.id:
             self._current = None
 
@@ -357,6 +439,8 @@ class StudySession:
             if not undone:
                 continue  # removed meanwhile (e.g. a reset); try the rating before it
             card_id = done.presented.card.id
+            if self._recent and self._recent[-1] == card_id:
+                self._recent.pop()
             if self.cram:
                 if done.cram_requeued:
                     # drop the copy queued at the end by Again

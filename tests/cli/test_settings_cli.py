@@ -75,3 +75,27 @@ def test_a_change_on_a_new_data_dir_is_saved_there_and_says_where(tmp_path):
     assert f"saved to {data_dir / 'progress.sqlite3'}" in changed.output
     with ProgressStore.open(data_dir) as store:
         assert load_preferences(store).new_per_day == 3
+
+
+def test_shows_fsrs_learning_steps_and_sets_which_siblings_wait(tmp_path):
+    changed = runner.invoke(
+        app, ["settings", "--data-dir", str(tmp_path), "--bury-siblings", "all"]
+    )
+    assert changed.exit_code == 0
+    assert "Bury siblings       all  (a card whose sibling was seen today waits" in changed.output
+    assert "Learning steps      1 min, 10 min  (a new card comes back after each" in changed.output
+    assert "Relearning steps    10 min  (a forgotten card, likewise)" in changed.output
+    as_json = json.loads(
+        runner.invoke(app, ["settings", "--data-dir", str(tmp_path), "--json"]).output
+    )
+    assert as_json["bury_siblings"] == "all"
+    assert as_json["learning_steps_seconds"] == [60, 600]
+    assert as_json["relearning_steps_seconds"] == [600]
+    bad = runner.invoke(app, ["settings", "--data-dir", str(tmp_path), "--bury-siblings", "some"])
+    assert bad.exit_code == 1
+    assert bad.output.strip().splitlines() == [
+        "error: --bury-siblings some is not one of none, new, all (which siblings of a card "
+        "seen today wait for another day); the default is new"
+    ]
+    with ProgressStore.open(tmp_path) as store:
+        assert load_preferences(store).bury_siblings == "all"

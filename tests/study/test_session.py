@@ -68,10 +68,11 @@ def test_topic_order_survives_a_cycle():
     assert sorted(topic_order([loop])) == ["a", "b"]
 
 
-def test_new_cards_come_in_prerequisite_order(store):
+def test_new_cards_come_in_prerequisite_order_spread_across_topics(store):
     session = StudySession(store, prereq_decks(), now=NOON, seed=0)
     shown = study_all(session, Rating.Easy)
-    assert shown == ["base-000", "base-001", "mid-000", "mid-001", "adv-000", "adv-001"]
+    # Each topic starts after the topics it builds on, and no topic shows two cards in a row.
+    assert shown == ["base-000", "mid-000", "adv-000", "base-001", "mid-001", "adv-001"]
 
 
 def test_new_card_limit_per_day(store):
@@ -100,13 +101,18 @@ def test_review_limit_per_day(store):
     assert session.held_back() == Counts(new=0, learning=0, review=3)  # due, beyond the limit
 
 
-def test_learning_cards_come_back_before_the_session_ends(store):
-    session = StudySession(store, [flash_deck(n=2)], now=NOON, settings=NO_FUZZ)
-    shown = study_all(session, Rating.Good)
-    # Good on a new card moves it to the 10-minute step; within the 20-minute learn-ahead
-    # window it is shown again and graduates.
-    assert shown == ["fd-000", "fd-001", "fd-000", "fd-001"]
+def test_learning_cards_come_back_when_their_step_is_due(store):
+    clock = FakeClock()
+    session = StudySession(store, [flash_deck(n=2)], now=clock, settings=NO_FUZZ)
+    assert study_all(session, Rating.Good) == ["fd-000", "fd-001"]
+    # Good on a new card moves it to fsrs's 10-minute learning step: nothing is shown early,
+    # and the session says when the next one is due.
+    assert session.next() is None and session.counts().learning == 2
+    assert session.next_due() == NOON + timedelta(minutes=10)
+    clock.advance(minutes=10)
+    assert study_all(session, Rating.Good) == ["fd-000", "fd-001"]
     assert all(p.state == State.Review for p in store.all_progress().values())
+    assert session.next_due() is None  # nothing more today
 
 
 def test_next_returns_the_same_showing_until_rated(store):
@@ -322,9 +328,11 @@ def test_a_card_forgotten_eight_times_is_a_suspended_leech(store):
 
 
 def test_again_during_learning_is_not_a_lapse(store):
-    session = StudySession(store, [flash_deck(n=1)], now=NOON, settings=NO_FUZZ)
+    clock = FakeClock()
+    session = StudySession(store, [flash_deck(n=1)], now=clock, settings=NO_FUZZ)
     for _ in range(LEECH_LAPSES + 2):
         session.rate(session.next(), Rating.Again, 500)
+        clock.advance(minutes=1)  # the first learning step
     progress = store.progress("fd-000")
     assert (progress.lapses, progress.leech) == (0, False)
 
@@ -400,7 +408,7 @@ def test_undo_never_takes_back_another_sessions_later_rating(tmp_path):
         second = StudySession(theirs, [deck], now=clock, settings=NO_FUZZ)
         first.rate(first.next(), Rating.Good, 1000)
         after_first = mine.progress("fd-000").to_json()
-        clock.advance(minutes=2)
+        clock.advance(minutes=10)  # Good's learning step
         second.rate(second.next(), Rating.Again, 1000)
         after_second = mine.progress("fd-000").to_json()
         with pytest.raises(UndoRefused, match="fd-000 was rated in another session since") as no:
