@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from studykit.study.store import ImportReport, ProgressStore
+    from studykit.study.progress_io import ImportReport
+    from studykit.study.store import ProgressStore
 
 app = typer.Typer(
     help="Back up, merge or reset your study progress (the SQLite file in your data dir).",
@@ -57,12 +58,13 @@ def export_command(
 ) -> None:
     """Write all progress (card states, every review, lab runs) to a JSON file."""
     from studykit.study.clock import utc_now
+    from studykit.study.progress_io import export_progress
 
     if str(file) != "-" and file.exists() and not force:
         raise fail(f"error: {file} exists; pass --force to overwrite it")
     unreadable: dict[str, str] = {}
     with open_store(data_dir, read_only=True) as store:
-        data = store.export_data(exported_at=utc_now(), unreadable=unreadable)
+        data = export_progress(store, exported_at=utc_now(), unreadable=unreadable)
     if unreadable:  # said before the data, so it is not lost below a long JSON on stdout
         first, why = next(iter(unreadable.items()))
         typer.echo(
@@ -99,6 +101,7 @@ def import_command(
 ) -> None:
     """Merge an export into your progress; importing the same file twice adds nothing."""
     from studykit.files import read_bounded
+    from studykit.study.progress_io import import_progress
     from studykit.study.store import StoreError
 
     try:  # bounded by what is read: /dev/zero or a pipe has no size to check first
@@ -117,7 +120,7 @@ def import_command(
     known = {card.id for deck in loaded for card in deck.study_cards()}  # cloze: CARD::c1…
     with open_store(data_dir, create=True) as store:
         try:
-            report = store.import_data(data, source=str(file), known_cards=known)
+            report = import_progress(store, data, source=str(file), known_cards=known)
         except StoreError as exc:
             raise fail(f"error: {exc}") from None
     typer.echo(
@@ -130,7 +133,7 @@ def import_command(
 
 def skipped_lines(report: ImportReport, file: Path) -> list[str]:
     """What the import left out, each kind by name and count (nothing is dropped unsaid)."""
-    from studykit.study.store import SKIP_UNKNOWN
+    from studykit.study.progress_io import SKIP_UNKNOWN
 
     lines = []
     others = [f"{n} {why}" for why, n in report.skipped.items() if why != SKIP_UNKNOWN]

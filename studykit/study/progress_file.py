@@ -24,9 +24,10 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import fsrs
+from fsrs.card import CardDict
 
 from studykit.study.clock import to_utc
 from studykit.study.records import REVIEW_KINDS, CardProgress, LabRun, Review
@@ -45,6 +46,53 @@ MAX_COUNT = 10**7  # repetitions or lapses of one card
 MAX_DURATION_MS = 366 * 24 * 3600 * 1000  # a review left open for a year is still one review
 MAX_DEPTH = 32
 MAX_TEXT = 64  # a timestamp's length
+
+
+EXPORT_FORMAT = "studykit-progress"
+EXPORT_VERSION = 1
+
+
+# The file, as `progress_io.export_progress` writes it (JSON): one TypedDict per entry kind.
+class CardEntry(TypedDict):
+    card_id: str
+    deck_id: str
+    fsrs: CardDict | None  # fsrs.Card.to_dict(); None until the first scheduled review
+    reps: int
+    lapses: int
+    suspended: bool
+    leech: bool
+    buried_until: str | None  # ISO 8601 with a UTC offset
+    updated_at: str | None
+
+
+class ReviewEntry(TypedDict):
+    uid: str
+    card_id: str
+    deck_id: str
+    reviewed_at: str
+    rating: int  # fsrs.Rating: 1 Again .. 4 Easy
+    duration_ms: int
+    kind: str  # records.REVIEW_KINDS
+    correct: bool | None
+    score: float | None
+    before: CardEntry | None  # the card just before the review (what undo restores)
+    fsrs_after: CardDict | None  # the fsrs state the review produced; None for cram
+
+
+class LabRunEntry(TypedDict):
+    uid: str
+    card_id: str
+    ran_at: str
+    summary: dict[str, Any]
+
+
+class ExportFile(TypedDict):
+    format: str  # EXPORT_FORMAT
+    version: int  # EXPORT_VERSION
+    exported_at: str
+    cards: list[CardEntry]
+    reviews: list[ReviewEntry]
+    lab_runs: list[LabRunEntry]
 
 
 class ExportError(ValueError):

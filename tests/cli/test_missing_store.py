@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from studykit.cli import app
+from studykit.study.clock import utc_now
+from studykit.study.progress_io import export_progress
 from studykit.study.store import ProgressStore
 
 runner = CliRunner()
@@ -54,9 +56,8 @@ def test_the_environment_variable_is_treated_like_the_option(tmp_path):
 def test_import_creates_the_store(tmp_path):
     source = tmp_path / "source"
     with ProgressStore.open(source) as store:
-        from studykit.study.clock import utc_now
-
-        (tmp_path / "backup.json").write_text(json.dumps(store.export_data(exported_at=utc_now())))
+        backup = export_progress(store, exported_at=utc_now())
+    (tmp_path / "backup.json").write_text(json.dumps(backup))
     target = tmp_path / "fresh"
     result = runner.invoke(
         app, ["progress", "import", str(tmp_path / "backup.json"), "--data-dir", str(target)]

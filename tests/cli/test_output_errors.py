@@ -16,6 +16,9 @@ needs_dev_full = pytest.mark.skipif(not FULL.exists(), reason="needs /dev/full (
 
 
 def studykit(args: list[str], stdout, tmp_path: Path) -> subprocess.CompletedProcess:
+    from studykit.study.store import ProgressStore
+
+    ProgressStore.open(tmp_path / "data").close()  # `progress export` reads an existing store
     env = {**os.environ, "STUDYKIT_DATA_DIR": str(tmp_path / "data")}
     return subprocess.run(
         [sys.executable, "-m", "studykit", *args],

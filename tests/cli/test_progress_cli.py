@@ -208,15 +208,15 @@ def full_disk(monkeypatch):
     import sqlite3
     import types
 
-    from studykit.study import store as store_module
+    from studykit.study import database
 
     def cannot_grow_the_index(self, target_version):
         error = sqlite3.OperationalError("disk I/O error")
         error.sqlite_errorname = "SQLITE_IOERR_SHMSIZE"
-        raise store_module._open_failed(self.path, error) from error
+        raise database._open_failed(self.path, error) from error
 
-    monkeypatch.setattr(store_module.ProgressStore, "_open_for_writing", cannot_grow_the_index)
-    monkeypatch.setattr(store_module.shutil, "disk_usage", lambda f: types.SimpleNamespace(free=0))
+    monkeypatch.setattr(database.Database, "_open_for_writing", cannot_grow_the_index)
+    monkeypatch.setattr(database.shutil, "disk_usage", lambda f: types.SimpleNamespace(free=0))
 
 
 def test_on_a_full_disk_export_and_stats_still_read_and_import_says_why_it_cannot(

@@ -1,4 +1,4 @@
-"""`ProgressStore.import_data` on edited, poisoned and hostile exports.
+"""`progress_io.import_progress` on edited, poisoned and hostile exports.
 
 An export becomes the schedule of every session after it, so every field is checked before
 anything is stored: a bad file is refused in one line naming the entry and the field, and leaves
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from study_helpers import NOON, FakeClock, flashcards, make_deck
 
 from studykit.study.clock import format_ts, utc_now
+from studykit.study.progress_io import export_progress, import_progress
 from studykit.study.session import StudySession
 from studykit.study.stats import compute_stats
 from studykit.study.store import DB_NAME, ProgressStore, StoreError
@@ -41,11 +42,11 @@ def exported(tmp_path, name: str = "source") -> dict:
     """A genuine export: six cards studied for about an hour."""
     with ProgressStore.open(tmp_path / name) as store:
         study(store, FakeClock())
-        return json.loads(json.dumps(store.export_data(exported_at=NOON)))
+        return json.loads(json.dumps(export_progress(store, exported_at=NOON)))
 
 
 def state_of(store: ProgressStore) -> dict:
-    data = store.export_data(exported_at=NOON)
+    data = export_progress(store, exported_at=NOON)
     return {
         "cards": sorted(data["cards"], key=lambda c: c["card_id"]),
         "reviews": sorted(data["reviews"], key=lambda r: r["uid"]),
@@ -57,7 +58,7 @@ def refused(store: ProgressStore, data: dict, *expected: str) -> str:
     """Import `data`, which must be refused in one line containing `expected`, changing nothing."""
     before = state_of(store)
     with pytest.raises(StoreError) as error:
-        store.import_data(data, source="backup.json")
+        import_progress(store, data, source="backup.json")
     message = str(error.value)
     assert message.startswith("backup.json: ") and "\n" not in message, message
     for part in expected:
@@ -82,19 +83,19 @@ def test_a_card_state_dated_in_the_year_9999_is_refused(tmp_path, target):
         card["updated_at"] = FOREVER
         card["fsrs"]["due"] = FOREVER
     refused(target, poisoned, "cards[0]", "card ex-", "updated_at", "after the time of import")
-    report = target.import_data(genuine)  # and the genuine backup still imports in full
+    report = import_progress(target, genuine)  # and the genuine backup still imports in full
     assert report.cards == len(genuine["cards"])
 
 
 def test_a_newer_card_state_the_review_log_does_not_back_loses_the_merge(tmp_path, target):
     genuine = exported(tmp_path)
-    target.import_data(genuine)
+    import_progress(target, genuine)
     forged = copy.deepcopy(genuine)
     card = forged["cards"][0]
     card["updated_at"] = format_ts(utc_now())  # newer than anything, yet not in the future
     card["fsrs"]["due"] = format_ts(utc_now() + timedelta(days=3650))  # "see you in ten years"
     before = target.progress(card["card_id"]).to_json()
-    report = target.import_data(forged)
+    report = import_progress(target, forged)
     assert report.cards == 0
     assert report.skipped == {
         "card states the review log does not back": 1,
@@ -108,13 +109,13 @@ def test_a_card_state_from_another_device_wins_when_its_log_is_newer(tmp_path):
     clock = FakeClock()
     with ProgressStore.open(tmp_path / "laptop") as laptop:
         study(laptop, clock)
-        backup = laptop.export_data(exported_at=clock.moment)
+        backup = export_progress(laptop, exported_at=clock.moment)
         with ProgressStore.open(tmp_path / "desktop") as desktop:
-            desktop.import_data(backup)
+            import_progress(desktop, backup)
             clock.advance(days=2)
             study(desktop, clock, ratings=3)  # the desktop goes on
-            later = desktop.export_data(exported_at=clock.moment)
-        report = laptop.import_data(later)
+            later = export_progress(desktop, exported_at=clock.moment)
+        report = import_progress(laptop, later)
         assert report.cards >= 1 and report.reviews == 3
         for card_id, progress in laptop.all_progress().items():
             log = [r for r in laptop.reviews(card_id=card_id) if r.kind != "cram"]
@@ -217,7 +218,7 @@ def test_entries_for_cards_no_loaded_deck_has_are_skipped_and_counted(tmp_path, 
     ghost = copy.deepcopy(data["reviews"][0])
     ghost.update(uid="ghost-review", card_id="ghost-1")
     data["reviews"].append(ghost)
-    report = target.import_data(data, known_cards={c.id for c in DECK.cards})
+    report = import_progress(target, data, known_cards={c.id for c in DECK.cards})
     assert report.unknown_cards == ["ghost-1"]
     assert report.skipped["entries for cards no loaded deck has"] == 1
     assert target.reviews(card_id="ghost-1") == []
@@ -229,7 +230,7 @@ def test_cards_seen_counts_only_cards_of_the_loaded_decks(tmp_path, target):
     ghost = copy.deepcopy(data["reviews"][0])
     ghost.update(uid="ghost-review", card_id="ghost-1")
     data["reviews"].append(ghost)
-    target.import_data(data)  # a library caller that knows no decks keeps every entry
+    import_progress(target, data)  # a library caller that knows no decks keeps every entry
     seen = {r["card_id"] for r in data["reviews"] if r["kind"] != "cram"} - {"ghost-1"}
     assert compute_stats(target, [DECK]).cards_seen == len(seen)
 
@@ -335,7 +336,7 @@ def test_any_edit_of_an_export_imports_whole_or_is_refused_in_one_line(
         study(store, clock, ratings=2)  # something of its own, that a refusal must keep
         before = state_of(store)
         try:
-            store.import_data(data, source="backup.json")
+            import_progress(store, data, source="backup.json")
         except StoreError as error:
             message = str(error)
             assert message.startswith("backup.json: ") and "\n" not in message, message
@@ -352,6 +353,6 @@ def test_any_edit_of_an_export_imports_whole_or_is_refused_in_one_line(
                 break
             session.rate(shown, Rating.Hard, 1000)
         assert session.unreadable == {}
-        store.export_data(exported_at=later)
+        export_progress(store, exported_at=later)
         with sqlite3.connect(folder / DB_NAME) as raw:
             assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

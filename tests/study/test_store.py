@@ -14,6 +14,7 @@ import pytest
 from fsrs import Rating
 from study_helpers import NOON, FakeClock, flashcards, make_deck
 
+from studykit.study.progress_io import export_progress, import_progress
 from studykit.study.session import StudySession, record_lab_run
 from studykit.study.store import (
     DATA_DIR_ENV,
@@ -157,7 +158,7 @@ class FullDisk:
 
         monkeypatch.setattr(sqlite3, "connect", connect_on_a_full_disk)
         monkeypatch.setattr(
-            "studykit.study.store.shutil.disk_usage",
+            "studykit.study.database.shutil.disk_usage",
             lambda folder: types.SimpleNamespace(free=free),
         )
 
@@ -235,7 +236,7 @@ def test_an_unwritable_place_is_not_blamed_on_the_database(tmp_path):
 
 def test_a_database_locked_by_another_program_is_not_called_unusable(tmp_path, monkeypatch):
     ProgressStore.open(tmp_path).close()
-    monkeypatch.setattr("studykit.study.store.BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr("studykit.study.database.BUSY_TIMEOUT_MS", 100)
     other = sqlite3.connect(tmp_path / DB_NAME, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another session holds the write lock
     try:
@@ -377,7 +378,7 @@ def studied_store(data_dir: Path) -> ProgressStore:
 
 
 def snapshot(store: ProgressStore) -> dict:
-    data = store.export_data(exported_at=NOON)
+    data = export_progress(store, exported_at=NOON)
     data["reviews"] = sorted(data["reviews"], key=lambda r: r["uid"])
     data["cards"] = sorted(data["cards"], key=lambda c: c["card_id"])
     return data
@@ -385,23 +386,23 @@ def snapshot(store: ProgressStore) -> dict:
 
 def test_export_import_round_trip_is_exact_and_idempotent(tmp_path):
     with studied_store(tmp_path / "a") as source, ProgressStore.open(tmp_path / "b") as target:
-        exported = json.loads(json.dumps(source.export_data(exported_at=NOON)))
-        report = target.import_data(exported)
+        exported = json.loads(json.dumps(export_progress(source, exported_at=NOON)))
+        report = import_progress(target, exported)
         assert (report.cards, report.reviews, report.lab_runs) == (
             len(exported["cards"]),
             20,
             1,
         )
         assert snapshot(target) == snapshot(source)
-        again = target.import_data(exported)
+        again = import_progress(target, exported)
         assert (again.cards, again.reviews, again.lab_runs) == (0, 0, 0)
         assert snapshot(target) == snapshot(source)
 
 
 def test_import_merges_and_keeps_the_newer_card_state(tmp_path):
     with studied_store(tmp_path / "a") as source, ProgressStore.open(tmp_path / "b") as target:
-        exported = source.export_data(exported_at=NOON)
-        target.import_data(exported)
+        exported = export_progress(source, exported_at=NOON)
+        import_progress(target, exported)
         # the target studies one more card later; re-importing the old export must not undo it
         later = FakeClock(NOON.replace(day=20))
         deck = make_deck(
@@ -411,7 +412,7 @@ def test_import_merges_and_keeps_the_newer_card_state(tmp_path):
         shown = session.next()
         session.rate(shown, Rating.Easy, 900)
         newer = target.progress(shown.card.id).to_json()
-        report = target.import_data(exported)
+        report = import_progress(target, exported)
         assert report.cards == 0
         assert target.progress(shown.card.id).to_json() == newer
         assert len(target.reviews()) == 21
@@ -427,7 +428,7 @@ def test_import_merges_and_keeps_the_newer_card_state(tmp_path):
 )
 def test_import_rejects_bad_files_with_one_line(store, data, message):
     with pytest.raises(StoreError, match=message) as info:
-        store.import_data(data, source="backup.json")
+        import_progress(store, data, source="backup.json")
     assert str(info.value).startswith("backup.json: ") and "\n" not in str(info.value)
     assert store.reviews() == []
 
