@@ -1,5 +1,5 @@
-"""The learner's study settings: daily limits, desired retention and which siblings wait, kept in
-the progress store.
+"""The learner's study settings: daily limits, desired retention, which siblings wait and the
+FSRS parameters fitted to them, kept in the progress store.
 
 They live beside the progress they shape, so `--data-dir` (or $STUDYKIT_DATA_DIR) selects both,
 and `studykit settings` changes them once instead of on every `studykit study`.
@@ -7,11 +7,12 @@ and `studykit settings` changes them once instead of on every `studykit study`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from studykit.study.picking import BURY_CHOICES
-from studykit.study.scheduler import RETENTION_BOUNDS, SchedulerSettings
+from studykit.study.scheduler import RETENTION_BOUNDS, SchedulerSettings, parameters_problem
 from studykit.study.store import ProgressStore
 
 # Each setting: the `studykit settings` option that sets it, its bounds, and what it means.
@@ -49,9 +50,17 @@ class StudyPreferences:
     # "new": a new card whose sibling was seen today waits for another day (Anki's default);
     # "all": reviews too; "none": siblings are shown the same day (spread apart all the same)
     bury_siblings: str = "new"
+    # FSRS's model parameters fitted to this learner's reviews (`studykit settings --optimize`);
+    # None: fsrs's defaults, fitted to many learners
+    parameters: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         defaults = StudyPreferences.__dataclass_fields__
+        if self.parameters is not None and (why := parameters_problem(self.parameters)):
+            raise PreferenceError(
+                f"the FSRS parameters are not usable ({why}); run `studykit settings "
+                "--optimize` again, or --default-parameters to go back to fsrs's"
+            )
         for name, (option, low, high, meaning) in LIMITS.items():
             value = getattr(self, name)
             if not low <= value <= high:
@@ -68,7 +77,9 @@ class StudyPreferences:
                 )
 
     def scheduler_settings(self) -> SchedulerSettings:
-        return SchedulerSettings(desired_retention=self.desired_retention)
+        return SchedulerSettings(
+            desired_retention=self.desired_retention, parameters=self.parameters
+        )
 
     def updated(self, **changes: Any) -> StudyPreferences:
         """A copy with the given (non-None) settings changed; raises PreferenceError if bad."""
@@ -84,13 +95,32 @@ def load_preferences(store: ProgressStore) -> StudyPreferences:
             continue
         # One at a time, so a hand-edited bad value costs only its own setting.
         try:
-            parse = type(getattr(preferences, field.name))  # int or float, as the default
+            # int, float or str as the default is; the parameters are a JSON list
+            parse = PARSERS.get(field.name, type(getattr(preferences, field.name)))
             value = parse(saved[field.name])
-            preferences = preferences.updated(**{field.name: value})
+            preferences = replace(preferences, **{field.name: value})
         except ValueError:  # does not parse, or out of bounds (PreferenceError): keep the default
             continue
     return preferences
 
 
+def _parameters_from_text(text: str) -> tuple[float, ...] | None:
+    value = json.loads(text)  # a JSONDecodeError is a ValueError
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in value
+    ):
+        raise ValueError("the parameters are a JSON list of numbers")
+    return tuple(float(x) for x in value)
+
+
+PARSERS = {"parameters": _parameters_from_text}
+
+
 def save_preferences(store: ProgressStore, preferences: StudyPreferences) -> None:
-    store.save_settings({key: str(value) for key, value in asdict(preferences).items()})
+    values = asdict(preferences)
+    parameters = values.pop("parameters")
+    texts = {key: str(value) for key, value in values.items()}
+    texts["parameters"] = json.dumps(None if parameters is None else list(parameters))
+    store.save_settings(texts)

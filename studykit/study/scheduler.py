@@ -56,6 +56,19 @@ def make_scheduler(settings: SchedulerSettings | None = None) -> fsrs.Scheduler:
     )
 
 
+def parameters_problem(parameters: tuple[float, ...]) -> str | None:
+    """Why fsrs would refuse these model parameters (count, bounds), in one line; None if it
+    takes them."""
+    expected = len(fsrs.scheduler.DEFAULT_PARAMETERS)
+    if len(parameters) != expected:
+        return f"{len(parameters)} numbers where fsrs takes {expected}"
+    try:
+        fsrs.Scheduler(parameters=parameters)
+    except (ValueError, TypeError):  # fsrs lists each number out of bounds, over many lines
+        return "a number outside fsrs's bounds"
+    return None
+
+
 def fsrs_card_id(card_id: str) -> int:
     """fsrs wants an int id; a stable hash of ours (it only labels fsrs's review logs)."""
     return zlib.crc32(card_id.encode())
