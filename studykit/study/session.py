@@ -28,7 +28,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -48,13 +48,21 @@ from studykit.study.grading import (
     present,
     suggest,
 )
+
+# The deck overview and lab history live beside this module; re-exported (`X as X`) so that
+# `from studykit.study.session import deck_overview` keeps working.
+from studykit.study.lab_history import record_lab_run as record_lab_run
+from studykit.study.lab_history import summarize_lab_result as summarize_lab_result
+from studykit.study.overview import DeckSummary as DeckSummary
+from studykit.study.overview import TopicMastery as TopicMastery
+from studykit.study.overview import deck_overview as deck_overview
+from studykit.study.overview import topic_mastery as topic_mastery
 from studykit.study.picking import BURY_CHOICES, pick, sibling_groups, spacing_keys
 from studykit.study.progress_file import MAX_DURATION_MS  # so every export imports again
-from studykit.study.records import CardProgress, LabRun, Review
+from studykit.study.records import CardProgress, Review
 from studykit.study.scheduler import (
     SchedulerSettings,
     apply_rating,
-    is_mastered,
     make_scheduler,
     review_kind,
 )
@@ -506,117 +514,3 @@ class StudySession:
     def _remove_from_cram(self, card_id: str) -> None:
         if card_id in self._cram_queue:
             self._cram_queue.remove(card_id)
-
-
-# --- overview and lab runs ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TopicMastery:
-    """How much of a topic is mastered (see `scheduler.is_mastered`)."""
-
-    topic_id: str
-    title: str
-    total: int  # cards on the topic (suspended ones included)
-    seen: int  # cards reviewed at least once
-    mastered: int
-
-    @property
-    def share(self) -> float:
-        return self.mastered / self.total if self.total else 0.0
-
-
-@dataclass(frozen=True)
-class DeckSummary:
-    deck_id: str
-    title: str
-    new: int  # cards never reviewed (not suspended)
-    due: int  # reviewed cards due before the study day ends (not suspended or buried)
-    total: int
-    suspended: int
-    topics: list[TopicMastery] = field(default_factory=list)
-
-
-def topic_mastery(
-    decks: Iterable[Deck],
-    progress: dict[str, CardProgress],
-    now: datetime,
-    scheduler: fsrs.Scheduler,
-) -> list[TopicMastery]:
-    """Mastery of every topic of `decks`, in deck and topic order."""
-    result = []
-    for deck in decks:
-        for topic in deck.topics:
-            cards = [c for c in deck.study_cards() if c.topic == topic.id]
-            states = [progress.get(c.id) for c in cards]
-            result.append(
-                TopicMastery(
-                    topic_id=topic.id,
-                    title=topic.title,
-                    total=len(cards),
-                    seen=sum(p is not None and p.fsrs_card is not None for p in states),
-                    mastered=sum(is_mastered(scheduler, p, now) for p in states),
-                )
-            )
-    return result
-
-
-def deck_overview(
-    store: ProgressStore,
-    decks: Sequence[Deck],
-    now: datetime | Clock | None = None,
-    settings: SchedulerSettings | None = None,
-) -> list[DeckSummary]:
-    """New / due / total per deck and mastery per topic, for the home screen."""
-    now = as_clock(now)()
-    end_of_day = next_day_start(now)
-    scheduler = make_scheduler(settings)
-    progress = store.all_progress()
-    summaries = []
-    for deck in decks:
-        states = [progress.get(c.id) for c in deck.study_cards()]
-        active = [p for p in states if p is None or not p.suspended]
-        summaries.append(
-            DeckSummary(
-                deck_id=deck.id,
-                title=deck.title,
-                new=sum(p is None or p.fsrs_card is None for p in active),
-                due=sum(
-                    p is not None
-                    and p.fsrs_card is not None
-                    and p.fsrs_card.due < end_of_day
-                    and not p.is_buried(now)
-                    for p in active
-                ),
-                total=len(states),
-                suspended=len(states) - len(active),
-                topics=topic_mastery([deck], progress, now, scheduler),
-            )
-        )
-    return summaries
-
-
-def summarize_lab_result(result_json: dict[str, Any]) -> dict[str, Any]:
-    """A LabResult's JSON without the per-step curves: what a card's history needs to show."""
-    summary = {k: v for k, v in result_json.items() if k != "methods"}
-    methods = result_json.get("methods") or {}
-    summary["methods"] = {
-        name: {k: v for k, v in method.items() if k != "curve"}
-        for name, method in methods.items()
-        if isinstance(method, dict)
-    }
-    return summary
-
-
-def record_lab_run(
-    store: ProgressStore, card_id: str, result_json: dict[str, Any], now: datetime | None = None
-) -> None:
-    """Store a lab run started from `card_id` (its summary, see `summarize_lab_result`)."""
-    store.add_lab_run(
-        LabRun(
-            uid=uuid.uuid4().hex,
-            card_id=card_id,
-            ran_at=as_clock(now)(),
-            summary=summarize_lab_result(result_json),
-        )
-    )

@@ -23,8 +23,8 @@ import fsrs
 
 from studykit.deck.model import Deck
 from studykit.study.clock import Clock, as_clock, day_start, format_ts, study_day
+from studykit.study.overview import TopicMastery, topic_mastery
 from studykit.study.scheduler import SchedulerSettings, make_scheduler
-from studykit.study.session import TopicMastery, topic_mastery
 from studykit.study.store import ProgressStore
 
 

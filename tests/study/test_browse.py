@@ -22,9 +22,10 @@ from studykit.study.browse import (
     span,
     unsuspend,
 )
+from studykit.study.lab_history import record_lab_run
 from studykit.study.records import CardProgress, LabRun
 from studykit.study.scheduler import SchedulerSettings
-from studykit.study.session import StudySession, record_lab_run
+from studykit.study.session import StudySession
 
 NO_FUZZ = SchedulerSettings(fuzz=False)
 

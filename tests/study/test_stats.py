@@ -10,8 +10,9 @@ from fsrs import Rating
 from study_helpers import NOON, FakeClock, flashcards, make_deck
 
 from studykit.study.clock import study_day
+from studykit.study.overview import deck_overview
 from studykit.study.scheduler import SchedulerSettings
-from studykit.study.session import Scope, StudySession, deck_overview
+from studykit.study.session import Scope, StudySession
 from studykit.study.stats import compute_stats, due_forecast, reviews_per_day
 
 NO_FUZZ = SchedulerSettings(fuzz=False)

@@ -14,8 +14,9 @@ import pytest
 from fsrs import Rating
 from study_helpers import NOON, FakeClock, flashcards, make_deck
 
+from studykit.study.lab_history import record_lab_run
 from studykit.study.progress_io import export_progress, import_progress
-from studykit.study.session import StudySession, record_lab_run
+from studykit.study.session import StudySession
 from studykit.study.store import (
     DATA_DIR_ENV,
     DB_NAME,

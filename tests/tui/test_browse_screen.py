@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from studykit.cli import app as cli_app
 from studykit.study.browse import COLUMNS
-from studykit.study.session import StudySession, record_lab_run
+from studykit.study.lab_history import record_lab_run
+from studykit.study.session import StudySession
 from studykit.tui.screens.browse import BrowseScreen
 from studykit.tui.screens.card_page import CardPageScreen
 

@@ -56,6 +56,7 @@ class HomeScreen(Screen[None]):
         yield StudyTable(id="decks", cursor_type="row")
         yield Static(id="topics-title")
         yield StudyTable(id="topics", cursor_type="row")
+        yield Static(id="mastery-note")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -69,6 +70,10 @@ class HomeScreen(Screen[None]):
         topics.add_column("Topic", key="title")
         topics.add_column("Mastery", key="mastery", width=len(bar(0)) + 6)
         topics.add_column("Seen", key="seen")
+        from studykit.study.scheduler import MASTERY_MEANING
+
+        note = f"Mastery: a card is mastered when {MASTERY_MEANING}."
+        self.query_one("#mastery-note", Static).update(note)
         self._show_banner()
         self.refresh_overview()
         decks.focus()
@@ -79,7 +84,7 @@ class HomeScreen(Screen[None]):
     # -- data ------------------------------------------------------------------------------------
 
     def refresh_overview(self) -> None:
-        from studykit.study.session import deck_overview
+        from studykit.study.overview import deck_overview
 
         self.summaries = deck_overview(
             self.app.store,

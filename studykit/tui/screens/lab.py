@@ -172,7 +172,7 @@ class LabScreen(Screen[None]):
 
     @on(LabFinished)
     def _finished(self, message: LabFinished) -> None:
-        from studykit.study.session import record_lab_run
+        from studykit.study.lab_history import record_lab_run
 
         self.running = False
         result = self.result = message.result
