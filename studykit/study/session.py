@@ -167,6 +167,10 @@ class _Hidden:
     was_in_cram: bool
 
 
+def _card_of(step: _Done | _Hidden) -> str:
+    return step.presented.card.id if isinstance(step, _Done) else step.card_id
+
+
 class StudySession:
     def __init__(
         self,
@@ -198,19 +202,7 @@ class StudySession:
         self.scheduler = make_scheduler(settings)
         self._clock = as_clock(now)
         self._rng = random.Random(seed)
-        self._cards = {
-            card.id: (deck, card)
-            for deck, card in new_card_order(decks)
-            if self.scope.matches(deck, card)
-        }
-        self._spacing = {
-            card_id: spacing_keys(deck, card) for card_id, (deck, card) in self._cards.items()
-        }
-        self._siblings = {
-            card_id: groups
-            for card_id, (deck, card) in self._cards.items()
-            if (groups := sibling_groups(deck, card))
-        }
+        self._index(decks)
         self._recent: list[str] = []  # the cards rated in this session, the last one last
         self._current: Presented | None = None
         # Cards in scope whose stored state cannot be read (card id: why), as of the last
@@ -226,6 +218,33 @@ class StudySession:
             ]
             self._rng.shuffle(ids)
             self._cram_queue.extend(ids)
+
+    def _index(self, decks: Sequence[Deck]) -> None:
+        """The cards in scope, in introduction order, with their spacing keys and siblings."""
+        self._cards = {
+            card.id: (deck, card)
+            for deck, card in new_card_order(decks)
+            if self.scope.matches(deck, card)
+        }
+        self._spacing = {
+            card_id: spacing_keys(deck, card) for card_id, (deck, card) in self._cards.items()
+        }
+        self._siblings = {
+            card_id: groups
+            for card_id, (deck, card) in self._cards.items()
+            if (groups := sibling_groups(deck, card))
+        }
+
+    def replace_decks(self, decks: Sequence[Deck]) -> None:
+        """Go on with `decks` as they are now (reloaded after an edit): the current card is
+        shown again as edited, or the next one if it left the decks; cards that left drop out
+        of a cram queue and of undo. Ratings made so far stay."""
+        self._index(decks)
+        if self._current is not None:
+            entry = self._cards.get(self._current.card.id)
+            self._current = None if entry is None else present(entry[1], self._rng)
+        self._cram_queue = deque(c for c in self._cram_queue if c in self._cards)
+        self._done = [d for d in self._done if _card_of(d) in self._cards]
 
     # --- what to show ---
 
