@@ -127,7 +127,8 @@ def validate_command(
 LINT_CHECKS = (
     "Checks: missing explanations and feedback, unknown labs, prerequisite cycles, unused topics, "
     "near-duplicate questions, answer-position patterns, mcq answers that are usually the "
-    "longest choice."
+    "longest choice, multi cards that all have the same number of correct answers, code blocks "
+    "never closed, cloze numbers that skip one, short answers with two different numbers."
 )
 
 

@@ -8,6 +8,7 @@
 - two questions are nearly the same;
 - the correct answers sit in the same position (most mcq answers are B; every true_false is true);
 - the correct mcq choice is usually the longest one (a test-wise learner picks it unread);
+- every multi card of a deck has the same number of correct answers (a learner picks that many);
 - a code block is never closed (the rest of the text would show as code);
 - a cloze card skips a deletion number (c1, c3: Anki would make an empty card for c2);
 - a short card accepts two different numbers (`1024` and `1.024`: a `.` is a decimal point).
@@ -42,6 +43,8 @@ MIN_CARDS_FOR_POSITION = 4
 SAME_POSITION_SHARE = 0.75
 # Length lint: with four choices a fair deck has the answer longest about a quarter of the time.
 LONGEST_ANSWER_SHARE = 0.5
+# Correct-count lint: from this many multi cards on, one count for all of them is a pattern.
+MIN_MULTI_CARDS = 3
 
 
 def lint(result: LoadResult) -> list[Problem]:
@@ -53,6 +56,7 @@ def lint(result: LoadResult) -> list[Problem]:
         linter.unused_topics(deck)
         linter.answer_positions(deck)
         linter.answer_lengths(deck)
+        linter.correct_counts(deck)
         linter.open_code_blocks(deck)
         linter.cloze_numbers(deck)
         linter.numeric_answers(deck)
@@ -144,6 +148,19 @@ class _Linter:
                 ("id",),
                 f"{len(longest)} of {len(mcqs)} mcq cards have the longest choice as the answer "
                 f"({', '.join(longest)}); make wrong choices as specific as the right one",
+            )
+
+    def correct_counts(self, deck: Deck) -> None:
+        counts = {len(c.answers) for c in deck.cards if isinstance(c, MultipleSelect)}
+        multis = sum(isinstance(c, MultipleSelect) for c in deck.cards)
+        if multis >= MIN_MULTI_CARDS and len(counts) == 1:
+            count = counts.pop()
+            self.warn(
+                deck,
+                ("id",),
+                f"all {multis} multi cards have {count} correct "
+                f"{'answer' if count == 1 else 'answers'}; vary how many are right (from one "
+                "to all but one), or a learner learns to pick that many",
             )
 
     def open_code_blocks(self, deck: Deck) -> None:

@@ -252,11 +252,12 @@ def test_show_takes_deck_paths_as_arguments_too(good):
 
 
 def test_lint_help_lists_every_check_as_flowing_text():
-    shown = runner.invoke(app, ["deck", "lint", "--help"], env={"COLUMNS": "200"})
+    shown = runner.invoke(app, ["deck", "lint", "--help"], env={"COLUMNS": "400"})
     assert shown.exit_code == 0
-    # at 200 columns the checks fit on one line: no line break typer kept from the source
+    # at 400 columns the checks fit on one line: no line break typer kept from the source
     [checks] = [line for line in shown.output.splitlines() if "Checks:" in line]
-    assert checks.rstrip().endswith("mcq answers that are usually the longest choice.")
+    assert "multi cards that all have the same number of correct answers" in checks
+    assert checks.rstrip().endswith("short answers with two different numbers.")
 
 
 BUILDS_ON_BUNDLED = GOOD.replace(

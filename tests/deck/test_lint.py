@@ -106,6 +106,38 @@ def test_answers_that_are_usually_the_longest_choice(tmp_path, labs_dir):
     assert lint_text(tmp_path, labs_dir, half) == []
 
 
+def multi(n: int, answers: str) -> str:
+    """A multi card with five choices; the letters in `answers` are the right ones."""
+    choices = "".join(
+        f"\n      - text: choice {c} of {n}" + ("" if c in answers else "\n        why: Wrong.")
+        for c in "ABCDE"
+    )
+    return (
+        f"  - id: gd-{n}\n    kind: multi\n    topic: gd-basics\n    question: Which hold, {n}?"
+        f"\n    choices:{choices}\n    answers: [{', '.join(answers)}]\n    explanation: E.\n"
+    )
+
+
+def test_multi_cards_all_with_the_same_number_of_correct_answers(tmp_path, labs_dir):
+    same = HEAD + multi(1, "ABD") + multi(2, "BCE") + multi(3, "ACE")
+    assert lint_text(tmp_path, labs_dir, same) == [
+        (
+            1,
+            None,
+            "all 3 multi cards have 3 correct answers; vary how many are right (from one to "
+            "all but one), or a learner learns to pick that many",
+        )
+    ]
+    singles = HEAD + multi(1, "A") + multi(2, "C") + multi(3, "E") + multi(4, "B")
+    assert lint_text(tmp_path, labs_dir, singles)[0][2].startswith(
+        "all 4 multi cards have 1 correct answer;"
+    )
+    # one card with another count breaks the pattern; two cards are too few to make one
+    varied = HEAD + multi(1, "ABD") + multi(2, "BCE") + multi(3, "AC")
+    assert lint_text(tmp_path, labs_dir, varied) == []
+    assert lint_text(tmp_path, labs_dir, HEAD + multi(1, "ABD") + multi(2, "BCE")) == []
+
+
 def test_true_false_all_one_way(tmp_path, labs_dir):
     cards = "".join(
         f"  - id: gd-{n}\n    kind: true_false\n    topic: gd-basics\n"
