@@ -27,7 +27,7 @@ from pathlib import Path
 
 from studykit.lab.catalog import lab_names
 
-# every lab in labs/*.yaml, prompt-vs-prefix (the engine's own) first
+# every lab in studykit/lab/experiments/*.yaml, prompt-vs-prefix (the engine's own) first
 LABS = sorted(lab_names(), key=lambda name: name != "prompt-vs-prefix")
 STUDYKIT = Path(sys.executable).with_name("studykit")
 COLD_TARGET_S, COLD_STRETCH_S, RSS_TARGET_MB = 20.0, 10.0, 1000.0
@@ -66,10 +66,10 @@ def step_times(steps: int) -> None:
     import peft
     import torch
 
-    from studykit.lab.base import load_base, use_one_thread
-    from studykit.lab.data import Encoder, TaskData
-    from studykit.lab.evaluate import answer_loss
-    from studykit.lab.methods import build
+    from studykit.lab.engine.base import load_base, use_one_thread
+    from studykit.lab.engine.data import Encoder, TaskData
+    from studykit.lab.engine.evaluate import answer_loss
+    from studykit.lab.engine.methods import build
     from studykit.lab.tasks import get_task
 
     use_one_thread()

@@ -1,7 +1,8 @@
 """Where the bundled decks, lab specs and base model live.
 
-In a source checkout (editable install) they sit at the repository root; in a built wheel they are
-copied into `studykit/_bundled/`. Both layouts are looked up here, once, so no other module guesses.
+The decks sit at the repository root in a source checkout (editable install) and are copied into
+`studykit/_bundled/` in a built wheel; both layouts are looked up here, once, so no other module
+guesses. The lab specs and the base model live inside the package, so both layouts share one path.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def bundled_decks_dir() -> Path:
 
 
 def bundled_labs_dir() -> Path:
-    """The folder of declarative lab specs (`labs/*.yaml`)."""
-    return _first_existing(_REPO_ROOT / "labs", _BUNDLED / "labs")
+    """The folder of declarative lab specs (`NAME.yaml`, each beside its script `NAME.py`)."""
+    return PACKAGE_DIR / "lab" / "experiments"
 
 
 def bundled_model_dir() -> Path:

@@ -9,6 +9,14 @@ not a test happens to run them.
     paths.py, files.py: shared helpers, import no layer
     tui/, cli/: may import any layer; they wire them together (e.g. they pass the lab catalog
     to the deck loader, which only knows the shape it needs: `deck.loader.LabCatalog`).
+
+Inside lab/, the torch-free contract sits at the top (catalog, results, errors, runner, view,
+render) and the torch engine below it:
+
+    torch, transformers, peft  are imported only in lab/engine/ and lab/experiments/; anywhere
+                               else only inside a function (a lazy import: the CLI's `model`
+                               commands, a lab run), never at module level
+    lab/ (top), any layer      import lab/engine/ and lab/experiments/ only inside a function
 """
 
 from __future__ import annotations
@@ -35,8 +43,8 @@ FORBIDDEN: dict[str, set[str]] = {
 # Calls to import_module whose name is computed cannot be checked; each one is listed here with
 # why it stays inside its own layer. A new one fails the test until it is added.
 DYNAMIC_IMPORTS_ALLOWED = {
-    "studykit.lab.runner": "imports studykit.lab.labs.<lab name>, the lab's own module",
-    "studykit.lab.methods": "imports each module of its own package: one per method",
+    "studykit.lab.runner": "imports studykit.lab.experiments.<lab name>, the lab's own module",
+    "studykit.lab.engine.methods": "imports each module of its own package: one per method",
 }
 
 
@@ -148,6 +156,102 @@ def test_the_allowed_dynamic_imports_still_exist():
         path = path / "__init__.py" if is_package else path.with_suffix(".py")
         found = imports_of(path.read_text(encoding="utf-8"), module, is_package)
         assert any(i.target == "?" for i in found), f"{module} has no computed import any more"
+
+
+HEAVY = ("torch", "transformers", "peft")
+ENGINE = ("studykit.lab.engine", "studykit.lab.experiments")
+
+
+def module_level_imports(source: str, module: str, is_package: bool) -> list[Import]:
+    """The imports that run when the module is imported: not inside a function, and not under
+    `if TYPE_CHECKING:` (a string annotation costs nothing at run time)."""
+    lazy_lines: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            lazy_lines |= set(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            first, last = node.body[0], node.body[-1]
+            lazy_lines |= set(range(first.lineno, (last.end_lineno or last.lineno) + 1))
+    found = imports_of(source, module, is_package)
+    return [i for i in found if i.line not in lazy_lines]
+
+
+def _within(target: str, prefixes: tuple[str, ...]) -> bool:
+    return any(target == p or target.startswith(p + ".") for p in prefixes)
+
+
+def eager_engine_imports(root: Path) -> list[Import]:
+    """Module-level imports of torch, transformers, peft or the lab engine from outside
+    lab/engine/ and lab/experiments/."""
+    engine = tuple(root.name + p.removeprefix("studykit") for p in ENGINE)
+    bad: list[Import] = []
+    for path in sorted(root.rglob("*.py")):
+        module = module_name(path, root)
+        if _within(module, engine):
+            continue
+        source = path.read_text(encoding="utf-8")
+        for found in module_level_imports(source, module, path.name == "__init__.py"):
+            if _within(found.target, HEAVY) or _within(found.target, engine):
+                bad.append(found)
+    return sorted(bad, key=lambda b: (b.module, b.line, b.target))
+
+
+def test_torch_and_the_engine_are_imported_eagerly_only_inside_the_engine():
+    bad = eager_engine_imports(PACKAGE_DIR)
+    assert not bad, (
+        "torch, transformers, peft and studykit.lab.engine/experiments are imported at module "
+        "level only in studykit/lab/engine/ and studykit/lab/experiments/ (move the code there, "
+        "or import inside the function that needs it):\n" + "\n".join(f"  {b}" for b in bad)
+    )
+
+
+def test_torch_code_lives_in_the_engine_not_at_the_top_of_lab():
+    """The top of lab/ is the torch-free contract: not even a lazy torch import belongs there."""
+    top = sorted((PACKAGE_DIR / "lab").glob("*.py"))
+    assert top, "studykit/lab/ has no modules"
+    bad = [
+        found
+        for path in top
+        for found in imports_of(
+            path.read_text(encoding="utf-8"),
+            module_name(path, PACKAGE_DIR),
+            path.name == "__init__.py",
+        )
+        if _within(found.target, HEAVY)
+    ]
+    assert not bad, "torch code at the top of studykit/lab/ (move it to lab/engine/):\n" + (
+        "\n".join(f"  {b}" for b in bad)
+    )
+
+
+def test_the_eager_import_check_tells_lazy_from_eager(tmp_path):
+    root = tmp_path / "studykit"
+    (root / "lab" / "engine").mkdir(parents=True)
+    for init in (root, root / "lab", root / "lab" / "engine"):
+        (init / "__init__.py").write_text("")
+    (root / "lab" / "engine" / "train.py").write_text("import torch\n")  # the engine may
+    (root / "lab" / "view.py").write_text(
+        textwrap.dedent(
+            """\
+            from typing import TYPE_CHECKING
+            import torch.nn
+            from studykit.lab.engine import train
+            from peft import LoraConfig
+
+            if TYPE_CHECKING:
+                import transformers
+
+            def lazy():
+                import torch
+                from studykit.lab.engine.train import train
+            """
+        )
+    )
+    assert [str(b) for b in eager_engine_imports(root)] == [
+        "studykit.lab.view:2 → torch.nn",
+        "studykit.lab.view:3 → studykit.lab.engine",
+        "studykit.lab.view:4 → peft.LoraConfig",
+    ]
 
 
 def test_the_check_finds_every_form_of_import(tmp_path):

@@ -5,10 +5,11 @@
     studykit lab run prompt-vs-prefix -p steps=100 --json
     studykit lab prompt-vs-prefix --plot curves.png
 
-Every lab in `labs/*.yaml` gets its own command, with one option per declared parameter. The
-commands are built lazily (`LabGroup`): reading the catalogue costs PyYAML and pydantic, so only
-`studykit lab ...` reads it, never `studykit --help` or the other commands. Thin: the catalogue
-is torch-free; the engine (`studykit.lab.runner`) is imported only when a lab runs.
+Every lab spec in `studykit/lab/experiments/*.yaml` gets its own command, with one option per
+declared parameter. The commands are built lazily (`LabGroup`): reading the catalogue costs
+PyYAML and pydantic, so only `studykit lab ...` reads it, never `studykit --help` or the other
+commands. Thin: the catalogue is torch-free; the engine (`studykit.lab.runner`) is imported only
+when a lab runs.
 Ctrl-C stops the training after the current step and still prints what was measured.
 """
 
@@ -138,8 +139,8 @@ def run_and_show(
     """Validate, run with live progress, then print the result (or its JSON) and save the plot."""
     from rich.console import Console
 
-    from studykit.lab.base import check_model_dir
     from studykit.lab.catalog import UnknownLab, check_params, get_lab
+    from studykit.lab.engine.base import check_model_dir
     from studykit.lab.render import LiveProgress, render, save_plot
 
     try:

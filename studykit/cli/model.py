@@ -50,7 +50,7 @@ def pretrain_command(
 
     staging = _staging_folder(out, force)  # now, not after minutes of training
     from studykit.cli.lab import StopOnCtrlC
-    from studykit.lab import pretrain as pretraining
+    from studykit.lab.engine import pretrain as pretraining
     from studykit.lab.tasks import PRETRAINING
 
     console = Console(stderr=True)
@@ -150,15 +150,15 @@ def info_command(
     from rich.console import Console
     from rich.table import Table
 
-    from studykit.lab.base import check_model_dir
+    from studykit.lab.engine.base import check_model_dir
     from studykit.lab.errors import ModelDirError
 
     try:
         folder = check_model_dir(path)
     except ModelDirError as error:
         _fail(str(error))
-    from studykit.lab.base import load_base
-    from studykit.lab.pretrain import task_scores
+    from studykit.lab.engine.base import load_base
+    from studykit.lab.engine.pretrain import task_scores
 
     try:
         base = load_base(folder)

@@ -1,4 +1,5 @@
-"""The catalogue of labs: the declarative specs in `labs/*.yaml`, read without importing torch.
+"""The catalogue of labs: the declarative specs `studykit/lab/experiments/*.yaml`, read without
+importing torch.
 
 A spec says what a lab trains, what it compares, which claims it checks, what the learner should
 notice, and which parameters it accepts (with types, defaults and bounds). Deck cards pass
@@ -142,9 +143,10 @@ def check_params(spec: LabSpec, params: dict[str, Any]) -> list[str]:
 
 @dataclass(frozen=True)
 class Catalog:
-    """The lab specs in `labs_dir` (default: the bundled `labs/`), read on first use. Deck loading
-    checks cards' lab links against one (`load_decks(paths, lab_catalog=Catalog())`); the deck
-    layer only knows the shape it needs (`studykit.deck.loader.LabCatalog`), not this module."""
+    """The lab specs in `labs_dir` (default: the bundled `studykit/lab/experiments/`), read on first
+    use. Deck loading checks cards' lab links against one
+    (`load_decks(paths, lab_catalog=Catalog())`); the deck layer only knows the shape it needs
+    (`studykit.deck.loader.LabCatalog`), not this module."""
 
     labs_dir: Path | None = None
 

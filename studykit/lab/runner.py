@@ -4,8 +4,8 @@
     result = run_lab("prompt-vs-prefix", {"steps": 50}, on_progress=print,
                      should_stop=lambda: False)
 
-The lab named `my-lab` is declared in `labs/my-lab.yaml` and implemented by
-`studykit/lab/labs/my_lab.py`, which defines `run(lab, params)`: the runner builds the run
+The lab named `my-lab` is declared in `studykit/lab/experiments/my-lab.yaml` and implemented by
+`studykit/lab/experiments/my_lab.py`, which defines `run(lab, params)`: the runner builds the run
 context (`harness.LabRun`: the base model, the seed, the callbacks), calls it, and finishes it.
 Importing this module is cheap; torch loads when a lab module is imported, inside `run_lab`.
 """
@@ -21,7 +21,7 @@ from studykit.lab.results import LabResult, ProgressCallback, StopCheck
 
 
 def lab_module_name(name: str) -> str:
-    return "studykit.lab.labs." + name.replace("-", "_")
+    return "studykit.lab.experiments." + name.replace("-", "_")
 
 
 def resolve_params(name: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def run_lab(
     """
     full = resolve_params(name, params)
     module = importlib.import_module(lab_module_name(name))
-    from studykit.lab.harness import LabRun  # torch: loaded with the lab module just above
+    from studykit.lab.engine.harness import LabRun  # torch: loaded with the lab module just above
 
     lab = LabRun(name, full, on_progress, should_stop)
     module.run(lab, full)

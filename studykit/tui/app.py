@@ -71,7 +71,7 @@ class StudykitApp(App[None]):
             seed: seeds the shuffling of choices and steps (tests fix it).
             lab_runner: replaces `studykit.lab.runner.run_lab` (same signature).
             lab_overrides: lab parameters applied over a card's own (e.g. tiny step counts).
-            labs_dir: where lab specs are read (default: the bundled `labs/`).
+            labs_dir: where lab specs are read (default: the bundled `studykit/lab/experiments/`).
             timer: monotonic seconds, used to time answers (tests freeze it).
             deck_paths: the deck files and folders `load` came from, loaded again after a card
                 is edited (default: the files of the decks that loaded).

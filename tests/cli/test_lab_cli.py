@@ -204,12 +204,12 @@ def test_a_plot_that_cannot_be_saved_after_the_run_is_one_line(tmp_path, monkeyp
 
 
 def test_a_model_that_cannot_be_saved_is_one_line(tmp_path, monkeypatch):
-    import studykit.lab.pretrain
+    import studykit.lab.engine.pretrain
 
     def read_only(out_dir, config, on_progress=None, should_stop=None):
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(studykit.lab.pretrain, "pretrain", read_only)
+    monkeypatch.setattr(studykit.lab.engine.pretrain, "pretrain", read_only)
     out = invoke("model", "pretrain", "--out", str(tmp_path / "model"), "--steps", "1")
     assert out.exit_code == 2
     assert out.stderr.splitlines()[-1] == (

@@ -25,7 +25,7 @@ def invoke(*args: str):
 @pytest.fixture
 def fake_pretrain(monkeypatch):
     """`pretrain` that trains 10 steps in no time; `signal_at` sends a signal mid-run."""
-    import studykit.lab.pretrain
+    import studykit.lab.engine.pretrain
 
     class Fake:
         def __init__(self):
@@ -46,7 +46,7 @@ def fake_pretrain(monkeypatch):
             return {}
 
     fake = Fake()
-    monkeypatch.setattr(studykit.lab.pretrain, "pretrain", fake)
+    monkeypatch.setattr(studykit.lab.engine.pretrain, "pretrain", fake)
     return fake
 
 
@@ -103,7 +103,7 @@ def test_an_interrupted_run_exits_non_zero_and_keeps_the_old_model(
 
 
 def test_a_stopped_pretrain_saves_nothing(tmp_path):
-    from studykit.lab.pretrain import PretrainConfig, pretrain
+    from studykit.lab.engine.pretrain import PretrainConfig, pretrain
 
     config = PretrainConfig(seed=0, steps=5, eval_every=1000)
     assert pretrain(tmp_path / "out", config, should_stop=lambda: True) is None

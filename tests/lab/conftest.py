@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def base():
-    from studykit.lab.base import load_base, use_one_thread
+    from studykit.lab.engine.base import load_base, use_one_thread
 
     use_one_thread()
     return load_base()
@@ -16,6 +16,6 @@ def base():
 @pytest.fixture
 def fresh_base():
     """A private copy of the base model, for tests that hand it to another library (peft)."""
-    from studykit.lab.base import load_base
+    from studykit.lab.engine.base import load_base
 
     return load_base()

@@ -20,14 +20,14 @@ import pytest
 import torch
 from tiny_models import FAMILIES, KV_HEADS, save_tiny, tiny_model
 
-from studykit.lab.base import Base
-from studykit.lab.data import Encoder, TaskData
+from studykit.lab.engine.base import Base
+from studykit.lab.engine.data import Encoder, TaskData
+from studykit.lab.engine.evaluate import answer_loss
+from studykit.lab.engine.geometry import prefix_count, read_geometry, soft_prompt_count
+from studykit.lab.engine.prefix import Prefix
+from studykit.lab.engine.soft_prompt import SoftPrompt
 from studykit.lab.errors import LabError, UnsupportedModel
-from studykit.lab.evaluate import answer_loss
-from studykit.lab.geometry import prefix_count, read_geometry, soft_prompt_count
-from studykit.lab.prefix import Prefix
 from studykit.lab.runner import run_lab
-from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 
 peft = pytest.importorskip("peft")
@@ -137,7 +137,7 @@ def test_prefix_matches_peft(model, batches):
 
 @pytest.mark.parametrize("model", ALL, indirect=True)
 def test_lora_matches_peft(model, batches, base):
-    methods = pytest.importorskip("studykit.lab.methods")
+    methods = pytest.importorskip("studykit.lab.engine.methods")
     ours = methods.build("lora", Base(model, base.tokenizer, Path("tiny")), seed=0)
     fan_in_fan_out = model.config.model_type == "gpt2"  # GPT-2's Conv1D stores W transposed
     # the layers ours adapts, by name: peft 0.21 has no default for Phi-3's fused qkv_proj
@@ -180,7 +180,7 @@ def test_a_short_lab_runs_on_each_family_and_states_its_formula(family, folders)
 
 def _tiny_mamba() -> torch.nn.Module:
     """A state-space model: no attention, so no keys and values for a prefix to stand in for."""
-    from studykit.lab.base import import_transformers
+    from studykit.lab.engine.base import import_transformers
 
     transformers = import_transformers()
     config = transformers.MambaConfig(vocab_size=21, hidden_size=32, num_hidden_layers=2)

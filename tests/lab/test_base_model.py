@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from studykit.lab.base import check_model_dir, default_model_dir, load_base
+from studykit.lab.engine.base import check_model_dir, default_model_dir, load_base
+from studykit.lab.engine.pretrain import RECIPE_FILE, task_scores
 from studykit.lab.errors import ModelDirError
-from studykit.lab.pretrain import RECIPE_FILE, task_scores
 from studykit.lab.tasks import PRETRAINING
 
 
@@ -59,8 +59,8 @@ def test_broken_config_is_one_clear_line(tmp_path):
 
 
 def test_pretraining_is_deterministic_per_seed(tmp_path):
-    from studykit.lab.measure import checksum
-    from studykit.lab.pretrain import PretrainConfig, pretrain
+    from studykit.lab.engine.measure import checksum
+    from studykit.lab.engine.pretrain import PretrainConfig, pretrain
 
     config = PretrainConfig(seed=3, steps=3, eval_every=1000)
     pretrain(tmp_path / "a", config)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from studykit.cli import app
 from studykit.lab.catalog import all_labs, check_params
-from studykit.lab.device import resolve_device, resolve_dtype
+from studykit.lab.engine.device import resolve_device, resolve_dtype
 from studykit.lab.errors import DeviceError
 from studykit.lab.runner import run_lab
 
@@ -77,8 +77,8 @@ def test_a_bfloat16_run_keeps_the_counts_and_the_base(bfloat16_run):
 
 
 def test_trainable_numbers_stay_float32_in_a_bfloat16_model(base):
-    from studykit.lab.prefix import Prefix
-    from studykit.lab.soft_prompt import SoftPrompt
+    from studykit.lab.engine.prefix import Prefix
+    from studykit.lab.engine.soft_prompt import SoftPrompt
 
     model = base.model.__class__(base.config).to(torch.bfloat16).eval().requires_grad_(False)
     ids = torch.tensor([[3, 4, 5]])

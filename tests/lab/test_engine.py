@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from studykit.lab.data import Encoder, TaskData
-from studykit.lab.evaluate import answer_loss, evaluate
-from studykit.lab.finetune import FullFineTune
-from studykit.lab.measure import checksum
-from studykit.lab.methods import build
-from studykit.lab.prefix import Prefix
-from studykit.lab.soft_prompt import SoftPrompt
+from studykit.lab.engine.data import Encoder, TaskData
+from studykit.lab.engine.evaluate import answer_loss, evaluate
+from studykit.lab.engine.finetune import FullFineTune
+from studykit.lab.engine.measure import checksum
+from studykit.lab.engine.methods import build
+from studykit.lab.engine.prefix import Prefix
+from studykit.lab.engine.soft_prompt import SoftPrompt
+from studykit.lab.engine.train import TrainConfig, count_trainable, train
 from studykit.lab.tasks import get_task
-from studykit.lab.train import TrainConfig, count_trainable, train
 
 K = 4
 

@@ -8,12 +8,12 @@ import copy
 import pytest
 import torch
 
-from studykit.lab import instruments
-from studykit.lab.data import Encoder, TaskData
-from studykit.lab.evaluate import answer_loss
-from studykit.lab.labs import backprop
+from studykit.lab.engine import instruments
+from studykit.lab.engine.data import Encoder, TaskData
+from studykit.lab.engine.evaluate import answer_loss
+from studykit.lab.engine.soft_prompt import SoftPrompt
+from studykit.lab.experiments import backprop
 from studykit.lab.runner import run_lab
-from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 
 

@@ -9,11 +9,11 @@ import math
 import pytest
 import torch
 
-from studykit.lab.data import Encoder, TaskData
+from studykit.lab.engine.data import Encoder, TaskData
+from studykit.lab.engine.soft_prompt import SoftPrompt
 from studykit.lab.errors import LabParamError
-from studykit.lab.labs import gradient_descent as gd
+from studykit.lab.experiments import gradient_descent as gd
 from studykit.lab.runner import run_lab
-from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 
 

@@ -1,9 +1,9 @@
-"""What every lab module (studykit/lab/labs/*.py) must be, checked statically with `ast`:
+"""What every lab module (studykit/lab/experiments/*.py) must be, checked statically with `ast`:
 
 - it records through the run context's verbs (`lab.record`, `lab.table`, `lab.curves`,
   `lab.claim`, ...) and never reaches into the `LabResult` itself: no `lab.result`, no
   `._result`, no `getattr(lab, "result")`, whatever the run context is called;
-- it imports no other lab (shared tools live in `studykit.lab.instruments` and the engine);
+- it imports no other lab (shared tools live in `studykit.lab.engine.instruments` and the engine);
 - it defines `run(lab, params)`, which the runner calls between building and finishing the run.
 
 Each rule is also run on a small offending source, so a rule that could never fail would show.
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-import studykit.lab.labs
+import studykit.lab.experiments
 
-LABS_DIR = Path(studykit.lab.labs.__file__).parent
-LAB_PACKAGE = "studykit.lab.labs"
+LABS_DIR = Path(studykit.lab.experiments.__file__).parent
+LAB_PACKAGE = "studykit.lab.experiments"
 LAB_MODULES = sorted(p for p in LABS_DIR.glob("*.py") if p.name != "__init__.py")
 
 
@@ -145,20 +145,20 @@ def test_the_result_rule_catches_each_way_in():
 
 
 def test_the_import_rule_catches_each_way_in():
-    me = "studykit.lab.labs.soft_prompt"
+    me = "studykit.lab.experiments.soft_prompt"
     offending = [
-        "from studykit.lab.labs.backprop import activation_gradients",
-        "from studykit.lab.labs import backprop",
-        "import studykit.lab.labs.backprop",
+        "from studykit.lab.experiments.backprop import activation_gradients",
+        "from studykit.lab.experiments import backprop",
+        "import studykit.lab.experiments.backprop",
         "from .backprop import flow_rows",
         "from . import backprop",
-        "importlib.import_module('studykit.lab.labs.backprop')",
+        "importlib.import_module('studykit.lab.experiments.backprop')",
     ]
     for source in offending:
         assert lab_imports(source, me), source
     allowed = [
-        "from studykit.lab.instruments import activation_gradients",
-        "from studykit.lab.harness import LabRun",
+        "from studykit.lab.engine.instruments import activation_gradients",
+        "from studykit.lab.engine.harness import LabRun",
         "import torch",
     ]
     for source in allowed:

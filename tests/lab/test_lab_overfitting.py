@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import torch
 
-from studykit.lab.harness import LabRun
-from studykit.lab.labs import overfitting as lab
+from studykit.lab.engine.harness import LabRun
+from studykit.lab.experiments import overfitting as lab
 from studykit.lab.runner import run_lab
 from studykit.lab.tasks import get_task
 

@@ -3,8 +3,8 @@ prompt is counted beside them; the claims are computed (they flip when their con
 
 from __future__ import annotations
 
-from studykit.lab.harness import LabRun
-from studykit.lab.labs import prompt_engineering as lab
+from studykit.lab.engine.harness import LabRun
+from studykit.lab.experiments import prompt_engineering as lab
 from studykit.lab.runner import resolve_params, run_lab
 from studykit.lab.tasks import get_task
 

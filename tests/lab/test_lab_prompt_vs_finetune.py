@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import torch
 
-from studykit.lab.data import Encoder, TaskData, encode
-from studykit.lab.finetune import FullFineTune
-from studykit.lab.instruments import saved_activation_bytes, serialized_bytes
-from studykit.lab.labs import prompt_vs_finetune as lab
-from studykit.lab.methods import build
+from studykit.lab.engine.data import Encoder, TaskData, encode
+from studykit.lab.engine.finetune import FullFineTune
+from studykit.lab.engine.instruments import saved_activation_bytes, serialized_bytes
+from studykit.lab.engine.methods import build
+from studykit.lab.engine.soft_prompt import SoftPrompt
+from studykit.lab.experiments import prompt_vs_finetune as lab
 from studykit.lab.runner import resolve_params, run_lab
-from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 
 

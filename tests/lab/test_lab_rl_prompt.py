@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import torch
 
-from studykit.lab.data import Encoder, TaskData
-from studykit.lab.evaluate import answer_loss
-from studykit.lab.instruments import CallCounter
-from studykit.lab.labs import rl_prompt as lab
+from studykit.lab.engine.data import Encoder, TaskData
+from studykit.lab.engine.evaluate import answer_loss
+from studykit.lab.engine.instruments import CallCounter
+from studykit.lab.engine.soft_prompt import SoftPrompt
+from studykit.lab.experiments import rl_prompt as lab
 from studykit.lab.runner import run_lab
-from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 
 

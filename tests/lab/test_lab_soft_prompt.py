@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from studykit.lab.labs import soft_prompt as lab
+from studykit.lab.experiments import soft_prompt as lab
 from studykit.lab.runner import run_lab
 
 

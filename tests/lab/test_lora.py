@@ -11,11 +11,11 @@ import math
 import pytest
 import torch
 
-from studykit.lab.data import IGNORE, Encoder, TaskData
-from studykit.lab.evaluate import answer_loss
-from studykit.lab.measure import checksum
-from studykit.lab.methods import REGISTRY, MethodError, build
-from studykit.lab.methods.lora import LoRA, LoraConfig
+from studykit.lab.engine.data import IGNORE, Encoder, TaskData
+from studykit.lab.engine.evaluate import answer_loss
+from studykit.lab.engine.measure import checksum
+from studykit.lab.engine.methods import REGISTRY, MethodError, build
+from studykit.lab.engine.methods.lora import LoRA, LoraConfig
 from studykit.lab.tasks import get_task
 
 peft = pytest.importorskip("peft")

@@ -13,11 +13,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studykit.lab import methods
-from studykit.lab.measure import generator
-from studykit.lab.methods import REGISTRY, TRAINED, UNTRAINED, MethodError, build, get
-from studykit.lab.methods.registry import MethodSpec, register
-from studykit.lab.soft_prompt import SoftPrompt
+from studykit.lab.engine import methods
+from studykit.lab.engine.measure import generator
+from studykit.lab.engine.methods import REGISTRY, TRAINED, UNTRAINED, MethodError, build, get
+from studykit.lab.engine.methods.registry import MethodSpec, register
+from studykit.lab.engine.soft_prompt import SoftPrompt
 
 PACKAGE = Path(methods.__file__).parent
 CORE = ["__init__.py", "registry.py"]  # the only modules that are not a method

@@ -10,12 +10,12 @@ import warnings
 
 import pytest
 
-from studykit.lab.data import Encoder, TaskData
-from studykit.lab.evaluate import evaluate
-from studykit.lab.methods import TRAINED, UNTRAINED, build
+from studykit.lab.engine.data import Encoder, TaskData
+from studykit.lab.engine.evaluate import evaluate
+from studykit.lab.engine.methods import TRAINED, UNTRAINED, build
+from studykit.lab.engine.train import TrainConfig, train
 from studykit.lab.runner import run_lab
 from studykit.lab.tasks import get_task
-from studykit.lab.train import TrainConfig, train
 
 # Each lab with the fewest steps that still runs every phase of it.
 LABS = {

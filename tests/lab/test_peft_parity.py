@@ -8,10 +8,10 @@ import warnings
 import pytest
 import torch
 
-from studykit.lab.data import Encoder, TaskData
-from studykit.lab.evaluate import answer_loss
-from studykit.lab.prefix import Prefix
-from studykit.lab.soft_prompt import SoftPrompt
+from studykit.lab.engine.data import Encoder, TaskData
+from studykit.lab.engine.evaluate import answer_loss
+from studykit.lab.engine.prefix import Prefix
+from studykit.lab.engine.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 
 peft = pytest.importorskip("peft")

@@ -11,8 +11,8 @@ import pytest
 import torch
 from torch import nn
 
+from studykit.lab.engine.prefix import Prefix
 from studykit.lab.errors import LabError
-from studykit.lab.prefix import Prefix
 
 K = 4
 

@@ -97,7 +97,7 @@ def test_json_has_the_documented_keys(short_run):
 def test_a_changed_base_shows_as_a_failed_claim(monkeypatch):
     import torch
 
-    import studykit.lab.harness as harness
+    import studykit.lab.engine.harness as harness
 
     real_train = harness.train
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from studykit.lab.data import IGNORE, Encoder, TaskData, encode
+from studykit.lab.engine.data import IGNORE, Encoder, TaskData, encode
 from studykit.lab.tasks import NEW, PRETRAINING, get_task, make_example, task_names
 
 

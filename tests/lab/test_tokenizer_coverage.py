@@ -10,7 +10,7 @@ from tiny_models import save_tiny
 from typer.testing import CliRunner
 
 from studykit.cli import app
-from studykit.lab.data import Encoder, TaskData
+from studykit.lab.engine.data import Encoder, TaskData
 from studykit.lab.errors import VocabularyError
 from studykit.lab.runner import run_lab
 from studykit.lab.tasks import EOS, PAD, UNK, get_task, vocabulary
@@ -20,7 +20,7 @@ def word_level(words: list[str], eos: bool = True):
     """A word-level tokenizer over `words`, built as `studykit model pretrain` builds its own."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
-    from studykit.lab.base import import_transformers
+    from studykit.lab.engine.base import import_transformers
 
     core = Tokenizer(models.WordLevel(vocab={w: i for i, w in enumerate(words)}, unk_token=UNK))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()

@@ -37,14 +37,14 @@ KV_HEADS = {"llama": 2, "qwen2": 2, "qwen3": 2, "mistral": 2, "phi3": 2, "gemma"
 
 
 def bundled_tokenizer():
-    from studykit.lab.base import default_model_dir, import_transformers
+    from studykit.lab.engine.base import default_model_dir, import_transformers
 
     return import_transformers().AutoTokenizer.from_pretrained(default_model_dir())
 
 
 def tiny_model(family: str, seed: int = 0):
     """A randomly initialised model of `family`, frozen, in eval mode."""
-    from studykit.lab.base import import_transformers
+    from studykit.lab.engine.base import import_transformers
 
     transformers = import_transformers()
     tokenizer = bundled_tokenizer()

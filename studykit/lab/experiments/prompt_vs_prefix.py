@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from studykit.lab.geometry import prefix_count, soft_prompt_count
-from studykit.lab.harness import LabRun
+from studykit.lab.engine.geometry import prefix_count, soft_prompt_count
+from studykit.lab.engine.harness import LabRun
+from studykit.lab.engine.train import TrainConfig
 from studykit.lab.tasks import get_task
-from studykit.lab.train import TrainConfig
 
 TARGET = 0.95  # exact match counted as "reached"
 TUNED = ["prompt-tuning", "prefix-tuning"]

@@ -13,7 +13,7 @@ frozen model to the k prompt vectors. The lab shows it four ways:
 4. A short prompt-tuning run: the prompt moves, the base checksum stays the same.
 
 The gradient-flow instruments (`activation_gradients`, `flow_rows`) live in
-`studykit.lab.instruments`, shared with the `soft-prompt` lab.
+`studykit.lab.engine.instruments`, shared with the `soft-prompt` lab.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from studykit.lab.data import Batch
-from studykit.lab.evaluate import answer_loss
-from studykit.lab.harness import LabRun
-from studykit.lab.instruments import (
+from studykit.lab.engine.data import Batch
+from studykit.lab.engine.evaluate import answer_loss
+from studykit.lab.engine.harness import LabRun
+from studykit.lab.engine.instruments import (
     FLOW_COLUMNS,
     GradientFlow,
     activation_gradients,
@@ -39,10 +39,10 @@ from studykit.lab.instruments import (
     grad_of,
     only_prompt_has_grad,
 )
-from studykit.lab.measure import generator
+from studykit.lab.engine.measure import generator
+from studykit.lab.engine.soft_prompt import SoftPrompt
+from studykit.lab.engine.train import TrainConfig, train
 from studykit.lab.results import Progress, ProgressCallback, StopCheck
-from studykit.lab.soft_prompt import SoftPrompt
-from studykit.lab.train import TrainConfig, train
 
 FD_TOLERANCE = 1e-4  # the relative error a correct float64 gradient stays under
 

@@ -2,8 +2,8 @@
 
 The runner builds a `LabRun` (it loads the base model and checksums it), hands it to the lab
 module's `run(lab, params)`, and finishes it (checksum after, wall time, interrupted). A lab
-(`studykit/lab/labs/<name>.py`) reads top to bottom: its constants, then `run`, then its tables
-and claims:
+(`studykit/lab/experiments/<name>.py`) reads top to bottom: its constants, then `run`, then its
+tables and claims:
 
     def run(lab: LabRun, params: dict[str, Any]) -> None:
         data = lab.data("reverse")                                    # instruction word removed
@@ -30,14 +30,14 @@ from typing import Any
 
 from torch import nn
 
-from studykit.lab.base import Base, load_base, use_one_thread
-from studykit.lab.data import Encoder, TaskData
-from studykit.lab.device import dtype_name, resolve_device, resolve_dtype
-from studykit.lab.measure import checksum, seed_everything
-from studykit.lab.methods import build
+from studykit.lab.engine.base import Base, load_base, use_one_thread
+from studykit.lab.engine.data import Encoder, TaskData
+from studykit.lab.engine.device import dtype_name, resolve_device, resolve_dtype
+from studykit.lab.engine.measure import checksum, seed_everything
+from studykit.lab.engine.methods import build
+from studykit.lab.engine.train import TrainConfig, measure_only, train
 from studykit.lab.results import Claim, LabResult, MethodResult, ProgressCallback, StopCheck
 from studykit.lab.tasks import Task, get_task
-from studykit.lab.train import TrainConfig, measure_only, train
 
 
 class LabRun:

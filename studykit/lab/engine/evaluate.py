@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from studykit.lab.data import IGNORE, Batch
+from studykit.lab.engine.data import IGNORE, Batch
 
 Forward = Callable[[torch.Tensor], torch.Tensor]  # input_ids (B, T) -> logits (B, T, V)
 

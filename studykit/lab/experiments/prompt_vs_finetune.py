@@ -28,16 +28,16 @@ from typing import TYPE_CHECKING, Any, cast
 import torch
 from torch import nn
 
-from studykit.lab.data import Batch, TaskData, encode
-from studykit.lab.evaluate import evaluate
-from studykit.lab.geometry import soft_prompt_count, widths
-from studykit.lab.harness import LabRun
-from studykit.lab.instruments import saved_activation_bytes, serialized_bytes, weight_bytes
-from studykit.lab.measure import checksum
-from studykit.lab.methods import REGISTRY, Count, Frozen
-from studykit.lab.soft_prompt import SoftPrompt
+from studykit.lab.engine.data import Batch, TaskData, encode
+from studykit.lab.engine.evaluate import evaluate
+from studykit.lab.engine.geometry import soft_prompt_count, widths
+from studykit.lab.engine.harness import LabRun
+from studykit.lab.engine.instruments import saved_activation_bytes, serialized_bytes, weight_bytes
+from studykit.lab.engine.measure import checksum
+from studykit.lab.engine.methods import REGISTRY, Count, Frozen
+from studykit.lab.engine.soft_prompt import SoftPrompt
+from studykit.lab.engine.train import TrainConfig
 from studykit.lab.tasks import PRETRAINING, Task, get_task
-from studykit.lab.train import TrainConfig
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel

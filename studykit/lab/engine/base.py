@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedConfig, PreTrainedModel, PreTrainedTokenizerBase
 
-    from studykit.lab.geometry import Geometry
+    from studykit.lab.engine.geometry import Geometry
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Base:
     def geometry(self) -> Geometry:
         """Layers, widths and key/value heads as the model caches them (one probe, then kept);
         raises `UnsupportedModel` for a model without a per-layer key/value cache."""
-        from studykit.lab.geometry import read_geometry
+        from studykit.lab.engine.geometry import read_geometry
 
         return read_geometry(self.model)
 
@@ -123,7 +123,7 @@ def load_base(
     dtype: torch.dtype | None = None,
 ) -> Base:
     """Load a local causal LM directory (default: the bundled model), frozen, in eval mode, on
-    `device` in `dtype` (default float32; see `studykit.lab.device` for auto and checks)."""
+    `device` in `dtype` (default float32; see `studykit.lab.engine.device` for auto and checks)."""
     import torch
 
     path = check_model_dir(path)

@@ -24,15 +24,15 @@ from typing import Any, cast
 import torch
 from torch import nn
 
-from studykit.lab.data import Batch, TaskData, encode
-from studykit.lab.evaluate import evaluate
-from studykit.lab.harness import LabRun
-from studykit.lab.instruments import weight_norm
-from studykit.lab.measure import checksum
-from studykit.lab.methods import build
+from studykit.lab.engine.data import Batch, TaskData, encode
+from studykit.lab.engine.evaluate import evaluate
+from studykit.lab.engine.harness import LabRun
+from studykit.lab.engine.instruments import weight_norm
+from studykit.lab.engine.measure import checksum
+from studykit.lab.engine.methods import build
+from studykit.lab.engine.train import TrainConfig, train
 from studykit.lab.results import MethodResult, ProgressCallback, StopCheck
 from studykit.lab.tasks import Example, get_task
-from studykit.lab.train import TrainConfig, train
 
 EVAL_EVERY = 10
 TARGET = 0.9  # held-out exact match counted as "reached" in the methods table

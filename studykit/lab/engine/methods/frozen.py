@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from studykit.lab.methods.registry import Count, MethodConfig, MethodSpec, register
+from studykit.lab.engine.methods.registry import Count, MethodConfig, MethodSpec, register
 
 
 class Frozen(nn.Module):

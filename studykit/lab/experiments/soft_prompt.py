@@ -24,21 +24,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from studykit.lab.data import TaskData
-from studykit.lab.geometry import soft_prompt_count, widths
-from studykit.lab.harness import LabRun
-from studykit.lab.instruments import (
+from studykit.lab.engine.data import TaskData
+from studykit.lab.engine.geometry import soft_prompt_count, widths
+from studykit.lab.engine.harness import LabRun
+from studykit.lab.engine.instruments import (
     FLOW_COLUMNS,
     activation_gradients,
     flow_rows,
     only_prompt_has_grad,
 )
-from studykit.lab.methods import build
-from studykit.lab.pretrain import RECIPE_FILE
+from studykit.lab.engine.methods import build
+from studykit.lab.engine.pretrain import RECIPE_FILE
+from studykit.lab.engine.soft_prompt import SoftPrompt
+from studykit.lab.engine.train import TrainConfig, train
 from studykit.lab.results import MethodResult, Progress, ProgressCallback
-from studykit.lab.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
-from studykit.lab.train import TrainConfig, train
 
 TARGET = 0.9  # exact match that counts as "converged"
 EVAL_EVERY = 10

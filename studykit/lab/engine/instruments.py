@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from studykit.lab.data import Batch
-from studykit.lab.evaluate import answer_loss
+from studykit.lab.engine.data import Batch
+from studykit.lab.engine.evaluate import answer_loss
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
-    from studykit.lab.soft_prompt import SoftPrompt
+    from studykit.lab.engine.soft_prompt import SoftPrompt
 
 
 # -- gradient flow ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Prefix tuning (Li & Liang, 2021): k trainable keys and values in every layer, directly
 ("prefix-tuning") or computed by an MLP from k embeddings ("prefix-tuning-mlp").
 
-The module itself is `studykit.lab.prefix.Prefix`. Its size comes from the model's real
+The module itself is `studykit.lab.engine.prefix.Prefix`. Its size comes from the model's real
 key/value geometry: with grouped-query attention a layer keeps H_kv·d_head numbers per key,
 fewer than d, and the formula says so.
 """
@@ -14,7 +14,7 @@ from typing import cast
 import torch
 from torch import nn
 
-from studykit.lab.methods.registry import (
+from studykit.lab.engine.methods.registry import (
     Count,
     MethodConfig,
     MethodSpec,
@@ -22,7 +22,7 @@ from studykit.lab.methods.registry import (
     register,
     whole_number,
 )
-from studykit.lab.prefix import Prefix
+from studykit.lab.engine.prefix import Prefix
 
 
 @dataclass(frozen=True)

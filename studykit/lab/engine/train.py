@@ -35,10 +35,10 @@ from typing import Any, Protocol, cast
 import torch
 from torch import nn
 
-from studykit.lab.data import Batch, TaskData
-from studykit.lab.evaluate import answer_loss
-from studykit.lab.evaluate import evaluate as score
-from studykit.lab.measure import PeakRss, adam_state_bytes, rss_mb
+from studykit.lab.engine.data import Batch, TaskData
+from studykit.lab.engine.evaluate import answer_loss
+from studykit.lab.engine.evaluate import evaluate as score
+from studykit.lab.engine.measure import PeakRss, adam_state_bytes, rss_mb
 from studykit.lab.results import MethodResult, Progress, ProgressCallback, StopCheck
 
 Metrics = dict[str, float]  # e.g. {"exact_match": 0.75, "eval_loss": 0.31}: exact_match required

@@ -2,8 +2,8 @@
 
 A method is one module in this package. It describes itself with a `MethodSpec` (its options as
 a self-checking `MethodConfig`, its builder, what it trains, what serving one more task stores)
-and calls `register(spec)` when it is imported. `studykit.lab.methods` imports every module of
-the package, so adding a method is one new file: nothing here or in the labs names it.
+and calls `register(spec)` when it is imported. `studykit.lab.engine.methods` imports every
+module of the package, so adding a method is one new file: nothing here or in the labs names it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-    from studykit.lab.base import Base
+    from studykit.lab.engine.base import Base
 
 
 class MethodError(LabError, ValueError):

@@ -22,12 +22,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from studykit.lab.base import import_transformers, use_one_thread
-from studykit.lab.data import Batch, Encoder, TaskData, encode
-from studykit.lab.evaluate import Scores, answer_loss, evaluate
+from studykit.lab.engine.base import import_transformers, use_one_thread
+from studykit.lab.engine.data import Batch, Encoder, TaskData, encode
+from studykit.lab.engine.evaluate import Scores, answer_loss, evaluate
+from studykit.lab.engine.train import TrainConfig, train
 from studykit.lab.results import ProgressCallback, StopCheck
 from studykit.lab.tasks import EOS, PAD, PRETRAINING, UNK, Example, make_example, vocabulary
-from studykit.lab.train import TrainConfig, train
 
 RECIPE_FILE = "studykit_pretrain.json"  # the settings a model directory was pretrained with
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from torch import nn
 
-from studykit.lab.base import Base
-from studykit.lab.measure import generator
-from studykit.lab.methods.registry import (
+from studykit.lab.engine.base import Base
+from studykit.lab.engine.measure import generator
+from studykit.lab.engine.methods.registry import (
     REGISTRY,
     SHARED_OPTIONS,
     Count,
@@ -39,7 +39,7 @@ def _import_every_method_module() -> None:
 
 _import_every_method_module()
 
-from studykit.lab.methods.frozen import Frozen  # noqa: E402  (kept importable from here)
+from studykit.lab.engine.methods.frozen import Frozen  # noqa: E402  (kept importable from here)
 
 TRAINED = [name for name, spec in REGISTRY.items() if spec.learns == "by gradient"]
 UNTRAINED = [name for name, spec in REGISTRY.items() if spec.learns == "nothing"]

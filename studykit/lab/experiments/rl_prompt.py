@@ -24,16 +24,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from studykit.lab.data import IGNORE, Batch, TaskData
-from studykit.lab.discrete_prompt import DiscretePrompt
-from studykit.lab.evaluate import evaluate, scores
-from studykit.lab.harness import LabRun
-from studykit.lab.instruments import CallCounter, Calls, snapshot
-from studykit.lab.measure import generator
-from studykit.lab.methods import build
+from studykit.lab.engine.data import IGNORE, Batch, TaskData
+from studykit.lab.engine.discrete_prompt import DiscretePrompt
+from studykit.lab.engine.evaluate import evaluate, scores
+from studykit.lab.engine.harness import LabRun
+from studykit.lab.engine.instruments import CallCounter, Calls, snapshot
+from studykit.lab.engine.measure import generator
+from studykit.lab.engine.methods import build
+from studykit.lab.engine.train import TrainConfig, train
 from studykit.lab.results import MethodResult, Progress, ProgressCallback, StopCheck
 from studykit.lab.tasks import get_task
-from studykit.lab.train import TrainConfig, train
 
 TARGET = 0.95  # held-out exact match that counts as "reached"
 SOFT_TOKENS = 4  # the soft prompt's length, as in the other labs

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from studykit.lab.methods.registry import (
+from studykit.lab.engine.methods.registry import (
     Count,
     MethodConfig,
     MethodError,

@@ -1,6 +1,6 @@
 """A discrete prompt: k real tokens of the vocabulary in front of every input, found by a search
 (the `rl-prompt` lab's policy) rather than trained by gradient. The module itself is
-`studykit.lab.discrete_prompt.DiscretePrompt`; one more task stores its k token ids.
+`studykit.lab.engine.discrete_prompt.DiscretePrompt`; one more task stores its k token ids.
 """
 
 from __future__ import annotations
@@ -11,8 +11,14 @@ from typing import cast
 import torch
 from torch import nn
 
-from studykit.lab.discrete_prompt import DiscretePrompt
-from studykit.lab.methods.registry import Count, MethodConfig, MethodError, MethodSpec, register
+from studykit.lab.engine.discrete_prompt import DiscretePrompt
+from studykit.lab.engine.methods.registry import (
+    Count,
+    MethodConfig,
+    MethodError,
+    MethodSpec,
+    register,
+)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Prompt tuning (Lester et al., 2021): k trainable vectors in front of the input embeddings.
 
-The module itself is `studykit.lab.soft_prompt.SoftPrompt`; this file says how to build it and
-what it costs. One more task stores the k×d prompt and nothing else.
+The module itself is `studykit.lab.engine.soft_prompt.SoftPrompt`; this file says how to build it
+and what it costs. One more task stores the k×d prompt and nothing else.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import cast
 import torch
 from torch import nn
 
-from studykit.lab.methods.registry import (
+from studykit.lab.engine.methods.registry import (
     Count,
     MethodConfig,
     MethodSpec,
@@ -20,7 +20,7 @@ from studykit.lab.methods.registry import (
     register,
     whole_number,
 )
-from studykit.lab.soft_prompt import SoftPrompt
+from studykit.lab.engine.soft_prompt import SoftPrompt
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Full fine-tuning: a trainable copy of every weight (`studykit.lab.finetune.FullFineTune`).
+"""Full fine-tuning: a trainable copy of every weight (`studykit.lab.engine.finetune.FullFineTune`).
 
 The only method here that answers with weights of its own: one more task stores a whole
 state_dict, and the shared base stays untouched for the other methods of a lab.
@@ -12,8 +12,8 @@ from typing import cast
 import torch
 from torch import nn
 
-from studykit.lab.finetune import FullFineTune
-from studykit.lab.methods.registry import Count, MethodConfig, MethodSpec, register
+from studykit.lab.engine.finetune import FullFineTune
+from studykit.lab.engine.methods.registry import Count, MethodConfig, MethodSpec, register
 
 
 @dataclass(frozen=True)

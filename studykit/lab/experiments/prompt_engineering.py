@@ -18,13 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from studykit.lab.data import TaskData
-from studykit.lab.harness import LabRun
-from studykit.lab.measure import rss_mb
-from studykit.lab.methods import build
+from studykit.lab.engine.data import TaskData
+from studykit.lab.engine.harness import LabRun
+from studykit.lab.engine.measure import rss_mb
+from studykit.lab.engine.methods import build
+from studykit.lab.engine.train import TrainConfig, count_trainable, measure_only
 from studykit.lab.results import MethodResult
 from studykit.lab.tasks import PRETRAINING, Task, get_task
-from studykit.lab.train import TrainConfig, count_trainable, measure_only
 
 TARGET = 0.9  # exact match a tuned prompt trains towards (training stops there)
 WORKS = 0.95  # a hand-written prompt "works" at this exact match

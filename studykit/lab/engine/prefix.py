@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, cast
 import torch
 from torch import nn
 
+from studykit.lab.engine.geometry import cache_argument, device_of, dtype_of, read_geometry
 from studykit.lab.errors import LabError
-from studykit.lab.geometry import cache_argument, device_of, dtype_of, read_geometry
 
 if TYPE_CHECKING:
     from transformers import DynamicCache, PreTrainedModel

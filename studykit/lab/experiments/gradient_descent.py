@@ -25,14 +25,14 @@ from typing import Any
 
 import torch
 
-from studykit.lab.data import Batch, TaskData
+from studykit.lab.engine.data import Batch, TaskData
+from studykit.lab.engine.harness import LabRun
+from studykit.lab.engine.instruments import grad_of
+from studykit.lab.engine.measure import generator
+from studykit.lab.engine.soft_prompt import SoftPrompt
+from studykit.lab.engine.train import TrainConfig, train
 from studykit.lab.errors import LabParamError
-from studykit.lab.harness import LabRun
-from studykit.lab.instruments import grad_of
-from studykit.lab.measure import generator
 from studykit.lab.results import MethodResult, ProgressCallback, StopCheck
-from studykit.lab.soft_prompt import SoftPrompt
-from studykit.lab.train import TrainConfig, train
 
 LOSS_BLOWUP = 1.5  # a 5-step mean loss this many times the starting loss counts as diverged
 NORM_BLOWUP = 100.0  # so does a prompt norm this many times its starting norm
