@@ -76,7 +76,7 @@ def test_lora_matches_peft_on_the_bundled_gpt2(base, fresh_base):
     assert sum(p.numel() for p in _trainable(ours)) == expected == 4096
     assert sum(p.numel() for p in _trainable(theirs)) == expected
     count = REGISTRY["lora"].expected_trainable(ours)
-    assert count.numbers == expected and "8·(64 + 192) × 2" in count.formula
+    assert count.value == expected and "8·(64 + 192) × 2" in count.numbers
     assert _worst_loss_gap(ours, theirs, _task_batches(base, STEPS)) < TOLERANCE
     assert all(a.B.abs().sum() > 0 for a in ours.low_ranks())  # B moved: the steps tested B·A
 
@@ -149,7 +149,7 @@ def test_lora_matches_peft_on_a_tiny_llama():
     expected = 2 * (8 * (64 + 64) + 8 * (64 + 32))
     assert sum(p.numel() for p in _trainable(ours)) == expected
     assert sum(p.numel() for p in _trainable(theirs)) == expected
-    assert REGISTRY["lora"].expected_trainable(ours).numbers == expected
+    assert REGISTRY["lora"].expected_trainable(ours).value == expected
     gen = torch.Generator().manual_seed(1)
     batches = []
     for _ in range(STEPS):

@@ -74,17 +74,17 @@ def test_each_method_trains_what_its_formula_says_and_stores_what_it_learned(nam
     spec = REGISTRY[name]
     model = build(name, base)
     count = spec.expected_trainable(model)
-    assert _trainable(model) == count.numbers, str(count)
-    assert str(count).endswith(f"= {count.numbers:,}")
+    assert _trainable(model) == count.value, str(count)
+    assert str(count).endswith(f"= {count.value:,}")
     stored = spec.per_task(model)
     if spec.learns == "nothing":
-        assert count.numbers == 0 and stored == {}
+        assert count.value == 0 and stored == {}
     else:
         assert stored and all(isinstance(t, torch.Tensor) for t in stored.values())
         assert not any(t.requires_grad for t in stored.values())  # saved values, not the graph
     own = spec.own_weights(model)
     if own is not None:  # it answers with its own weights: the trained ones
-        assert _trainable(own) == count.numbers
+        assert _trainable(own) == count.value
     assert all(p.grad is None and not p.requires_grad for p in base.model.parameters())
 
 
@@ -149,7 +149,7 @@ def test_a_discrete_prompt_serves_its_tokens_and_stores_only_their_ids(base):
     with torch.no_grad():
         by_hand = base.model(input_ids=torch.tensor([[5, 7, 3, 4, 8]]), use_cache=False).logits
         assert torch.equal(prompt(ids), by_hand[:, 2:])
-    assert _trainable(prompt) == spec.expected_trainable(prompt).numbers == 0
+    assert _trainable(prompt) == spec.expected_trainable(prompt).value == 0
     assert spec.per_task(prompt)["prompt_ids"].tolist() == [5, 7]
     vocabulary = base.config.vocab_size
     with pytest.raises(MethodError, match=f"token id {vocabulary} is not in the model's vocab"):

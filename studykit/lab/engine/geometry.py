@@ -75,13 +75,17 @@ class Geometry:
 
 @dataclass(frozen=True)
 class Count:
-    """A parameter count with the formula it comes from: str() is `k·d = 4·64 = 256`."""
+    """A parameter count with the formula it comes from, read from the model's real geometry
+    (its layers, key/value heads, head width), never from a textbook shape: str() is
+    `k·d = 4·64 = 256`, or `every weight = 103,296` for a formula with no numbers in it."""
 
     formula: str  # in symbols, e.g. "k·2·L·d"
-    numbers: str  # the same with the model's numbers, e.g. "4·2·2·64"
+    numbers: str  # the same with the model's numbers, e.g. "4·2·2·64"; "" when there are none
     value: int
 
     def __str__(self) -> str:
+        if not self.numbers:
+            return f"{self.formula} = {self.value:,}"
         return f"{self.formula} = {self.numbers} = {self.value:,}"
 
 

@@ -543,7 +543,7 @@ def _lora_claims(lab, parts, costs, before, forgetting, others, base_loss, merge
         lab.claim(
             "each method trains what its own formula gives, from the model's geometry: "
             + "; ".join(f"{title} {count}" for title, count in formulas.items()),
-            all(c.trainable == c.expected.numbers for c in costs.values()),
+            all(c.trainable == c.expected.value for c in costs.values()),
         )
     if "skill/lora" in costs:
         start = lab.methods["skill/lora"].curve[0].get("eval_loss")

@@ -54,10 +54,8 @@ def _per_task(model: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def _expected(model: nn.Module) -> Count:
-    return Count(
-        0,
-        f"nothing trains by gradient ({len(cast(DiscretePrompt, model).prompt_ids)} tokens chosen)",
-    )
+    chosen = len(cast(DiscretePrompt, model).prompt_ids)
+    return Count(f"nothing trains by gradient ({chosen} tokens chosen)", "", 0)
 
 
 register(

@@ -43,7 +43,7 @@ def _nothing(model: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def _zero(model: nn.Module) -> Count:
-    return Count(0, "nothing trains")
+    return Count("nothing trains", "", 0)
 
 
 def _build(base, config: MethodConfig, generator: torch.Generator) -> nn.Module:

@@ -37,7 +37,7 @@ def _per_task(model: nn.Module) -> dict[str, torch.Tensor]:
 
 def _expected(model: nn.Module) -> Count:
     every = sum(p.numel() for p in _copy(model).parameters())  # tied weights once
-    return Count(every, "every weight")
+    return Count("every weight", "", every)
 
 
 register(

@@ -225,7 +225,7 @@ def _expected(model: nn.Module) -> Count:
         f"{r}·({d_in} + {d_out}) × {n}" if n > 1 else f"{r}·({d_in} + {d_out})"
         for (d_in, d_out), n in by_shape.items()
     )
-    return Count(numbers, f"r·(d_in + d_out) per matrix = {terms}")
+    return Count("r·(d_in + d_out) per matrix", terms, numbers)
 
 
 register(

@@ -80,13 +80,13 @@ def _expected(model: nn.Module) -> Count:
     k = prefix.virtual_tokens
     width, symbols, values = _key_value_formula(prefix)
     if prefix.mlp is None:
-        return Count(k * width, f"k·{symbols} = {k}·{values}")
+        return Count(f"k·{symbols}", f"{k}·{values}", k * width)
     d, h = prefix.embedding.shape[1], cast(nn.Linear, prefix.mlp[0]).out_features
     numbers = k * d + (d * h + h) + (h * width + width)
     return Count(
-        numbers,
-        f"k·d + (d·h + h) + (h·W + W) with W = {symbols} = {values}: "
+        f"k·d + (d·h + h) + (h·W + W) (W = {symbols} = {values})",
         f"{k}·{d} + ({d}·{h} + {h}) + ({h}·{width} + {width})",
+        numbers,
     )
 
 

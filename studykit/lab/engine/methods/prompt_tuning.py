@@ -46,7 +46,7 @@ def _per_task(model: nn.Module) -> dict[str, torch.Tensor]:
 
 def _expected(model: nn.Module) -> Count:
     k, d = cast(SoftPrompt, model).prompt.shape
-    return Count(k * d, f"k·d = {k}·{d}")
+    return Count("k·d", f"{k}·{d}", k * d)
 
 
 register(

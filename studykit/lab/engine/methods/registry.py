@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from studykit.lab.engine.geometry import Count as Count  # what expected_trainable answers
 from studykit.lab.errors import LabError
 
 if TYPE_CHECKING:
@@ -66,18 +67,6 @@ def one_of(config: MethodConfig, name: str, choices: tuple[str, ...]) -> None:
         raise MethodError(
             f"{config.method}: {name} must be one of {', '.join(map(repr, choices))}, got {value!r}"
         )
-
-
-@dataclass(frozen=True)
-class Count:
-    """How many numbers a method trains, and the formula that gives them, read from the model's
-    real geometry (its layers, key/value heads, head width), never from a textbook shape."""
-
-    numbers: int
-    formula: str  # e.g. "k·d = 4·64"
-
-    def __str__(self) -> str:
-        return f"{self.formula} = {self.numbers:,}"
 
 
 def shares_the_base(model: nn.Module) -> nn.Module | None:
