@@ -19,7 +19,6 @@ import inspect
 import json
 import os
 import signal
-import sys
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from studykit.lab.errors import LabError, LabParamError
+from studykit.lab.errors import LabError, LabParamError, LabSpecError
 
 if TYPE_CHECKING:
     from typer import _click as click  # the click that typer bundles and its groups subclass
@@ -199,7 +198,10 @@ def list_command(
     """The labs, what each shows, and the parameters it takes."""
     from studykit.lab.catalog import all_labs
 
-    specs = all_labs().values()
+    try:
+        specs = all_labs().values()
+    except LabSpecError as error:
+        _fail(str(error))
     if as_json:
         labs = [_lab_json(spec) for spec in specs]
         typer.echo(json.dumps({"labs": labs}, indent=2, ensure_ascii=False, allow_nan=False))
@@ -256,7 +258,7 @@ def run_command(
 
     try:
         spec = get_lab(name)
-    except UnknownLab as error:
+    except (UnknownLab, LabSpecError) as error:
         _fail(str(error))
     params = dict(_parse_assignment(spec, item) for item in [*(assignments or []), *(param or [])])
     run_and_show(name, params, as_json, plot)
@@ -311,14 +313,14 @@ def _lab_command(spec: LabSpec):
 
 @cache
 def _lab_specs() -> dict[str, LabSpec]:
-    """The bundled labs by name, read once, when a `studykit lab` subcommand first needs them."""
+    """The bundled labs by name, read once, when a `studykit lab` subcommand first needs them
+    (`lab list`, `lab --help`, a lab's own command). A broken spec is one line and exit 2."""
     from studykit.lab.catalog import all_labs
 
     try:
         specs = all_labs()
-    except Exception as error:  # a broken spec must not take `studykit lab --help` down
-        print(f"studykit: could not read the lab specs: {error}", file=sys.stderr)
-        return {}
+    except LabSpecError as error:
+        _fail(str(error))
     return {name: spec for name, spec in specs.items() if name not in {"list", "run"}}
 
 

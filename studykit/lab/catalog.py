@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from studykit.lab.errors import LabSpecError
 from studykit.paths import bundled_labs_dir
 
 # libyaml's loader parses the catalogue ~10x faster than the pure-Python one, and every CLI start
@@ -86,12 +87,83 @@ class UnknownLab(LookupError):
 @cache
 def _load_catalog(labs_dir: Path) -> dict[str, LabSpec]:
     specs: dict[str, LabSpec] = {}
+    files: dict[str, Path] = {}
     for path in sorted(labs_dir.glob("*.yaml")):
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
-        spec = LabSpec.model_validate(raw)
+        spec = load_spec(path)
+        if spec.name in files:
+            raise LabSpecError(
+                str(path),
+                f'name "{spec.name}" is taken by {files[spec.name].name}; give each lab its own',
+            )
         spec.params = spec.params | {k: p for k, p in COMMON_PARAMS.items() if k not in spec.params}
-        specs[spec.name] = spec
+        specs[spec.name], files[spec.name] = spec, path
     return specs
+
+
+def load_spec(path: Path) -> LabSpec:
+    """One spec file; anything wrong with it is one `LabSpecError` line naming the file, the
+    line where it can say, and the fix."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise LabSpecError(str(path), f"cannot read it ({reason}); save it as UTF-8 text") from None
+    try:
+        raw = yaml.load(text, Loader=_SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise LabSpecError(where, f"not valid YAML ({problem}); fix the YAML there") from None
+    if not isinstance(raw, dict):
+        got = "nothing" if raw is None else f"a {type(raw).__name__}"
+        raise LabSpecError(
+            str(path),
+            f"a spec is a mapping of fields (name, title, summary, params, ...), got {got}; "
+            "start from another spec in the same folder",
+        )
+    try:
+        return LabSpec.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise LabSpecError(*_spec_problem(path, text, first, error.error_count())) from None
+
+
+def _spec_problem(path: Path, text: str, error: Any, count: int) -> tuple[str, str]:
+    """(`file:line`, `field: what is wrong; the fix`) for pydantic's first error."""
+    loc = [str(part) for part in error["loc"]]
+    field = ".".join(loc) or "the spec"
+    kind = error["type"]
+    if kind == "missing":
+        fix = f"add {loc[-1]}"
+    elif kind == "extra_forbidden":
+        model = LabParam if len(loc) > 1 and loc[0] == "params" else LabSpec
+        fix = f"remove it, or use one of: {', '.join(model.model_fields)}"
+    else:
+        fix = "correct the value"
+    more = f" ({count - 1} more problem{'s' if count > 2 else ''} after it)" if count > 1 else ""
+    line = _line_of(text, loc, missing=kind == "missing")
+    where = f"{path}:{line}" if line else str(path)
+    message = str(error["msg"]).splitlines()[0]
+    return where, f"{field}: {message}; {fix}{more}"
+
+
+def _line_of(text: str, loc: list[str], *, missing: bool) -> int | None:
+    """The 1-based line of the key at `loc` (of the mapping that lacks it, for a missing key:
+    the line of its parent's key, or 1 at the top)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = 1
+    for part in loc[:-1] if missing else loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
+        if pair is None:
+            break
+        line, node = pair[0].start_mark.line + 1, pair[1]
+    return line
 
 
 def all_labs(labs_dir: Path | None = None) -> dict[str, LabSpec]:

@@ -16,6 +16,14 @@ class LabParamError(LabError, ValueError):
         self.problems = problems
 
 
+class LabSpecError(LabError, ValueError):
+    """A lab spec (`NAME.yaml`) that cannot be used: `lab spec FILE:LINE: what is wrong; fix`."""
+
+    def __init__(self, where: str, problem: str):
+        super().__init__(f"lab spec {where}: {problem}")
+        self.where = where
+
+
 class ModelDirError(LabError, ValueError):
     """A `--model DIR` that is missing or holds no causal language model."""
 

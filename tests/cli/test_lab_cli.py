@@ -93,28 +93,43 @@ print(code, [name for name in heavy if name in sys.modules])
     assert done.stdout.strip() == "0 []", done.stderr
 
 
-def test_unreadable_lab_specs_leave_list_run_and_help_working(monkeypatch):
+BROKEN_SPECS = {  # a spec file's text -> its line that the error names, and the fix it gives
+    "name: zz\ntitle: [unclosed\n": (":3:1: not valid YAML", "fix the YAML there"),
+    "name: zz\ntitle: t\nsummary: s\ncolour: red\n": (":4: colour:", "remove it"),
+    "name: zz\ntitle: t\n": (":1: summary:", "add summary"),
+}
+
+
+@pytest.mark.parametrize("text", list(BROKEN_SPECS))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lab", "list"),
+        ("lab", "list", "--json"),
+        ("lab", "run", "zz"),
+        ("lab", "--help"),
+        ("lab", "zz"),
+    ],
+)
+def test_a_broken_lab_spec_is_one_line_naming_its_file_and_line(monkeypatch, tmp_path, text, args):
     import studykit.cli.lab
     import studykit.lab.catalog
 
-    def broken(labs_dir=None):
-        raise ValueError("labs/zz.yaml: title is missing")
-
-    monkeypatch.setattr(studykit.lab.catalog, "all_labs", broken)
+    spec = tmp_path / "zz.yaml"
+    spec.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(studykit.lab.catalog, "bundled_labs_dir", lambda: tmp_path)
     studykit.cli.lab._lab_specs.cache_clear()
     try:
-        out = invoke("lab", "--help")
-        assert out.exit_code == 0
-        assert out.stderr.strip() == (
-            "studykit: could not read the lab specs: labs/zz.yaml: title is missing"
-        )
-        assert "The labs, what each shows" in out.stdout  # `list` and `run` are still there
-        assert "Run a lab by name" in out.stdout
-        studykit.cli.lab._lab_specs.cache_clear()  # a new process: the error is said again
-        out = invoke("lab", "soft-prompt")
-        assert out.exit_code == 2 and "could not read the lab specs" in out.stderr
+        out = invoke(*args)
     finally:
         studykit.cli.lab._lab_specs.cache_clear()
+    where, fix = BROKEN_SPECS[text]
+    assert out.exit_code == 2, out.output
+    assert isinstance(out.exception, SystemExit)  # typer's exit, not a traceback
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith(f"studykit: lab spec {spec}{where}"), lines[0]
+    assert fix in lines[0]
 
 
 def test_json_output(json_run):
