@@ -160,6 +160,7 @@ def new_command(
 ) -> None:
     """Create a starter deck with one card of every kind (never overwrites a file)."""
     from studykit.deck.errors import DeckError
+    from studykit.deck.model import CARD_KINDS
     from studykit.deck.scaffold import write_scaffold
 
     if path.suffix not in (".yaml", ".yml"):
@@ -170,7 +171,10 @@ def new_command(
     except DeckError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"wrote {path} (deck {deck_id}, one card of each of the 7 kinds)")
+    typer.echo(
+        f"wrote {path} (deck {deck_id}: one card of each of the {len(CARD_KINDS)} kinds,"
+        " and one showing a code block)"
+    )
     typer.echo(f"next: edit it, then run `studykit deck validate {path}`")
 
 

@@ -157,9 +157,10 @@ def test_new_writes_a_deck_that_validates_and_refuses_to_overwrite(tmp_path):
     path = tmp_path / "fresh.yaml"
     result = invoke("new", str(path))
     assert result.exit_code == 0 and path.exists()
-    assert "one card of each of the 7 kinds" in result.output
+    assert f"one card of each of the {len(CARD_KINDS)} kinds" in result.output
     check = invoke("validate", "--json", str(path))
-    assert check.exit_code == 0 and json.loads(check.output)["cards"] == len(CARD_KINDS)
+    # one card of every kind, plus the card that shows a fenced code block
+    assert check.exit_code == 0 and json.loads(check.output)["cards"] == len(CARD_KINDS) + 1
     before = path.read_text()
     again = invoke("new", str(path))
     assert again.exit_code == 1 and "already exists" in again.output
