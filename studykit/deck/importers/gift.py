@@ -150,7 +150,9 @@ class _Block:
             if first >= end:
                 continue
             base = self.lines[first].offset
-            until = self.lines[end].offset - 1 if end < len(self.lines) else len(self.text)
+            # offsets count from the whole block's start, `skip` before self.text's first char
+            whole = len(self.text) + self.skip
+            until = self.lines[end].offset - 1 if end < len(self.lines) else whole
             lines = [
                 _Line(line.offset - base, line.number, line.indent, line.written)
                 for line in self.lines[first:end]
