@@ -246,6 +246,7 @@ def test_model_info_on_the_bundled_model():
         assert task in out.stdout
 
 
+@pytest.mark.slow  # a subprocess or a training run of several seconds
 def test_ctrl_c_stops_cleanly_and_prints_what_was_measured():
     import signal
 

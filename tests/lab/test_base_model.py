@@ -58,6 +58,7 @@ def test_broken_config_is_one_clear_line(tmp_path):
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.slow  # a subprocess or a training run of several seconds
 def test_pretraining_is_deterministic_per_seed(tmp_path):
     from studykit.lab.engine.measure import checksum
     from studykit.lab.engine.pretrain import PretrainConfig, pretrain
