@@ -76,6 +76,7 @@ def _percent(share: float | None) -> str:
 
 def render(stats: Stats, week: list[int], total_cards: int) -> str:
     """The plain-text summary (pure, so tests can read it without a terminal)."""
+    from studykit.study.scheduler import LEECH_MEANING, MASTERY_MEANING
     from studykit.study.stats import review_counts_note
 
     lines = [
@@ -87,9 +88,12 @@ def render(stats: Stats, week: list[int], total_cards: int) -> str:
         f"{_percent(stats.true_retention)} on cards due for review",
     ]
     if stats.leeches or stats.suspended:
-        lines.append(f"Suspended        {stats.suspended}  ({stats.leeches} leeches)")
+        lines.append(
+            f"Suspended        {stats.suspended}  ({stats.leeches} leeches; a leech is "
+            f"{LEECH_MEANING})"
+        )
     if stats.topics:
-        lines.append("Mastery per topic (graduated and not yet forgotten)")
+        lines.append(f"Mastery per topic (a card is mastered when {MASTERY_MEANING})")
         width = max(len(t.title) for t in stats.topics)
         for topic in stats.topics:
             bar = "█" * round(topic.share * 10) + "░" * (10 - round(topic.share * 10))

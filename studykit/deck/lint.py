@@ -11,7 +11,8 @@
 - every multi card of a deck has the same number of correct answers (a learner picks that many);
 - a code block is never closed (the rest of the text would show as code);
 - a cloze card skips a deletion number (c1, c3: Anki would make an empty card for c2);
-- a short card accepts two different numbers (`1024` and `1.024`: a `.` is a decimal point).
+- a short card accepts two different numbers (`1024` and `1.024`: a `.` is a decimal point);
+- a `siblings` name no other card of the deck has (a typo, or a sibling yet to be named).
 A lab link to a lab that does not exist is reported by the loader itself, as a warning.
 """
 
@@ -60,6 +61,7 @@ def lint(result: LoadResult) -> list[Problem]:
         linter.open_code_blocks(deck)
         linter.cloze_numbers(deck)
         linter.numeric_answers(deck)
+        linter.lone_siblings(deck)
     linter.cycles()
     linter.near_duplicates()
     return sorted(linter.found, key=lambda p: p.sort_key)
@@ -214,6 +216,21 @@ class _Linter:
                         "always the decimal point); keep the right one, or set a tolerance",
                         card.id,
                     )
+
+    def lone_siblings(self, deck: Deck) -> None:
+        """A sibling name on one card only is likely a typo of another card's name."""
+        cards_of: dict[str, list[int]] = defaultdict(list)
+        for i, card in enumerate(deck.cards):
+            for name in card.siblings:
+                cards_of[name].append(i)
+        for name, [i] in ((n, c) for n, c in cards_of.items() if len(c) == 1):
+            self.warn(
+                deck,
+                ("cards", i, "siblings"),
+                f'no other card of the deck has the siblings name "{name}"; give the card it '
+                "gives away (or that gives it away) the same name, or remove it",
+                deck.cards[i].id,
+            )
 
     def cycles(self) -> None:
         """One warning per group of topics that are each other's prerequisites."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from fsrs import Rating
 
 from studykit.deck.cloze import ClozeDeletion, StudyCard
+from studykit.deck.markup import escape_line
 from studykit.deck.model import (
     Flashcard,
     Matching,
@@ -64,7 +65,7 @@ class Presented:
 class Verdict:
     correct: bool
     score: float  # 0..1 (partial credit for multi, matching, order)
-    feedback: list[str]  # e.g. the picked choice's `why`
+    feedback: list[str]  # card text (Markdown), e.g. the picked choice's `why`
     expected: str  # the right answer, readable
     kind: str = ""  # the card kind, so `suggest` can use per-kind time thresholds
     # What a partial score counts, in words: "4 of 6 steps in place; 1 move fixes the order".
@@ -265,7 +266,8 @@ def _grade_typed(
 
 
 def _also_accepted(others: list[str]) -> list[str]:
-    return ["Also accepted: " + ", ".join(others)] if others else []
+    # Feedback is card text (Markdown); accepted answers are plain, so `2*P` stays `2*P`.
+    return ["Also accepted: " + ", ".join(map(escape_line, others))] if others else []
 
 
 # Answer-time thresholds for `suggest`, in ms, per kind: (fast, slow). A right answer slower than

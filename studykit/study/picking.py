@@ -50,15 +50,18 @@ def pick(
     keys_of: Callable[[str], frozenset[str]],
 ) -> str | None:
     """The first of `candidates` (card ids, by priority) that shares nothing with the last
-    cards shown (`recent`, oldest first); else the first that is not the last card shown; else
-    the last card shown again, when it is the only card that can be shown."""
+    `RECENT` cards shown (`recent`, oldest first), else with fewer of them, down to the last one;
+    else the first that is not the last card shown; else the last card shown again, when it is
+    the only card that can be shown."""
     if not candidates:
         return None
     last = recent[-1] if recent else None
     others = [card_id for card_id in candidates if card_id != last]
     if not others:
         return candidates[0]
-    near: set[str] = set()
-    for card_id in recent[-RECENT:]:
-        near |= keys_of(card_id)
-    return next((c for c in others if not keys_of(c) & near), others[0])
+    for window in range(min(RECENT, len(recent)), 0, -1):
+        near = frozenset().union(*(keys_of(card_id) for card_id in recent[-window:]))
+        spaced = next((c for c in others if not keys_of(c) & near), None)
+        if spaced is not None:
+            return spaced
+    return others[0]

@@ -17,8 +17,13 @@ import fsrs.scheduler
 from studykit.study.records import CardProgress
 
 # Anki's rule: a card forgotten this many times after graduating is a leech; it is flagged and
-# suspended so the learner rewrites or re-learns it instead of failing it forever.
+# suspended so the learner rewrites or re-learns it instead of failing it forever. Misses during
+# the learning steps are not lapses (the card was never learned); README and help say the same.
 LEECH_LAPSES = 8
+LEECH_MEANING = (
+    f"a card forgotten {LEECH_LAPSES} times after it was learned (Again on a review; misses "
+    "during its learning steps do not count)"
+)
 # The desired retention a learner may choose: below 0.7 forgetting dominates, above 0.99 the
 # intervals collapse into daily reviews.
 RETENTION_BOUNDS = (0.7, 0.99)
@@ -162,6 +167,10 @@ def schedulable_problem(scheduler: fsrs.Scheduler, card: fsrs.Card, now: datetim
     except (ArithmeticError, ValueError, TypeError, AttributeError, IndexError) as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
+
+
+# What "mastered" means, in the words every screen that shows mastery uses (see is_mastered).
+MASTERY_MEANING = "past its learning steps and, by fsrs's estimate, still recalled"
 
 
 def is_mastered(scheduler: fsrs.Scheduler, progress: CardProgress | None, now: datetime) -> bool:

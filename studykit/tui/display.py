@@ -4,6 +4,9 @@ names, bars and bucketing for display only.
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+
 # fsrs.Rating values 1-4 (Again, Hard, Good, Easy), named as the learner sees them.
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 GOOD = 3
@@ -25,3 +28,10 @@ def shade(count: int, most: int) -> str:
         return "·"
     level = 1 + min(3, (count * 4 - 1) // most)
     return SHADES[level]
+
+
+def due_in(due: datetime, now: datetime) -> str:
+    """When a card falls due, as a learner reads it: `in 4 min (14:32)`, `in 40 s (14:28)`."""
+    seconds = max(0, math.ceil((due - now).total_seconds()))
+    wait = f"{seconds} s" if seconds < 60 else f"{math.ceil(seconds / 60)} min"
+    return f"in {wait} ({due.astimezone():%H:%M})"

@@ -260,3 +260,21 @@ def test_two_different_numbers_in_one_short_card(tmp_path, labs_dir):
             "point); keep the right one, or set a tolerance",
         )
     ]
+
+
+def test_a_siblings_name_on_one_card_only(tmp_path, labs_dir):
+    first = flash(1, "What does the chain rule say?").replace(
+        "    front:", "    siblings: chain-rule\n    front:"
+    )
+    second = flash(2, "Which rule does backpropagation apply?").replace(
+        "    front:", "    siblings: [chain-rul]\n    front:"
+    )
+    assert lint_text(tmp_path, labs_dir, HEAD + first + second) == [
+        (
+            line,
+            card,
+            f'no other card of the deck has the siblings name "{name}"; give the card it gives '
+            "away (or that gives it away) the same name, or remove it",
+        )
+        for line, card, name in [(11, "gd-1", "chain-rule"), (18, "gd-2", "chain-rul")]
+    ]

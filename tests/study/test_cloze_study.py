@@ -51,7 +51,7 @@ def test_a_typed_cloze_answer_is_graded_like_a_short_answer():
     assert grade(c1, "k·d").correct
     wrong = grade(c1, "k+d")
     assert not wrong.correct and wrong.expected == "k·d"
-    assert wrong.feedback == ["Also accepted: k*d, kd"]
+    assert wrong.feedback == [r"Also accepted: k\*d, kd"]  # card text: the * is literal
     assert grade(c2, "Frozen").correct
     assert not grade(c2, None).correct  # "don't know"
     with pytest.raises(NotGradable, match=r"cz-1::c2 \(cloze\) expects the typed text"):

@@ -105,12 +105,14 @@ def test_cards_of_one_topic_are_spread_apart(store):
 
 
 def test_pick_prefers_priority_then_spacing_and_shows_the_last_card_only_when_alone():
-    keys = {"a1": frozenset({"a"}), "a2": frozenset({"a"}), "b1": frozenset({"b"})}.__getitem__
+    keys = {c: frozenset({c[0]}) for c in ("a1", "a2", "a3", "b1", "b2")}.__getitem__
     assert pick([], ["a1"], keys) is None
     assert pick(["a1"], ["a1"], keys) == "a1"  # nothing else can be shown
     assert pick(["a1", "a2"], ["a1"], keys) == "a2"  # never twice in a row
     assert pick(["a2", "b1"], ["a1"], keys) == "b1"  # not the topic just seen
-    assert pick(["a2", "b1"], ["b1", "a1"], keys) == "a2"  # both topics recent: priority
+    # Both topics seen in the last two: at least not the topic of the last one.
+    assert pick(["a2", "b2"], ["b1", "a1"], keys) == "b2"
+    assert pick(["a2", "a3"], ["b1", "a1"], keys) == "a2"  # nothing else: priority
 
 
 # --- siblings ---

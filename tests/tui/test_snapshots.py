@@ -34,19 +34,25 @@ async def open_deck(pilot) -> StudyScreen:
 async def mcq_answered_wrong(pilot) -> None:
     screen = await open_deck(pilot)
     assert isinstance(screen, StudyScreen)
-    await pilot.press("space", "3")  # the flashcard first
-    await pilot.pause()
+    while screen.presented.card.kind != "mcq":  # the cards before it: "don't know", Good
+        screen.view.commit(None)
+        await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
     await pilot.press("abc"[screen.presented.order.index(0)])  # a wrong choice
     await pilot.pause()
 
 
 async def three_reviews_then_stats(pilot) -> None:
-    await open_deck(pilot)
-    await pilot.press("space", "3")
+    screen = await open_deck(pilot)
+    await pilot.press("space", "3")  # the flashcard: Good
     await pilot.pause()
-    await pilot.press("a", "1")
-    await pilot.pause()
-    await pilot.press("t", "enter", "escape", "s")
+    for rating in ("1", "3"):  # two more cards, "don't know": Again, then Good
+        screen.view.commit(None)
+        await pilot.pause()
+        await pilot.press(rating)
+        await pilot.pause()
+    await pilot.press("escape", "s")
     await pilot.pause()
 
 

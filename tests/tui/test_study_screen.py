@@ -390,6 +390,12 @@ def test_the_done_note_names_the_setting_of_each_limit_that_holds_cards_back():
         def held_back(self):
             return Counts(new=0, learning=0, review=7)
 
+        def siblings_waiting(self):
+            return 0
+
+        def next_due(self):
+            return None
+
     note = StudyScreen(HeldBack(), "deck")._done_note().plain
     assert "Today's limits (20 new, 5 reviews) hold back 7 review(s);" in note
     assert "`studykit settings --reviews-per-day N` changes them" in note

@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from studykit.study.scheduler import LEECH_MEANING, MASTERY_MEANING
+
 HOW_TO_ANSWER = [
     ("Flashcard", "space shows the answer; rate yourself 1 Again, 2 Hard, 3 Good, 4 Easy"),
     ("Multiple choice", "press the choice's letter or number; the result shows at once"),
@@ -17,10 +19,13 @@ HOW_TO_ANSWER = [
     ("Matching", "↑↓ pick a left item, press the letter of its partner; enter confirms"),
     ("Put in order", "↑↓ highlight; space grabs, ↑↓ moves, space drops (or shift+↑↓); enter"),
     ("Short answer", "type, then enter; while typing, keys go to the answer: esc stops typing"),
-    ("After answering", "enter accepts the suggested rating, or 1-4 picks another"),
+    ("After answering", "enter takes the suggested rating (a line says why), or 1-4 another"),
+    ("Nothing due yet", "w waits for the next learning step to fall due · esc ends the session"),
     ("Any card", "u undo the last rating, suspend or bury · @ suspend · - bury until tomorrow"),
     ("Labs", "l runs the card's lab · esc stops it · r runs it again"),
     ("Anywhere", "ctrl+p command palette · esc back · ctrl+q quit"),
+    ("Mastered", f"a card is mastered when {MASTERY_MEANING}"),
+    ("Leech", f"{LEECH_MEANING}: it is flagged and suspended"),
 ]
 
 

@@ -72,7 +72,7 @@ class HomeScreen(Screen[None]):
         topics.add_column("Seen", key="seen")
         from studykit.study.scheduler import MASTERY_MEANING
 
-        note = f"Mastery: a card is mastered when {MASTERY_MEANING}."
+        note = f"Mastered: {MASTERY_MEANING}."
         self.query_one("#mastery-note", Static).update(note)
         self._show_banner()
         self.refresh_overview()

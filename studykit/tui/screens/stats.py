@@ -119,7 +119,12 @@ class StatsScreen(Screen[None]):
         if not topics:
             return Content("")
         width = min(36, max(len(t.title) for t in topics))
-        parts: list[Content | str | tuple[str, str]] = [("Mastery per topic\n", "bold")]
+        from studykit.study.scheduler import MASTERY_MEANING
+
+        parts: list[Content | str | tuple[str, str]] = [
+            ("Mastery per topic", "bold"),
+            (f" (a card is mastered when {MASTERY_MEANING})\n", "$text-muted"),
+        ]
         for topic in topics:
             title = topic.title if len(topic.title) <= width else topic.title[: width - 1] + "…"
             parts += [

@@ -4,6 +4,10 @@ The flow per card: the kind's view collects an answer → the study layer grades
 explanation and refs appear with a suggested rating → enter accepts it or 1-4 overrides → the
 rating is stored at once and the next card shows. Flashcards flip with space and are self-rated;
 so is a cloze gap shown with Enter on an empty box (typed, it is graded).
+
+Answered, the screen scrolls so the verdict and explanation are in view (the card's parts that no
+longer matter shrink to a line each). When nothing can be shown until a learning step falls due,
+the screen says when, and `w` waits for it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from studykit.tui.display import GOOD, RATING_NAMES
+from studykit.tui.display import GOOD, RATING_NAMES, due_in
 from studykit.tui.widgets.card_meta import CardMeta
 from studykit.tui.widgets.card_view import CardView
 from studykit.tui.widgets.choices import MultipleChoiceView, MultipleSelectView, TrueFalseView
@@ -49,6 +53,12 @@ class StudyScreen(Screen[None]):
     if TYPE_CHECKING:  # Textual's typed `app` (textual.getters); at run time its own property
         app = getters.app(StudykitApp)
 
+    # Notices sit above the rating bar, never on it (Textual puts them just above the footer).
+    DEFAULT_CSS = """
+    StudyScreen ToastRack { margin-bottom: 2; }
+    """
+    WAIT_POLL_SECONDS = 1.0  # while waiting for a learning step, how often to look
+
     BINDINGS = [
         Binding("escape", "back", "Decks", id="back"),
         Binding("enter,space", "accept", "Accept", id="accept"),
@@ -68,6 +78,7 @@ class StudyScreen(Screen[None]):
         Binding("l", "lab", "Lab", id="lab"),
         Binding("at", "suspend", "Suspend", key_display="@", id="suspend"),
         Binding("minus", "bury", "Bury", key_display="-", id="bury"),
+        Binding("w", "wait", "Wait for the next card", id="wait"),
         Binding("pageup", "scroll(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll(1)", "Scroll down", show=False),
     ]
@@ -84,6 +95,7 @@ class StudyScreen(Screen[None]):
         self.shown_at = 0.0
         self.duration_ms = 0
         self.reviewed = 0
+        self.waiting: Any = None  # the timer that looks for a due card, after `w`
         self._reported: set[str] = set()  # unreadable cards already named in a notice
 
     def compose(self) -> ComposeResult:
@@ -120,11 +132,10 @@ class StudyScreen(Screen[None]):
             slot.display = True
             slot.update(self._done_note())
         else:
+            self._stop_waiting()
             card = self.presented.card
             self.query_one(CardMeta).display = True
-            self.query_one(CardMeta).show(
-                card, self.app.topic_title(card.topic), self.app.learn_first(card.topic)
-            )
+            self._show_meta(answered=False)
             slot.display = False
             self.view = VIEWS[card.kind](self.presented, classes="card-view")
             self.query_one("#card-area").mount(self.view, after=slot)
@@ -133,6 +144,18 @@ class StudyScreen(Screen[None]):
             self.query_one("#card-area", VerticalScroll).scroll_home(animate=False)
         self._update_status()
         self.refresh_bindings()
+
+    def _show_meta(self, answered: bool) -> None:
+        """The line above the card; its topic only once answered (a topic may be the answer)."""
+        card = self.presented.card
+        scope = self.session.scope
+        one_deck = scope.deck is not None or scope.topic is not None  # the title names it
+        self.query_one(CardMeta).show(
+            card,
+            None if one_deck else self.session.deck_of(card.id).title,
+            self.app.learn_first(card.topic),
+            self.app.topic_title(card.topic) if answered else None,
+        )
 
     def _report_unreadable(self) -> None:
         """Say once which cards are skipped because their saved progress cannot be read."""
@@ -170,6 +193,32 @@ class StudyScreen(Screen[None]):
                 f"{' and '.join(text for text, _ in waiting)}; "
                 f"`studykit settings {' '.join(option for _, option in waiting)}` changes them.\n\n"
             )
+        siblings = self.session.siblings_waiting()
+        if siblings:
+            limits += (
+                f"{siblings} card(s) wait for another day because a sibling (a card that gives "
+                "its answer away) was studied today; `studykit settings --bury-siblings none` "
+                "shows them the same day.\n\n"
+            )
+        due = self.session.next_due()
+        if due is not None:
+            key = ("w", "bold $accent")
+            if self.waiting is not None:
+                key, what = ("", ""), "Waiting: it shows by itself when due."
+            else:
+                what = " waits for it, or esc ends the session."
+            return Content.assemble(
+                (f"The next card is due {due_in(due, self.session.now())}.\n\n", "bold $success"),
+                done,
+                "Cards rated in their learning steps come back when the step is over (fsrs's "
+                "learning steps: `studykit settings` shows them).\n\n",
+                limits,
+                key,
+                what,
+                "   ",
+                ("u", "bold $accent"),
+                " undo the last rating, suspend or bury",
+            )
         return Content.assemble(
             ("Nothing more to study here right now.\n\n", "bold $success"),
             done,
@@ -181,6 +230,24 @@ class StudyScreen(Screen[None]):
             ("u", "bold $accent"),
             " undo the last rating, suspend or bury",
         )
+
+    def action_wait(self) -> None:
+        """Stay until the next learning step falls due, then show that card."""
+        if self.presented is None and self.waiting is None and self.session.next_due():
+            self.waiting = self.set_interval(self.WAIT_POLL_SECONDS, self._look_for_a_card)
+            self.query_one("#card-slot", Static).update(self._done_note())
+            self.refresh_bindings()
+
+    def _look_for_a_card(self) -> None:
+        if self.session.next() is not None:
+            self.show_next()
+        else:
+            self.query_one("#card-slot", Static).update(self._done_note())  # the countdown
+
+    def _stop_waiting(self) -> None:
+        if self.waiting is not None:
+            self.waiting.stop()
+            self.waiting = None
 
     def _update_status(self) -> None:
         counts = self.session.counts()
@@ -203,19 +270,27 @@ class StudyScreen(Screen[None]):
         event.stop()
         self.duration_ms = int((self.app.timer() - self.shown_at) * 1000)
         card = self.presented.card
+        suggestion = None
         if card.kind == "flashcard" or (card.kind == "cloze" and event.answer is None):
             self.verdict, self.suggested = None, None  # self-rated
         else:
-            from studykit.study.grading import suggest_rating
-
             self.verdict = self.session.answer(self.presented, event.answer)
-            self.suggested = int(suggest_rating(self.verdict, self.duration_ms))
+            suggestion = self.session.suggest(self.presented, self.verdict, self.duration_ms)
+            self.suggested = int(suggestion.rating)
             assert self.view is not None  # the answer came from the card's view
             self.view.reveal(self.verdict)
         self.rating_open = True
-        self.query_one(VerdictPanel).show(card, self.verdict)
+        self._show_meta(answered=True)
+        self.query_one(VerdictPanel).show(card, self.verdict, suggestion)
         self.query_one(RatingBar).show(self.suggested)
         self.refresh_bindings()
+        self.call_after_refresh(self._bring_verdict_into_view)
+
+    def _bring_verdict_into_view(self) -> None:
+        """Scroll as little as shows the whole verdict panel (verdict, feedback, explanation,
+        refs); if it is taller than the screen, its first line goes to the top."""
+        panel = self.query_one(VerdictPanel)
+        self.query_one("#card-area", VerticalScroll).scroll_to_widget(panel, animate=False)
 
     def action_accept(self) -> None:
         self.action_rate(self.suggested or GOOD)
@@ -296,6 +371,8 @@ class StudyScreen(Screen[None]):
             return self.rating_open
         if action == "lab":
             return has_card and self.presented.card.lab is not None
+        if action == "wait":
+            return not has_card and self.waiting is None and self.session.next_due() is not None
         if action in ("suspend", "bury"):
             return has_card
         return True

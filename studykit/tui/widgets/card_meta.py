@@ -1,4 +1,5 @@
-"""The line above a card: its kind, deck and topic, what to learn first, and its lab."""
+"""The line above a card: its kind and deck, what to learn first, and its lab; once the card is
+answered, its topic too (before, a topic such as "The chain rule" would give the answer away)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,21 @@ class CardMeta(Static):
     CardMeta { height: auto; padding: 0 1; color: $text-muted; margin-bottom: 1; }
     """
 
-    def show(self, card: Any, topic_title: str, learn_first: list[str]) -> None:
+    def show(
+        self,
+        card: Any,
+        deck_title: str | None,
+        learn_first: list[str],
+        topic_title: str | None = None,
+    ) -> None:
+        """`deck_title`: None when the screen's title names the deck already; `topic_title`:
+        given once the card is answered."""
         parts: list[Content | str | tuple[str, str]] = [
-            (KIND_NAMES.get(card.kind, card.kind), "bold $secondary"),
-            " · ",
-            topic_title,
+            (KIND_NAMES.get(card.kind, card.kind), "bold $secondary")
         ]
+        for title in (deck_title, topic_title):
+            if title is not None:
+                parts += [" · ", title]
         if learn_first:
             parts += [("  ·  learn first: ", DIM), ", ".join(learn_first)]
         if card.lab is not None:

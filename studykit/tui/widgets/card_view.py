@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from studykit.deck.markup import to_plain
 from studykit.tui.widgets.card_text import card_text, hang
 
 # Theme variables, so the marks read well in light and dark themes.
@@ -75,6 +76,14 @@ class CardView(Vertical, can_focus=True):
         if style:
             content = content.stylize_before(style)
         return hang(content, self.content_size.width - indent, indent)
+
+    def one_line(self, text: str, indent: int, style: str = DIM) -> Content:
+        """Card text cut to the rest of one line (with …): a part the learner no longer needs
+        to read in full, so what matters after answering fits on a small screen."""
+        plain = " ".join(to_plain(text).split())
+        width = self.content_size.width - indent
+        line = Content(plain).stylize_before(style)
+        return line.truncate(width, ellipsis=True) if width >= 20 else line
 
     def focus_answer(self) -> None:
         """Give focus to whatever takes the answer (the view itself, or its input box)."""

@@ -61,7 +61,11 @@ class _ChoicesView(CardView):
             elif original in picked and not self.checkboxes:
                 mark = "● "
             box = ("☒ " if original in picked else "☐ ") if self.checkboxes else ""
-            text = self.hang(self.card.choices[original].text, 6 + len(box), style=style)
+            choice = self.card.choices[original].text
+            if self.verdict is not None and original not in correct | picked:
+                text = self.one_line(choice, 6 + len(box))  # neither picked nor right
+            else:
+                text = self.hang(choice, 6 + len(box), style=style)
             parts += [
                 (mark, style),
                 box,

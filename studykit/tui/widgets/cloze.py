@@ -16,6 +16,7 @@ from studykit.deck import cloze
 from studykit.deck.model import MAX_TYPED
 from studykit.tui.widgets.card_text import card_text
 from studykit.tui.widgets.card_view import DIM, RIGHT, WRONG, CardView
+from studykit.tui.widgets.verdict import typo_text
 
 
 class ClozeView(CardView):
@@ -50,6 +51,11 @@ class ClozeView(CardView):
             return body
         if self.verdict is None:  # shown, not typed: the learner rates themselves
             return Content.assemble(body, ("Rate how well you knew it.", DIM))
+        if self.verdict.typo is not None:  # as grading compared it, the slip highlighted
+            typo = self.verdict.typo
+            return Content.assemble(
+                body, ("You typed: ", DIM), typo_text(typo.typed, typo.typed_span)
+            )
         ok = self.verdict.correct
         return Content.assemble(
             body, ("You typed: ", DIM), (self.typed or "(nothing)", RIGHT if ok else WRONG)

@@ -2,7 +2,8 @@
 
 Left items keep their deck order and are numbered; right items are shuffled for this review and
 lettered. Pressing a letter links it to the highlighted left item and moves on; a letter already in
-use moves to the new row. Enter confirms once every left item has a partner.
+use moves to the new row. Enter confirms once every left item has a partner. Answered, each row
+says what the learner matched and, when that was wrong, the right match on the line below.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class MatchingView(CardView):
             )
 
     def render_card(self) -> Content:
+        if self.verdict is not None:
+            return self._render_answered()
         pairs = self.card.pairs
         letter_of = {original: LETTERS[pos] for pos, original in enumerate(self.order)}
         lefts = [to_plain(p.left) for p in pairs]  # one row per pair: inline text, no markup
@@ -81,6 +84,33 @@ class MatchingView(CardView):
                 key_label("enter"),
                 (" confirms", DIM),
             ]
+        return Content.assemble(*parts)
+
+    def _render_answered(self) -> Content:
+        """Each row: ✓ or ✗, the left item, `you:` the letter and text matched to it; under a
+        wrong one, `right:` the letter and text of its match. The lettered list is not repeated."""
+        pairs = self.card.pairs
+        letter_of = {original: LETTERS[pos] for pos, original in enumerate(self.order)}
+        lefts = [to_plain(p.left) for p in pairs]
+        width = max(len(left) for left in lefts)
+        indent = 2 + len(str(len(pairs))) + 1 + width + 2
+        parts: list[Content | str | tuple[str, str]] = [prompt(self.card.prompt)]
+
+        def match(label: str, original: int | None, style: str) -> list[Content | str | tuple]:
+            if original is None:
+                return [(label, DIM), ("nothing", style)]
+            text = self.one_line(pairs[original].right, indent + len(label) + 2, style)
+            return [(label, DIM), (letter_of[original], "bold"), " ", text]
+
+        for left in range(len(pairs)):
+            linked = self.links.get(left)
+            number = str(left + 1).rjust(len(str(len(pairs))))
+            row = f"{number} {lefts[left].ljust(width)}  "
+            if linked == left:
+                parts += [("✓ ", RIGHT), row, *match("you:   ", linked, RIGHT), "\n"]
+            else:
+                parts += [("✗ ", WRONG), row, *match("you:   ", linked, WRONG), "\n"]
+                parts += [" " * indent, *match("right: ", left, RIGHT), "\n"]
         return Content.assemble(*parts)
 
     def action_cursor(self, delta: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.content import Content
 
+from studykit.tui.widgets.card_text import card_text, hang
 from studykit.tui.widgets.card_view import DIM, KEY, RIGHT, WRONG, CardView, key_label, prompt
 
 
@@ -37,14 +38,16 @@ class OrderView(CardView):
             if here and self.grabbed:
                 cursor = ("⇅ ", KEY)
             style = "reverse" if here else ""
-            mark: tuple[str, str] = ("", "")
-            if self.verdict is not None:
-                if original == position:
-                    mark = ("  ✓", RIGHT)
-                else:
-                    mark = (f"  ✗ belongs at {original + 1}", WRONG)
-            step = self.hang(self.card.steps[original], 5, f"{position + 1}. ", style)
-            parts += [cursor, step, mark, "\n"]
+            note: tuple[str, str] = ("", "")
+            if self.verdict is not None:  # the mark where the cursor was; wrapped with the step
+                right = original == position
+                cursor = ("✓ ", RIGHT) if right else ("✗ ", WRONG)
+                note = ("", "") if right else (f"  (belongs at {original + 1})", WRONG)
+            text = card_text(self.card.steps[original])
+            step = Content.assemble(f"{position + 1}. ", text, note)
+            if style:
+                step = step.stylize_before(style)
+            parts += [cursor, hang(step, self.content_size.width - 5, 5), "\n"]
         if not self.answered:
             parts += [
                 ("\n↑↓ highlight · ", DIM),

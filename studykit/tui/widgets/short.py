@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from studykit.deck.model import MAX_TYPED
 from studykit.tui.widgets.card_view import DIM, RIGHT, WRONG, CardView, prompt
+from studykit.tui.widgets.verdict import typo_text
 
 
 class ShortAnswerView(CardView):
@@ -44,6 +45,11 @@ class ShortAnswerView(CardView):
         body = prompt(self.card.question)
         if self.verdict is None:
             return body
+        if self.verdict.typo is not None:  # as grading compared it, the slip highlighted
+            typo = self.verdict.typo
+            return Content.assemble(
+                body, ("You typed: ", DIM), typo_text(typo.typed, typo.typed_span)
+            )
         ok = self.verdict.correct
         return Content.assemble(
             body, ("You typed: ", DIM), (self.typed or "(nothing)", RIGHT if ok else WRONG)
