@@ -161,3 +161,44 @@ def test_editor_command_puts_the_line_where_each_editor_reads_it():
 def test_editor_command_refuses_in_one_line(env, said):
     with pytest.raises(EditorError, match=said):
         editor_command("d.yaml", 1, env)
+
+
+def appending_editor(tmp_path) -> str:
+    """An $EDITOR that appends ' EDITED' to the first prompt line of the card at +LINE."""
+    script = tmp_path / "append-editor.py"
+    script.write_text(
+        textwrap.dedent(
+            """\
+            import re, sys
+            from pathlib import Path
+            line, path = int(sys.argv[1].lstrip("+")), Path(sys.argv[2])
+            lines = path.read_text().splitlines()
+            for i in range(line - 1, len(lines)):
+                if re.match(r"\\s+(front|question|statement|prompt|text):", lines[i]):
+                    lines[i] += " EDITED"
+                    break
+            path.write_text("\\n".join(lines) + "\\n")
+            """
+        )
+    )
+    return f"{sys.executable} {script}"
+
+
+async def test_e_on_the_study_screen_shows_the_card_as_edited(edit_app, tmp_path, monkeypatch):
+    from studykit.tui.screens.study import StudyScreen
+
+    monkeypatch.setenv("EDITOR", appending_editor(tmp_path))
+    monkeypatch.delenv("VISUAL", raising=False)
+    async with edit_app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")  # study the deck
+        await pilot.pause()
+        screen = edit_app.screen
+        assert isinstance(screen, StudyScreen)
+        before = screen.presented.card
+        assert "Edit" in {b.binding.description for b in screen.active_bindings.values()}
+        await pilot.press("e")
+        await pilot.pause()
+        after = screen.presented.card
+        assert after.id == before.id
+        assert after.prompt_text() == before.prompt_text() + " EDITED"
+        assert isinstance(edit_app.screen, StudyScreen)

@@ -22,6 +22,7 @@ HOW_TO_ANSWER = [
     ("After answering", "enter takes the suggested rating (a line says why), or 1-4 another"),
     ("Nothing due yet", "w waits for the next learning step to fall due · esc ends the session"),
     ("Any card", "u undo the last rating, suspend or bury · @ suspend · - bury until tomorrow"),
+    ("Fix a card", "e opens it at its line in $EDITOR (study, browse); the decks reload after"),
     ("Labs", "l runs the card's lab · esc stops it · r runs it again"),
     ("Anywhere", "ctrl+p command palette · esc back · ctrl+q quit"),
     ("Mastered", f"a card is mastered when {MASTERY_MEANING}"),

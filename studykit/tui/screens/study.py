@@ -76,6 +76,7 @@ class StudyScreen(Screen[None]):
         ],
         Binding("u", "undo", "Undo", id="undo"),
         Binding("l", "lab", "Lab", id="lab"),
+        Binding("e", "edit", "Edit", id="edit"),
         Binding("at", "suspend", "Suspend", key_display="@", id="suspend"),
         Binding("minus", "bury", "Bury", key_display="-", id="bury"),
         Binding("w", "wait", "Wait for the next card", id="wait"),
@@ -96,6 +97,7 @@ class StudyScreen(Screen[None]):
         self.duration_ms = 0
         self.reviewed = 0
         self.waiting: Any = None  # the timer that looks for a due card, after `w`
+        self._offers_wait = False  # the note on screen says when the next card is due
         self._reported: set[str] = set()  # unreadable cards already named in a notice
 
     def compose(self) -> ComposeResult:
@@ -201,6 +203,7 @@ class StudyScreen(Screen[None]):
                 "shows them the same day.\n\n"
             )
         due = self.session.next_due()
+        self._offers_wait = due is not None
         if due is not None:
             key = ("w", "bold $accent")
             if self.waiting is not None:
@@ -233,7 +236,11 @@ class StudyScreen(Screen[None]):
 
     def action_wait(self) -> None:
         """Stay until the next learning step falls due, then show that card."""
-        if self.presented is None and self.waiting is None and self.session.next_due():
+        if self.presented is not None or self.waiting is not None:
+            return
+        if self.session.next() is not None:  # it fell due while the note was up
+            self.show_next()
+        elif self.session.next_due() is not None:
             self.waiting = self.set_interval(self.WAIT_POLL_SECONDS, self._look_for_a_card)
             self.query_one("#card-slot", Static).update(self._done_note())
             self.refresh_bindings()
@@ -351,6 +358,15 @@ class StudyScreen(Screen[None]):
         lab = card.lab
         self.app.push_screen(LabScreen(card.id, lab.name, dict(lab.params), notice=lab.notice))
 
+    def action_edit(self) -> None:
+        """Open the card's deck file at its line in $EDITOR; on return the card shows as edited
+        (or the next one, if the edit took it out of the decks)."""
+        if self.presented is None:
+            return
+        if self.app.edit_card(self.presented.card.id):
+            self.session.replace_decks(self.app.decks)
+            self.show_next()
+
     def action_scroll(self, direction: int) -> None:
         area = self.query_one("#card-area", VerticalScroll)
         area.scroll_page_down() if direction > 0 else area.scroll_page_up()
@@ -360,7 +376,7 @@ class StudyScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While the learner types an answer, letter keys are text: keep them out of the footer.
-        if action in ("undo", "lab", "suspend", "bury") and isinstance(self.focused, Input):
+        if action in ("undo", "lab", "edit", "suspend", "bury") and isinstance(self.focused, Input):
             return False
         return self.available(action)
 
@@ -371,8 +387,8 @@ class StudyScreen(Screen[None]):
             return self.rating_open
         if action == "lab":
             return has_card and self.presented.card.lab is not None
-        if action == "wait":
-            return not has_card and self.waiting is None and self.session.next_due() is not None
-        if action in ("suspend", "bury"):
+        if action == "wait":  # offered on the note that says when the next card is due
+            return not has_card and self.waiting is None and self._offers_wait
+        if action in ("suspend", "bury", "edit"):
             return has_card
         return True
