@@ -327,8 +327,3 @@ def suggest(verdict: Verdict, duration_ms: int, history: CardHistory = NEW_CARD)
     if duration_ms < fast:
         return Suggestion(Rating.Easy, "right, fast, and known since your last review")
     return Suggestion(Rating.Good, "right")
-
-
-def suggest_rating(verdict: Verdict, duration_ms: int, history: CardHistory = NEW_CARD) -> Rating:
-    """The rating `suggest` offers, without its reason."""
-    return suggest(verdict, duration_ms, history).rating

@@ -5,7 +5,7 @@ The TUI (and any script) drives it like this:
     session = StudySession(store, decks)
     while (shown := session.next()) is not None:
         verdict = session.answer(shown, learner_answer)   # auto-graded kinds only
-        session.rate(shown, suggest_rating(verdict, ms), ms, verdict)   # committed at once
+        session.rate(shown, session.suggest(shown, verdict, ms).rating, ms, verdict)  # committed
 
 What comes next, in order of priority (as in Anki):
 1. learning / relearning cards whose step is due now (fsrs's learning and relearning steps:
