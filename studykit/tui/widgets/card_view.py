@@ -87,7 +87,7 @@ class CardView(Vertical, can_focus=True):
 
     def focus_answer(self) -> None:
         """Give focus to whatever takes the answer (the view itself, or its input box)."""
-        self.focus()
+        self.focus(scroll_visible=False)  # a card taller than the screen shows from its top
 
     def commit(self, answer: Any) -> None:
         """Lock the view and hand the answer to the screen (once)."""
