@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from studykit.lab.errors import LabSpecError
 from studykit.paths import bundled_labs_dir
@@ -38,6 +38,27 @@ class LabParam(BaseModel):
     max: float | None = None
 
 
+class Observable(BaseModel):
+    """A named result of a run that a learner can predict (a `predict` card's `observe:`).
+
+    `choice`: one of `values`; `order`: `values` ordered best first; `int`, `float`; `percent`:
+    a number in 0-100. The lab computes it from the run (`lab.observe(name, value)`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["choice", "order", "int", "float", "percent"]
+    help: str = Field(description="One line: what is measured, and how.")
+    values: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _values_fit_the_type(self) -> Observable:
+        if self.type in ("choice", "order") and not (self.values and len(self.values) >= 2):
+            raise ValueError(f"a {self.type} observable lists at least two values")
+        if self.type not in ("choice", "order") and self.values is not None:
+            raise ValueError(f"a {self.type} observable takes no values (remove them)")
+        return self
+
+
 class LabSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,6 +70,7 @@ class LabSpec(BaseModel):
     claims: list[str] = Field(default_factory=list, description="What the run checks, ✓ or ✗.")
     notice: str = Field(default="", description="What the learner should look for.")
     params: dict[str, LabParam] = Field(default_factory=dict)
+    observables: dict[str, Observable] = Field(default_factory=dict)
 
     def defaults(self) -> dict[str, Any]:
         return {key: p.default for key, p in self.params.items()}
@@ -137,7 +159,8 @@ def _spec_problem(path: Path, text: str, error: Any, count: int) -> tuple[str, s
     if kind == "missing":
         fix = f"add {loc[-1]}"
     elif kind == "extra_forbidden":
-        model = LabParam if len(loc) > 1 and loc[0] == "params" else LabSpec
+        nested: dict[str, type[BaseModel]] = {"params": LabParam, "observables": Observable}
+        model: type[BaseModel] = nested.get(loc[0], LabSpec) if len(loc) > 1 else LabSpec
         fix = f"remove it, or use one of: {', '.join(model.model_fields)}"
     else:
         fix = "correct the value"
@@ -213,6 +236,27 @@ def check_params(spec: LabSpec, params: dict[str, Any]) -> list[str]:
     return problems
 
 
+def check_observation(spec: LabSpec, name: str, value: Any) -> Any:
+    """`value` as the observable `name` of `spec` declares it; a lab that observes something
+    undeclared or of the wrong type is a bug in the lab, so this raises `ValueError`."""
+    declared = spec.observables.get(name)
+    if declared is None:
+        raise ValueError(f"lab {spec.name} declares no observable {name!r} (add it to its spec)")
+    values = declared.values or []
+    if declared.type == "choice" and value in values:
+        return value
+    if declared.type == "order" and sorted(map(str, value)) == sorted(values):
+        return [str(item) for item in value]
+    if declared.type == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if declared.type == "float" and number and math.isfinite(value):
+        return float(value)
+    if declared.type == "percent" and number and 0 <= value <= 100:
+        return float(value)
+    raise ValueError(f"lab {spec.name}: observable {name} is a {declared.type}, got {value!r}")
+
+
 @dataclass(frozen=True)
 class Catalog:
     """The lab specs in `labs_dir` (default: the bundled `studykit/lab/experiments/`), read on first
@@ -231,3 +275,6 @@ class Catalog:
 
     def check_params(self, name: str, params: dict[str, Any]) -> list[str]:
         return check_params(get_lab(name, self.labs_dir), params)
+
+    def observables(self, name: str) -> dict[str, Observable]:
+        return get_lab(name, self.labs_dir).observables

@@ -25,10 +25,33 @@ class Progress:
 
 @dataclass(frozen=True)
 class Claim:
-    """A statement the lab checked on this run; `holds` is computed, never written by hand."""
+    """A statement the lab checked on this run; `holds` is computed, never written by hand.
+
+    A "finding" could have come out otherwise on another run (it is what the lab teaches); an
+    "invariant" is true by construction (shapes, checksums, counts) and is shown apart, so a ✓
+    that could not have been ✗ never reads as evidence."""
 
     text: str
     holds: bool
+    kind: str = "finding"  # "finding" | "invariant"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What this run measured for one of the spec's observables (what a learner can predict).
+
+    `value` is typed by the spec: a str for `choice`, an int, a float, a percentage in 0-100 for
+    `percent`, a list of the spec's values, best first, for `order`; None when the run stopped
+    before measuring it. `detail` gives the numbers behind the value; `rows` the method keys
+    whose table rows show them (the front ends highlight those)."""
+
+    value: Any
+    detail: str = ""
+    rows: tuple[str, ...] = ()
+
+    @property
+    def measured(self) -> bool:
+        return self.value is not None
 
 
 @dataclass
@@ -61,6 +84,7 @@ class LabResult:
     base_checksum_before: str = ""
     base_checksum_after: str = ""
     claims: list[Claim] = field(default_factory=list)
+    observables: dict[str, Observation] = field(default_factory=dict)  # by the spec's names
     tables: dict[str, Any] = field(default_factory=dict)  # lab-specific figures
     wall_seconds: float = 0.0
     interrupted: bool = False
@@ -69,6 +93,14 @@ class LabResult:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def findings(self) -> list[Claim]:
+        return [claim for claim in self.claims if claim.kind == "finding"]
+
+    @property
+    def invariants(self) -> list[Claim]:
+        return [claim for claim in self.claims if claim.kind == "invariant"]
 
     def measured_anything(self) -> bool:
         """False only for a run stopped before it measured a thing: no method trained a step or

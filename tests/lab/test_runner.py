@@ -87,11 +87,13 @@ def test_json_has_the_documented_keys(short_run):
         "base_checksum_before",
         "base_checksum_after",
         "claims",
+        "observables",
         "wall_seconds",
     } <= set(data)
     for method in data["methods"].values():
         assert set(method) >= JSON_METHOD_KEYS
-    assert all(set(c) == {"text", "holds"} for c in data["claims"])
+    assert all(set(c) == {"text", "holds", "kind"} for c in data["claims"])
+    assert all(c["kind"] in ("finding", "invariant") for c in data["claims"])
 
 
 def test_a_changed_base_shows_as_a_failed_claim(monkeypatch):

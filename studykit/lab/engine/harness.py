@@ -12,7 +12,8 @@ tables and claims:
         lab.claim("the prompt helped", lab.em("prompt-tuning") > lab.em("no-prompt"))
 
 A lab records through the run's verbs only — `measure`, `train`, `record(key, result)`,
-`table(name, columns, rows, note=)`, `curves(*metrics)`, `claim(text, holds)` — and reads back
+`table(name, columns, rows, note=)`, `curves(*metrics)`, `claim(text, holds)` (a finding),
+`invariant(text, holds)` (true by construction), `observe(name, value, detail=)` — and reads back
 `methods`, `em(key)` and `base_checksum`; it never writes the `LabResult` itself
 (tests/lab/test_lab_modules.py checks it).
 Method keys may carry a part, as in "skill/prompt-tuning": the part before the slash groups rows
@@ -24,19 +25,27 @@ what is left and return; the runner's `finish()` marks the result interrupted.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
 from torch import nn
 
+from studykit.lab.catalog import check_observation, get_lab
 from studykit.lab.engine.base import Base, load_base, use_one_thread
 from studykit.lab.engine.data import Encoder, TaskData
 from studykit.lab.engine.device import dtype_name, resolve_device, resolve_dtype
 from studykit.lab.engine.measure import checksum, seed_everything
 from studykit.lab.engine.methods import build
 from studykit.lab.engine.train import TrainConfig, measure_only, train
-from studykit.lab.results import Claim, LabResult, MethodResult, ProgressCallback, StopCheck
+from studykit.lab.results import (
+    Claim,
+    LabResult,
+    MethodResult,
+    Observation,
+    ProgressCallback,
+    StopCheck,
+)
 from studykit.lab.tasks import Task, get_task
 
 
@@ -49,6 +58,7 @@ class LabRun:
         should_stop: StopCheck | None = None,
     ):
         self.started = time.perf_counter()
+        self.spec = get_lab(lab)
         self.params = params
         self.seed = int(params.get("seed", 0))
         self.on_progress, self.should_stop = on_progress, should_stop
@@ -138,7 +148,21 @@ class LabRun:
         self._result.curve_metrics = list(metrics)
 
     def claim(self, text: str, holds: bool) -> None:
+        """A finding: a statement about this run that could have come out otherwise. Its text
+        says only what `holds` checks."""
         self._result.claims.append(Claim(text, bool(holds)))
+
+    def invariant(self, text: str, holds: bool) -> None:
+        """A check that is true by construction (a checksum, a count, a shape); shown apart
+        from the findings. A ✗ here is a bug in the engine, not a result."""
+        self._result.claims.append(Claim(text, bool(holds), kind="invariant"))
+
+    def observe(self, name: str, value: Any, detail: str = "", rows: Sequence[str] = ()) -> None:
+        """Record what this run measured for the spec's observable `name` (see `Observable`):
+        what a learner's prediction is graded against. `detail` gives the numbers behind it."""
+        self._result.observables[name] = Observation(
+            check_observation(self.spec, name, value), detail, tuple(rows)
+        )
 
     # -- what a lab reads back ----------------------------------------------------------------
 
@@ -161,7 +185,12 @@ class LabRun:
         return checksum(self.base.model) == self._result.base_checksum_before
 
     def finish(self) -> LabResult:
-        """Called by the runner once the lab's `run` returned: checksum after, wall time."""
+        """Called by the runner once the lab's `run` returned: checksum after, wall time, and
+        every declared observable the run did not reach reported as not measured."""
+        for name in self.spec.observables:
+            self._result.observables.setdefault(
+                name, Observation(None, "not measured: the run stopped before it")
+            )
         self._result.base_checksum_after = checksum(self.base.model)
         self._result.interrupted = self.stopped
         self._result.wall_seconds = time.perf_counter() - self.started
