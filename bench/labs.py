@@ -1,7 +1,7 @@
 """What the labs cost on this machine, and how the engine compares with peft.
 
     .venv/bin/python bench/labs.py                        # every lab in LABS, then step times
-    .venv/bin/python bench/labs.py --labs prompt-vs-prefix --seeds 10
+    .venv/bin/python bench/labs.py --labs prompt-vs-prefix
 
 Prints, measured side by side in one run:
 - per lab in LABS: the cold end-to-end wall time of `studykit lab NAME --json` in a fresh process
@@ -9,8 +9,7 @@ Prints, measured side by side in one run:
 - the engine's step time ÷ peft's for prompt tuning, prefix tuning and LoRA on the same model and
   batch (target ≤ 1.0), and prompt tuning's step ÷ full fine-tuning's (target < 1.0: a frozen model
   needs no weight gradients). Steps are interleaved, so load from other processes hits all alike;
-- with --seeds N: how often each claim of each lab held over seeds 0..N-1, and per seed the
-  exact match of every method, so a claim is chosen only if it holds across seeds.
+How often each finding holds across seeds is bench/claims.py's job.
 Other work on a 2-core machine stretches wall-clock figures, so the load average is printed too.
 """
 
@@ -138,37 +137,10 @@ def step_times(steps: int) -> None:
     )
 
 
-def across_seeds(lab: str, seeds: int) -> None:
-    """Run the lab in this process for seeds 0..N-1; how often each claim held. Claims are
-    matched by their text with the numbers in it masked, and shown as worded on seed 0."""
-    import re
-
-    from studykit.lab.runner import run_lab
-
-    held: dict[str, list[int]] = {}  # masked text -> [times held, times checked]
-    wording: dict[str, str] = {}
-    print(f"\n{lab}: claims over seeds 0..{seeds - 1} (default parameters)")
-    for seed in range(seeds):
-        result = run_lab(lab, {"seed": seed})
-        figures = "  ".join(
-            f"{key} {m.exact_match_after:.2f}" for key, m in result.methods.items() if m.steps
-        )
-        print(f"  seed {seed}: {figures}")
-        for claim in result.claims:
-            key = re.sub(r"\d+(\.\d+)?(e-?\d+)?", "#", claim.text)
-            wording.setdefault(key, claim.text)
-            counts = held.setdefault(key, [0, 0])
-            counts[0] += claim.holds
-            counts[1] += 1
-    for key, (count, checked) in held.items():
-        print(f"  {count:2d}/{checked} {wording[key]}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labs", nargs="*", default=LABS, help="labs to run cold")
     parser.add_argument("--steps", type=int, default=105, help="steps per method, step times")
-    parser.add_argument("--seeds", type=int, default=0, help="also run each lab for N seeds")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load()}")
     for lab in args.labs:
@@ -182,8 +154,6 @@ def main() -> None:
             f"{verdict(run['rss_mb'] <= RSS_TARGET_MB)}"
         )
     step_times(args.steps)
-    for lab in args.labs if args.seeds else []:
-        across_seeds(lab, args.seeds)
 
 
 if __name__ == "__main__":

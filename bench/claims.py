@@ -1,0 +1,143 @@
+"""How often each lab's findings hold across seeds, and whether figures cards quote still hold.
+
+    .venv/bin/python bench/claims.py                          # every lab, seeds 0-9
+    .venv/bin/python bench/claims.py --labs prompt-vs-prefix --seeds 5
+
+Runs each lab with its defaults in this process for seeds 0..N-1 and prints:
+- per finding (matched across seeds by its text with the numbers masked), how often it held; a
+  finding shown as general must hold on at least 9 of 10 seeds (`MISSES` otherwise, with the seeds
+  it failed on); invariants are tallied apart (they are true by construction: anything under
+  N/N is a bug);
+- per observable, the values the seeds measured (what a `predict` card may ask about: a card's
+  answer should be the same on nearly every seed, or say that it depends on the seed);
+- each figure in QUOTED (a card's lab notice quoting a number) against what its lab printed on the
+  stated seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from studykit.lab.catalog import lab_names
+from studykit.lab.results import LabResult
+
+GENERAL = 0.9  # a general finding holds on at least 9 of 10 seeds
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """A figure a card quotes: `card` says `text`; `figure` must reproduce it on `seed`."""
+
+    card: str
+    lab: str
+    seed: int
+    text: str
+    figure: str  # a Python expression over `result` (a LabResult), formatted to `text`
+
+
+# Cards that quote a lab's figure. Keep a card's number here, or stop quoting it.
+QUOTED: list[Quoted] = []
+
+
+def masked(text: str) -> str:
+    return re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "#", text)
+
+
+def across_seeds(lab: str, seeds: int) -> list[str]:
+    """Run `lab` for seeds 0..N-1, print the tallies; returns the general findings it missed."""
+    from studykit.lab.runner import run_lab
+
+    held: dict[tuple[str, str], list[int]] = {}  # (kind, masked text) -> seeds it held on
+    checked: Counter[tuple[str, str]] = Counter()
+    wording: dict[tuple[str, str], str] = {}
+    observed: dict[str, list[Any]] = {}
+    started = time.perf_counter()
+    for seed in range(seeds):
+        result = run_lab(lab, {"seed": seed})
+        for claim in result.claims:
+            key = (claim.kind, masked(claim.text))
+            wording.setdefault(key, claim.text)
+            checked[key] += 1
+            held.setdefault(key, [])
+            if claim.holds:
+                held[key].append(seed)
+        for name, observation in result.observables.items():
+            value = observation.value
+            observed.setdefault(name, []).append(
+                "not measured" if value is None else _short(value)
+            )
+    seconds = (time.perf_counter() - started) / max(seeds, 1)
+    print(f"\n{lab}: {seeds} seeds, {seconds:.1f} s a run (load {load()})")
+    missed = []
+    for kind in ("finding", "invariant"):
+        keys = [key for key in wording if key[0] == kind]
+        if keys:
+            print(f"  {kind}s:")
+        for key in keys:
+            count, total = len(held[key]), checked[key]
+            general = count >= GENERAL * total
+            failed = sorted(set(range(seeds)) - set(held[key]))
+            mark = "" if general else "  MISSES ≥ 9/10" + (f"; failed on seeds {failed}")
+            print(f"    {count:2d}/{total} {wording[key]}{mark}")
+            if not general:
+                missed.append(f"{lab}: {wording[key]}")
+    for name, values in observed.items():
+        counts = Counter(map(str, values))
+        spread = ", ".join(f"{value} ×{n}" for value, n in counts.most_common())
+        print(f"  observable {name}: {spread}")
+    return missed
+
+
+def check_quoted(quoted: list[Quoted]) -> list[str]:
+    from studykit.lab.runner import run_lab
+
+    wrong = []
+    runs: dict[tuple[str, int], LabResult] = {}
+    if quoted:
+        print("\nFigures cards quote:")
+    for quote in quoted:
+        key = (quote.lab, quote.seed)
+        if key not in runs:
+            runs[key] = run_lab(quote.lab, {"seed": quote.seed})
+        got = str(eval(quote.figure, {}, {"result": runs[key]}))  # noqa: S307 (our own table)
+        ok = got == quote.text
+        print(f"  {quote.card}: {quote.text!r} — seed {quote.seed} gives {got!r}: "
+              f"{'same' if ok else 'DIFFERS'}")  # fmt: skip
+        if not ok:
+            wrong.append(f"{quote.card} quotes {quote.text!r}, {quote.lab} gives {got!r}")
+    return wrong
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, list):
+        return " > ".join(map(str, value))
+    return str(value)
+
+
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--labs", nargs="*", default=lab_names(), help="labs to run")
+    parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 (default 10)")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load()}")
+    problems = [miss for lab in args.labs for miss in across_seeds(lab, args.seeds)]
+    problems += check_quoted([q for q in QUOTED if q.lab in args.labs])
+    print(f"\n{len(problems)} problem(s)" + "".join(f"\n  {p}" for p in problems))
+    raise SystemExit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
