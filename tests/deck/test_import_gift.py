@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from studykit.deck import markup
@@ -395,6 +395,15 @@ card_text = st.text(
 ).filter(lambda t: t.strip() != "")
 
 
+# A lone list marker is Markdown (an empty list item), in every text a [markdown] card writes;
+# hypothesis found "*" as a flashcard's explanation, read back as the text "*".
+@example(question="q", right="r", wrong="w", why="*", left="l")
+@example(question="q", right="r", wrong="w", why="-", left="l")
+@example(question="q", right="r", wrong="w", why="+", left="l")
+@example(question="q", right="r", wrong="w", why="1.", left="l")
+@example(question="q", right="r", wrong="w", why="* a\n* b", left="l")
+@example(question="*", right="r", wrong="w", why="1.", left="+")
+@example(question="1.", right="r", wrong="w", why="```\ncode\n```", left="-")
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(question=card_text, right=card_text, wrong=card_text, why=card_text, left=card_text)
 def test_any_text_survives_gift_export_and_import(question, right, wrong, why, left):

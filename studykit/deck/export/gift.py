@@ -51,6 +51,9 @@ from studykit.deck.model import (
 
 CATEGORY_PREFIX = "$course$/top/"
 FLASHCARD_EXPLANATION = "\n\nExplanation: "  # joins a flashcard's back and explanation
+# The same, before an explanation whose Markdown starts with a list or a code block: after
+# "Explanation: " on its line, "- a" or "*" would be read as text, so it starts a block of its own.
+FLASHCARD_EXPLANATION_BLOCK = "\n\nExplanation:\n\n"
 ORDER_STEP_LABEL = "Step {}"
 # The weights Moodle accepts for an answer (its grade options), in percent.
 MOODLE_WEIGHTS = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
@@ -186,11 +189,25 @@ def _answers(card, md: bool) -> tuple[str, str | None]:
             lines = [f"={escape(a)}" for a in card.answers]  # typed answers are plain text
             return _block(lines, card.explanation, md), None
         case Flashcard():
-            back = card.back
-            if card.explanation:
-                back += FLASHCARD_EXPLANATION + card.explanation
-            return "{####" + text(back, md) + "}", None
+            return "{####" + _back_and_explanation(card, md) + "}", None
     raise TypeError(f"unknown card kind: {card!r}")
+
+
+def _back_and_explanation(card: Flashcard, md: bool) -> str:
+    """A flashcard's back, then its explanation, as one general feedback. In Markdown each part
+    is written on its own: joined first, "Explanation: *" would be one paragraph, and the
+    explanation `*` (an empty list item) would come back as the text "*"."""
+    if not card.explanation:
+        return text(card.back, md)
+    if not md:
+        return escape(card.back + FLASHCARD_EXPLANATION + card.explanation)
+    explanation = markup.parse(card.explanation)
+    joint = FLASHCARD_EXPLANATION
+    if explanation and not isinstance(explanation[0], markup.Paragraph):
+        joint = FLASHCARD_EXPLANATION_BLOCK
+    return text(card.back, md) + escape(
+        joint + markup.to_markdown(card.explanation, moodle=True), guard=False
+    )
 
 
 def _cloze_questions(card: Cloze, md: bool) -> list[tuple[str, str]]:

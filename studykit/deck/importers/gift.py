@@ -39,7 +39,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from studykit.deck.export.gift import FLASHCARD_EXPLANATION
+from studykit.deck.export.gift import FLASHCARD_EXPLANATION, FLASHCARD_EXPLANATION_BLOCK
 from studykit.deck.importers import WHITESPACE, BankError, Draft, Parsed, Warnings, iter_lines
 from studykit.deck.importers.moodle_text import (
     html_to_card_text,
@@ -56,6 +56,10 @@ _SHOW = str.maketrans({v: k for k, v in _HIDE.items()})
 
 _FORMAT_MARKER = re.compile(r"^\[(html|moodle|plain|markdown)\]")
 _WEIGHT = re.compile(r"^%(-*)([0-9]{1,2}\.?[0-9]*)%")
+# Where studykit's export starts a flashcard's explanation (either joint, the first one found).
+_EXPLANATION = re.compile(
+    "|".join(re.escape(j) for j in (FLASHCARD_EXPLANATION_BLOCK, FLASHCARD_EXPLANATION))
+)
 _CONTEXT_PREFIX = re.compile(r"^\$[a-z0-9]+\$/(top(/|$))?")
 # A numerical answer studykit can grade: a number with no tolerance (4, 4:0, -1.5:0.0).
 _EXACT_NUMBER = re.compile(r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)(?:\s*:\s*0*\.?0*)?")
@@ -212,6 +216,14 @@ def _format(value: str, default: str) -> str:
     """The text format a piece is written in: its own [marker], else the question's."""
     marker = _FORMAT_MARKER.match(value.strip(WHITESPACE))
     return marker[1] if marker else default
+
+
+def _back_and_explanation(general: str) -> tuple[str, str]:
+    """An essay's general feedback as a flashcard's back and explanation (empty when none)."""
+    joint = _EXPLANATION.search(general)
+    if joint is None:
+        return general, ""
+    return general[: joint.start()], general[joint.end() :]
 
 
 def _text(
@@ -371,7 +383,7 @@ class _Question:
             if not general:
                 self.warn("is an essay without general feedback, so it has no answer; skipped")
                 return None
-            back, _, explanation = general.partition(FLASHCARD_EXPLANATION)
+            back, explanation = _back_and_explanation(general)
             if not back.strip(WHITESPACE):
                 back, explanation = general, ""
             return {
