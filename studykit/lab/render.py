@@ -6,24 +6,37 @@ progress display and the `--plot FILE.png` figure (matplotlib). Torch-free.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from studykit.lab.results import LabResult, MethodResult
 from studykit.lab.results import Progress as ProgressEvent
-from studykit.lab.view import ChecksumView, ResultView, TableView, percent, result_view, split_key
+from studykit.lab.view import (
+    ChecksumView,
+    Panel,
+    ResultView,
+    TableView,
+    curve_panels,
+    highlighted,
+    percent,
+    result_view,
+    split_key,
+)
+
+if TYPE_CHECKING:
+    from studykit.lab.catalog import LabSpec
 
 CurvePoint = Mapping[str, float | None]  # one entry of `MethodResult.curve`
 
 
-def rich_table(view: TableView, compact: bool = False) -> Table:
+def rich_table(view: TableView, compact: bool = False, highlight: Collection[str] = ()) -> Table:
     """One table of the view as rich draws it: `compact` (the methods table) has no box, and a
     part's heading row in bold; the lab's tables have a box, which reads best for their text."""
     # No vertical rules: a wide table keeps its width for the figures on a narrow terminal.
@@ -46,8 +59,9 @@ def rich_table(view: TableView, compact: bool = False) -> Table:
     for row in view.rows:
         if row.heading:
             table.add_row(*(Text(cell, style="bold") for cell in row.cells))
-        else:
-            table.add_row(*(Text(cell) for cell in row.cells))  # Text: a cell is never markup
+        else:  # Text: a cell is never markup
+            style = "reverse bold" if highlighted(row, highlight) else ""
+            table.add_row(*(Text(cell, style=style) for cell in row.cells))
     if view.note:  # a sentence on how to read the table
         table.caption, table.caption_justify = view.note, "left"
     return table
@@ -62,12 +76,32 @@ def checksum_text(view: ChecksumView) -> Text:
 
 
 def claims_text(view: ResultView) -> Text:
-    text = Text(view.claims_title + "\n", style="bold")
-    for claim in view.claims:
+    """The findings, then the invariants apart (a ✗ there is a bug, drawn louder)."""
+    text = Text(view.findings_title + "\n", style="bold")
+    for claim in view.findings:
         text.append(f"  {claim.mark} ", style="green" if claim.holds else "red")
         text.append(claim.text + "\n")
     if not view.claims:
         text.append(f"  {view.no_claims}\n")
+    if view.invariants:
+        text.append(view.invariants_title + "\n", style="bold")
+        for claim in view.invariants:
+            text.append(f"  {claim.mark} ", style="dim green" if claim.holds else "red bold")
+            text.append(claim.text + "\n", style="" if claim.holds else "red bold")
+    return text
+
+
+def observations_text(view: ResultView) -> Text:
+    """The observables this run measured (empty when the lab declares none)."""
+    if not view.observations:
+        return Text()
+    text = Text(view.observations_title + "\n", style="bold")
+    for line in view.observations:
+        text.append(f"  {line.label}: ")
+        text.append(line.value, style="bold" if line.measured else "dim")
+        if line.detail:
+            text.append(f"  ({line.detail})", style="dim")
+        text.append("\n")
     return text
 
 
@@ -78,65 +112,92 @@ def header_text(view: ResultView) -> Text:
     return text
 
 
-def curves(result: LabResult, width: int = 100, height: int = 14, color: bool = True) -> str:
-    """One row of panels per metric in `result.curve_metrics` (exact match unless the lab says
-    otherwise), one panel per part, one line per trained method (plotext)."""
+def draw_panel(plt: Any, panel: Panel, color: bool = True) -> None:
+    """Draw `panel` on a plotext figure `plt` (the CLI's plotext, or a TUI widget's): its
+    lines without plotext's legend, which covers the data; the caller draws `legend_text`
+    under it. With colour, fine braille lines in the legend's colours; without, a distinct
+    marker per line."""
+    plt.title(panel.title)
+    for series in panel.series:
+        options = (
+            {"marker": "braille", "color": series.color} if color else {"marker": series.marker}
+        )
+        plt.plot(list(series.steps), list(series.values), **options)
+    if panel.ylim:
+        plt.ylim(*panel.ylim)
+    plt.xticks(list(panel.xticks))
+    plt.xlabel("step")
+
+
+_RICH_COLORS = {"orange": "dark_orange"}  # plotext's colour names, as rich spells them
+
+
+def legend_text(panel: Panel, color: bool = True) -> Text:
+    """The panel's legend, one entry per line drawn: "━ prompt tuning  ━ prefix tuning"."""
+    text = Text()
+    for index, series in enumerate(panel.series):
+        if index:
+            text.append("  ")
+        if color:
+            text.append("━━ ", style=_RICH_COLORS.get(series.color, series.color))
+        else:
+            text.append(f"{series.marker} ")
+        text.append(series.label)
+    return text
+
+
+def curves(result: LabResult, width: int = 100, height: int = 12, color: bool = True) -> Any:
+    """The run's curves as rich draws them: the panels of `studykit.lab.view.curve_panels`
+    (a row per metric, a panel per part, at most four lines each), as many side by side as
+    fit 40 columns each, each with its legend underneath. None when nothing was curved."""
     import plotext as plt
 
-    rows: list[tuple[str, dict[str, list[tuple[str, list[CurvePoint]]]]]] = []
-    for metric in result.curve_metrics or ["exact_match"]:
-        groups: dict[str, list[tuple[str, list[CurvePoint]]]] = {}
-        for key, m in result.methods.items():
-            points = [p for p in m.curve if p.get(metric) is not None]
-            if m.steps and len(points) > 1:
-                part, method = split_key(key)
-                groups.setdefault(part, []).append((method, points))
-        if groups:
-            rows.append((metric, groups))
-    if not rows:
-        return ""
-    plt.clear_figure()
-    plt.subplots(len(rows), max(len(groups) for _, groups in rows))
-    plt.plot_size(width, height * len(rows))
-    for row, (metric, groups) in enumerate(rows, start=1):
-        label = _METRIC_TITLES.get(metric, metric.replace("_", " "))
-        for column, (part, lines) in enumerate(groups.items(), start=1):
-            plt.subplot(row, column)
-            plt.title(f"{part}: {metric.replace('_', ' ')}" if part else label)
-            for method, points in lines:
-                plt.plot(
-                    [p["step"] for p in points],
-                    [p[metric] for p in points],
-                    label=method,
-                    marker="braille",
-                )
-            if metric == "exact_match":
-                plt.ylim(0, 1)
-            plt.xlabel("step")
-    if not color:
-        plt.theme("clear")
-    return plt.build()
+    made = curve_panels(result)
+    if not made:
+        return None
+    across = max(1, min(len(made), width // 40))
+    grid = Table.grid(padding=(0, 1))
+    for _ in range(across):
+        grid.add_column()
+    cells = []
+    for panel in made:
+        plt.clear_figure()
+        plt.plot_size(width // across - 1, height)
+        draw_panel(plt, panel, color)
+        if not color:
+            plt.theme("clear")
+        cells.append(Group(Text.from_ansi(plt.build()), legend_text(panel, color)))
+    for i in range(0, len(cells), across):
+        row = cells[i : i + across]
+        grid.add_row(*row, *([""] * (across - len(row))))
+    return grid
 
 
-_METRIC_TITLES = {"exact_match": "exact match on the held-out set", "loss": "training loss"}
-
-
-def render(result: LabResult, console: Console, title: str = "") -> None:
-    """Print everything a lab measured, in reading order (`studykit.lab.view` decides what)."""
-    view = result_view(result, title)
+def render(
+    result: LabResult,
+    console: Console,
+    title: str = "",
+    spec: LabSpec | None = None,
+    highlight: Collection[str] = (),
+) -> None:
+    """Print everything a lab measured, in reading order (`studykit.lab.view` decides what).
+    `spec` types the observables; `highlight` names method keys whose rows stand out."""
+    view = result_view(result, title, spec)
     console.print(header_text(view))
     for note in view.notes:
         console.print(Text(note, style="yellow bold"))
     if view.methods:
-        console.print(rich_table(view.methods, compact=True))
+        console.print(rich_table(view.methods, compact=True, highlight=highlight))
     plot = curves(result, width=min(console.width, 120), color=console.is_terminal)
-    if plot:
-        console.print(Text.from_ansi(plot))
+    if plot is not None:
+        console.print(plot)
     for table in view.tables:
-        console.print(rich_table(table))
+        console.print(rich_table(table, highlight=highlight))
     if view.checksum:
         console.print(checksum_text(view.checksum))
     console.print(claims_text(view))
+    if view.observations:
+        console.print(observations_text(view))
 
 
 class LiveProgress:

@@ -11,11 +11,14 @@ Torch-free and UI-free: it reads only `studykit.lab.results`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from studykit.lab.results import LabResult, MethodResult
+
+if TYPE_CHECKING:
+    from studykit.lab.catalog import LabSpec
 
 Align = Literal["left", "right"]
 
@@ -32,6 +35,15 @@ class Column:
 class Row:
     cells: tuple[str, ...]  # already formatted, one per column
     heading: bool = False  # a part's name above its methods ("skill", "new"), drawn bold
+    key: str = ""  # the method key the row shows ("skill/prompt-tuning"), to highlight it
+
+
+def highlighted(row: Row, keys: Collection[str]) -> bool:
+    """Whether `row` shows one of `keys` (method keys such as "skill/prompt-tuning"; a lab's own
+    table may name the method without its part)."""
+    if not row.key or row.heading or not keys:
+        return False
+    return row.key in keys or any(key.rpartition("/")[2] == row.key for key in keys)
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,24 @@ class ClaimLine:
 
 
 @dataclass(frozen=True)
+class ObservationLine:
+    """One observable as this run measured it: "winner on new task: prompt-tuning (97% vs 41%)"."""
+
+    name: str  # the spec's name, e.g. "winner_on_new_task"
+    value: str  # formatted by the observable's type; NOT_MEASURED when the run did not get there
+    detail: str  # the numbers behind it
+    help: str = ""  # the spec's one line on what is measured
+    measured: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ")
+
+
+NOT_MEASURED = "not measured"
+
+
+@dataclass(frozen=True)
 class ResultView:
     title: str
     facts: tuple[Fact, ...]  # model, seed, device and dtype when known, wall time
@@ -82,17 +112,26 @@ class ResultView:
     methods: TableView | None  # None when the lab trained or scored no method
     tables: tuple[TableView, ...]  # the lab's own, in the order the lab made them
     checksum: ChecksumView | None
-    claims: tuple[ClaimLine, ...]
-    claims_title: str = "Claims checked on this run"
+    findings: tuple[ClaimLine, ...]  # could have come out otherwise: what the lab teaches
+    invariants: tuple[ClaimLine, ...]  # true by construction: a ✗ is a bug, not a result
+    observations: tuple[ObservationLine, ...] = ()
+    findings_title: str = "Findings on this run"
+    invariants_title: str = "Invariants (true by construction; a ✗ is a bug)"
+    observations_title: str = "Measured (what predict cards are graded against)"
     no_claims: str = "(none: the run stopped before they could be checked)"
+
+    @property
+    def claims(self) -> tuple[ClaimLine, ...]:
+        return self.findings + self.invariants
 
     @property
     def all_tables(self) -> tuple[TableView, ...]:
         return ((self.methods,) if self.methods else ()) + self.tables
 
 
-def result_view(result: LabResult, title: str = "") -> ResultView:
-    """Everything a finished (or stopped) run shows, in reading order."""
+def result_view(result: LabResult, title: str = "", spec: LabSpec | None = None) -> ResultView:
+    """Everything a finished (or stopped) run shows, in reading order. `spec` (the lab's)
+    gives the observables' types and help; without it a value is shown as its type reads."""
     notes = (
         ("Interrupted: showing what was measured before the stop.",) if result.interrupted else ()
     )
@@ -103,8 +142,48 @@ def result_view(result: LabResult, title: str = "") -> ResultView:
         methods=methods_table(result),
         tables=lab_tables(result),
         checksum=checksum_view(result),
-        claims=tuple(ClaimLine(claim.holds, claim.text) for claim in result.claims),
+        findings=tuple(ClaimLine(c.holds, c.text) for c in result.findings),
+        invariants=tuple(ClaimLine(c.holds, c.text) for c in result.invariants),
+        observations=observation_lines(result, spec),
     )
+
+
+def observation_lines(
+    result: LabResult, spec: LabSpec | None = None
+) -> tuple[ObservationLine, ...]:
+    """The run's observables in the spec's order (then any the spec does not name)."""
+    declared = dict(spec.observables) if spec is not None else {}
+    names = [*declared, *(name for name in result.observables if name not in declared)]
+    lines = []
+    for name in names:
+        observation = result.observables.get(name)
+        kind = declared[name].type if name in declared else None
+        value = None if observation is None else observation.value
+        lines.append(
+            ObservationLine(
+                name,
+                NOT_MEASURED if value is None else observed_value(value, kind),
+                observation.detail if observation is not None else "",
+                declared[name].help if name in declared else "",
+                measured=value is not None,
+            )
+        )
+    return tuple(lines)
+
+
+def observed_value(value: Any, kind: str | None = None) -> str:
+    """A measured value as its observable's type reads: "97.5%", "512", "0.031", "a > b"."""
+    if isinstance(value, list | tuple):
+        return " > ".join(str(item) for item in value)  # an order, best first
+    if kind == "percent" and isinstance(value, int | float):
+        return f"{value:.1f}%"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    return str(value)
 
 
 def header_facts(result: LabResult) -> tuple[Fact, ...]:
@@ -166,19 +245,19 @@ def methods_table(result: LabResult) -> TableView | None:
     columns = (Column("method"), *(Column(name, "right") for name in names))
     # Each part once, in the order parts first appear; a lab may train them out of order (its
     # baselines for every part first, then the tuned methods).
-    parts: dict[str, list[tuple[str, MethodResult]]] = {}
+    parts: dict[str, list[tuple[str, str, MethodResult]]] = {}
     for key, m in result.methods.items():
         part, method = split_key(key)
-        parts.setdefault(part, []).append((method, m))
+        parts.setdefault(part, []).append((key, method, m))
     rows: list[Row] = []
     for part, methods in parts.items():
         if part:
             rows.append(Row((part,) + ("",) * (len(columns) - 1), heading=True))
-        rows += [_method_row(part, method, m) for method, m in methods]
+        rows += [_method_row(part, method, key, m) for key, method, m in methods]
     return TableView("Methods", columns, tuple(rows), METHODS_NOTE)
 
 
-def _method_row(part: str, method: str, m: MethodResult) -> Row:
+def _method_row(part: str, method: str, key: str, m: MethodResult) -> Row:
     return Row(
         (
             ("  " if part else "") + method,
@@ -190,7 +269,8 @@ def _method_row(part: str, method: str, m: MethodResult) -> Row:
             to_target(m),
             f"{m.ms_per_step:.1f}" if m.steps else BLANK,
             f"{m.peak_rss_mb:.0f}",
-        )
+        ),
+        key=key,
     )
 
 
@@ -241,7 +321,16 @@ def lab_table(name: str, spec: Mapping[str, Any]) -> TableView:
         figures = bool(values) and all(_is_figure(value) for value in values)
         columns.append(Column(column_name, "right" if figures else "left"))
     note = str(spec.get("note") or "")
-    return TableView(str(name), tuple(columns), tuple(Row(tuple(row)) for row in rows), note)
+    # A row whose first cell names a method ("skill/prompt-tuning" or "prompt-tuning") can be
+    # highlighted by that name; `row_keys` in the table's spec names them when it does not.
+    keys = list(spec.get("row_keys") or [row[0] if row else "" for row in rows])
+    keys += [""] * (len(rows) - len(keys))
+    return TableView(
+        str(name),
+        tuple(columns),
+        tuple(Row(tuple(row), key=str(key)) for row, key in zip(rows, keys, strict=False)),
+        note,
+    )
 
 
 # -- checksums -----------------------------------------------------------------------------------
@@ -258,3 +347,106 @@ def checksum_view(result: LabResult) -> ChecksumView | None:
     return ChecksumView(
         short(before), short(after), (before == after) if before and after else None
     )
+
+
+# -- live figures and curves ---------------------------------------------------------------------
+
+METRIC_TITLES = {"exact_match": "exact match", "loss": "training loss"}
+
+
+def metric_title(metric: str) -> str:
+    return METRIC_TITLES.get(metric, metric.replace("_", " "))
+
+
+def metric_text(metric: str, value: float) -> str:
+    """A live metric as the status line writes it: "exact match 75.0%", "loss 0.123"."""
+    if metric == "exact_match" or metric.endswith("accuracy"):
+        return f"{metric_title(metric)} {percent(value)}"
+    return f"{metric_title(metric)} {value:.3g}"
+
+
+MAX_SERIES = 4  # lines in one panel; a part with more is split over several panels
+MARKERS = ("•", "+", "x", "o")  # one per line of a panel, so it reads without colour
+COLORS = ("cyan", "orange", "green", "magenta")  # plotext's names; the legend uses the same
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str  # the method key, "skill/prompt-tuning"
+    label: str  # "prompt tuning"
+    steps: tuple[float, ...]
+    values: tuple[float, ...]
+    marker: str
+    color: str
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One chart: at most MAX_SERIES lines of one metric; its legend is drawn beside or under
+    it, never over the data."""
+
+    title: str
+    metric: str
+    series: tuple[Series, ...]
+    xticks: tuple[int, ...]  # whole steps
+    ylim: tuple[float, float] | None = None  # exact match: 0-1; otherwise the data's own
+
+    @property
+    def shape(self) -> tuple[str, tuple[str, ...]]:
+        """What a redraw can keep: the same title and lines (only their points grew)."""
+        return self.title, tuple(series.key for series in self.series)
+
+
+Line = tuple[str, Sequence[float], Sequence[float]]  # method key, steps, values
+
+
+def panels(metric: str, lines: Sequence[Line]) -> list[Panel]:
+    """`lines` of one metric as panels: one per part ("skill", "new"), at most MAX_SERIES
+    lines each (a part with more gets a second panel, "skill (2/2)"). No panel without data."""
+    groups: dict[str, list[Line]] = {}
+    for line in lines:
+        if line[1]:
+            groups.setdefault(split_key(line[0])[0], []).append(line)
+    made = []
+    for part, members in groups.items():
+        chunks = [members[i : i + MAX_SERIES] for i in range(0, len(members), MAX_SERIES)]
+        for number, chunk in enumerate(chunks, start=1):
+            title = f"{part}: {metric_title(metric)}" if part else metric_title(metric)
+            if len(chunks) > 1:
+                title += f" ({number}/{len(chunks)})"
+            series = tuple(
+                Series(key, split_key(key)[1], tuple(steps), tuple(values), MARKERS[i], COLORS[i])
+                for i, (key, steps, values) in enumerate(chunk)
+            )
+            last = max(max(s.steps) for s in series)
+            ylim = (0.0, 1.0) if metric == "exact_match" or metric.endswith("accuracy") else None
+            made.append(Panel(title, metric, series, step_ticks(last), ylim))
+    return made
+
+
+def step_ticks(last: float, count: int = 5) -> tuple[int, ...]:
+    """About `count` whole-number ticks from 0 to `last`, at a round spacing (1, 2, 5, 10, 20…)."""
+    top = max(1, int(last))
+    spacing = 1
+    while top / spacing > count:
+        for factor in (2, 2.5, 2):  # 1, 2, 5, 10, 20, 50, ...
+            spacing = int(spacing * factor)
+            if top / spacing <= count:
+                break
+    return tuple(range(0, top + 1, spacing))
+
+
+def curve_panels(result: LabResult) -> list[Panel]:
+    """The finished run's curves: a row of panels per metric in `result.curve_metrics`, a line
+    per trained method with at least two points."""
+    made = []
+    for metric in result.curve_metrics or ["exact_match"]:
+        lines: list[Line] = []
+        for key, m in result.methods.items():
+            points = [p for p in m.curve if p.get(metric) is not None]
+            if m.steps and len(points) > 1:
+                lines.append(
+                    (key, [p["step"] or 0 for p in points], [p[metric] or 0 for p in points])
+                )
+        made += panels(metric, lines)
+    return made

@@ -9,6 +9,7 @@ import threading
 from studykit.tui.screens.help import HelpScreen
 from studykit.tui.screens.lab import LabScreen
 from studykit.tui.screens.study import StudyScreen
+from studykit.tui.widgets.lab_chart import ChartPanel, LabCharts
 from studykit.tui.widgets.lab_table import LabTable
 
 
@@ -67,7 +68,7 @@ async def test_escape_stops_a_running_lab_and_keys_keep_working(make_app, store,
         await pilot.pause()
         assert not screen.running
         assert screen.result.interrupted
-        assert "stopped early" in str(screen.query_one("#lab-status").content)
+        assert "stopped by you" in str(screen.query_one("#lab-status").content)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, StudyScreen)
@@ -101,7 +102,10 @@ async def test_progress_messages_update_the_bar_and_curves(make_app, fake_lab):
         await pilot.pause()
         bar = screen.query_one("#lab-progress")
         assert bar.percentage == 1.0
-        assert screen.query_one("#metric-chart").metric == "exact_match"
+        charts = screen.query_one(LabCharts)
+        assert charts.metric == "exact_match"
+        assert [panel.title for panel in charts.shown] == ["training loss", "exact match"]
+        assert len(screen.query(ChartPanel)) == 2  # drawn: the last steps are not left behind
 
 
 async def test_a_failing_lab_shows_its_error_and_the_app_keeps_running(make_app, store):
@@ -173,3 +177,35 @@ async def test_the_results_are_laid_out_again_when_the_terminal_is_resized(make_
         for table in tables:  # laid out for 80 columns, not 120: nothing hides off the edge
             grid = table.data_table
             assert grid.virtual_size.width <= grid.size.width, table.view.title
+
+
+async def test_hooks_for_a_caller_finished_highlight_slot_and_autostart(make_app, fake_lab):
+    """What the predict flow builds on: no run until start(), a widget in the slot above the
+    results, Finished with the result, and rows highlighted by method key."""
+    from textual.widgets import Static
+
+    finished = []
+
+    class Watched(LabScreen):
+        def on_lab_screen_finished(self, message: LabScreen.Finished) -> None:
+            finished.append(message)
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = Watched("t-flash", "soft-prompt", {}, autostart=False)
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert fake_lab.calls == [] and not screen.running
+        screen.mount_in_slot(Static("you predicted: falls", id="verdict"))
+        screen.start()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        [message] = finished
+        assert message.result is screen.result and message.lab_screen is screen
+        assert screen.query_one("#lab-slot #verdict")  # the caller's widget stayed
+        methods = screen.query(LabTable).first()
+        assert methods.highlighted_rows() == []
+        screen.set_highlight({"soft-prompt"})
+        await pilot.pause()
+        assert [table.highlighted_rows() for table in screen.query(LabTable)] == [[0], [0]]

@@ -1,30 +1,37 @@
 """A card's lab, run live: progress, loss and metric curves, then results and checked claims.
 
-The results are `studykit.lab.view`'s, the same tables, checksums and claims `studykit lab`
-prints; this screen only draws them (a `LabTable` per table).
+The results are `studykit.lab.view`'s, the same tables, checksums, findings, invariants and
+measured observables `studykit lab` prints; this screen only draws them (a `LabTable` per table).
 
-The training runs in a thread worker; it reports through messages (thread-safe `post_message`),
-so keys keep working while it trains. Esc asks the run to stop (`should_stop`), and the run
-returns what it measured so far. The run's summary is stored with the card's history.
-`studykit.lab.runner` is imported inside the worker: torch loads when a lab starts, not before.
+The training runs in a thread worker. It only appends each `Progress` event to a list; a timer
+on the UI thread reads what is new ten times a second and redraws once, so a fast lab is not
+slowed by a redraw per step (the UI and the training share the GIL and two cores). Keys keep
+working while it trains. Esc asks the run to stop (`should_stop`), and the run returns what it
+measured so far. The run's summary is stored with the card's history. `studykit.lab.runner` is
+imported inside the worker: torch loads when a lab starts, not before.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
-from studykit.lab.view import ResultView, result_view
-from studykit.tui.messages import LabFailed, LabFinished, LabProgressed
-from studykit.tui.widgets.lab_chart import LabChart
+from studykit.lab.view import ResultView, metric_text, result_view
+from studykit.tui.messages import LabFailed, LabFinished
+from studykit.tui.widgets.lab_chart import LabCharts
 from studykit.tui.widgets.lab_table import LabTable
 
 if TYPE_CHECKING:
@@ -33,13 +40,35 @@ if TYPE_CHECKING:
     from studykit.tui.app import StudykitApp
 
 
-def _default_runner(name: str, params: dict[str, Any], on_progress: Any, should_stop: Any) -> Any:
-    from studykit.lab.runner import run_lab  # torch loads here, in the worker thread
-
-    return run_lab(name, params, on_progress=on_progress, should_stop=should_stop)
+REDRAW_EVERY = 0.1  # seconds between two redraws of the live progress (at most 10 a second)
 
 
 class LabScreen(Screen[None]):
+    """Runs `lab_name` with `params` for `card_id`, live, then shows its results.
+
+    Hooks for a caller that builds on this screen (the predict flow does):
+    - `LabScreen.Finished(lab_screen, result)` is posted when a run returns, completed or stopped
+      (`result.interrupted`; `result.observables` says what was measured). It bubbles from the
+      screen to the app, so either can handle it (`on_lab_screen_finished`).
+    - `highlight`: method keys ("skill/prompt-tuning") whose rows the results tables
+      highlight; give them to the constructor, or call `set_highlight(keys)` after the run.
+    - `mount_in_slot(widget)` puts a widget (a verdict panel) in `#lab-slot`, above the
+      results; it stays across reruns until the caller removes it.
+    - `autostart=False` waits for `start()` (e.g. until the learner has committed a prediction).
+    """
+
+    class Finished(Message):
+        """A run returned; posted after its results are on the screen."""
+
+        def __init__(self, lab_screen: LabScreen, result: Any) -> None:
+            super().__init__()
+            self.lab_screen = lab_screen
+            self.result = result  # studykit.lab.results.LabResult
+
+        @property
+        def control(self) -> LabScreen:
+            return self.lab_screen
+
     if TYPE_CHECKING:  # Textual's typed `app` (textual.getters); at run time its own property
         app = getters.app(StudykitApp)
 
@@ -50,9 +79,23 @@ class LabScreen(Screen[None]):
     ]
 
     def __init__(
-        self, card_id: str, lab_name: str, params: dict[str, Any], notice: str | None = None
+        self,
+        card_id: str,
+        lab_name: str,
+        params: dict[str, Any],
+        notice: str | None = None,
+        *,
+        highlight: Collection[str] = (),
+        autostart: bool = True,
     ) -> None:
         super().__init__()
+        self.highlight: frozenset[str] = frozenset(highlight)
+        self.autostart = autostart
+        self.events: list[Any] = []  # this run's Progress events; the worker appends to it
+        self.drawn = 0  # how many of them the screen has drawn
+        self.started_at = 0.0
+        self.phase = ""  # what the run is doing before its first step, shown while loading
+        self.ticker: Timer | None = None
         self.notice = notice  # the card's own "what to look for", preferred to the lab's
         self.card_id = card_id
         self.lab_name = lab_name
@@ -69,13 +112,13 @@ class LabScreen(Screen[None]):
             yield Static(id="lab-intro")
             yield Static(id="lab-status")
             yield ProgressBar(id="lab-progress", show_eta=False)
-            with Horizontal(id="lab-charts"):
-                yield LabChart("loss", plots_loss=True, id="loss-chart")
-                yield LabChart("metric", plots_loss=False, id="metric-chart")
+            yield LabCharts(id="lab-charts")
+            yield Vertical(id="lab-slot")  # a caller's widget, above the results
             yield Static(id="lab-facts")  # model, seed, wall time; and whether it was stopped
             yield Vertical(id="lab-tables")  # the methods table, then the lab's own
             yield Static(id="lab-checksum")
             yield Static(id="lab-claims")
+            yield Static(id="lab-observed")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -95,7 +138,8 @@ class LabScreen(Screen[None]):
             )
             return
         self.query_one("#lab-intro", Static).update(self._intro())
-        self.start()
+        if self.autostart:
+            self.start()
 
     def _intro(self) -> Content:
         spec = self.spec
@@ -111,25 +155,42 @@ class LabScreen(Screen[None]):
     # -- running -------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start a run (again): the earlier run's results go, a caller's slot stays."""
+        if self.running or self.spec is None:
+            return
         self.running, self.stopping, self.result = True, False, None
         self.query_one("#lab-tables").remove_children()  # a rerun's results replace these
-        for part in ("#lab-facts", "#lab-checksum"):
+        for part in ("#lab-facts", "#lab-checksum", "#lab-observed"):
             self.query_one(part, Static).update("")
         self.query_one("#lab-claims", Static).update(self._pending_claims())
-        self.query_one(ProgressBar).update(total=None, progress=0)
-        self._show_status(Content.styled("Loading the model and starting the run…", "$text-muted"))
-        self.worker = self.run_lab()
+        # A still bar until the first step: an animated one would redraw 60 times a second
+        # while the model loads, on the cores the loading needs.
+        self.query_one(ProgressBar).update(total=1, progress=0)
+        self.query_one(LabCharts).reset()
+        self.events, self.drawn = [], 0
+        self.started_at = time.monotonic()
+        self.phase = "starting the run"
+        self._show_loading()
+        if self.ticker is None:
+            self.ticker = self.set_interval(REDRAW_EVERY, self._tick)
+        else:
+            self.ticker.resume()
+        self.worker = self.run_lab(self.events)
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lab")
-    def run_lab(self) -> None:
+    def run_lab(self, events: list[Any]) -> None:
         worker = get_current_worker()
-        runner = self.app.lab_runner or _default_runner
-        history: list[Any] = []
+        runner = self.app.lab_runner
+        if runner is None:
+            self.phase = "importing torch and the lab"
+            from studykit.lab.runner import run_lab  # torch loads here, in this thread
+
+            self.phase = "loading the base model and building the data"
+            runner = run_lab
 
         def on_progress(event: Any) -> None:
-            history.append(event)
-            self.post_message(LabProgressed(event, tuple(history)))
+            events.append(event)  # list.append is atomic: the UI timer reads what is new
 
         try:
             result = runner(
@@ -143,17 +204,41 @@ class LabScreen(Screen[None]):
             raise  # the worker records it too; exit_on_error=False keeps the app running
         self.post_message(LabFinished(result))
 
-    @on(LabProgressed)
-    def _progressed(self, message: LabProgressed) -> None:
-        event, history = message.progress, message.history
+    def _tick(self) -> None:
+        """Draw what the run reported since the last tick (at most one redraw per tick)."""
+        if not self.running:
+            return
+        count = len(self.events)
+        charts = self.query_one(LabCharts)
+        if count > self.drawn:
+            new, self.drawn = self.events[self.drawn : count], count
+            self._show_progress(new[-1])
+            charts.add(new)
+        elif not count:
+            self._show_loading()
+        charts.tick()
+
+    def _show_loading(self) -> None:
+        seconds = time.monotonic() - self.started_at
+        self._show_status(
+            Content.assemble(
+                ("Loading", "bold $secondary"),
+                f" {seconds:.0f}s: {self.phase}…  ",
+                ("esc", "bold $accent"),
+                " stops it",
+            )
+        )
+
+    def _show_progress(self, event: Any) -> None:
         # The bar follows the method being trained; a lab may train several one after another.
         self.query_one(ProgressBar).update(total=event.total_steps, progress=event.step)
-        methods_so_far = len(dict.fromkeys(e.method for e in history))
+        methods_so_far = len(self.query_one(LabCharts).methods | {event.method})
         # Evaluation metrics come every few steps: show the latest this method reported.
         metrics: dict[str, float] = next(
-            (e.metrics for e in reversed(history) if e.method == event.method and e.metrics), {}
+            (e.metrics for e in reversed(self.events) if e.method == event.method and e.metrics),
+            {},
         )
-        figures = "  ".join(f"{name} {value:.3g}" for name, value in metrics.items())
+        figures = "  ".join(metric_text(name, value) for name, value in metrics.items())
         stopping = ("  stopping…", "$warning") if self.stopping else ("", "")
         self._show_status(
             Content.assemble(
@@ -163,18 +248,16 @@ class LabScreen(Screen[None]):
                 stopping,
             )
         )
-        metric_chart = self.query_one("#metric-chart", LabChart)
-        if metric_chart.metric is None and metrics:
-            metric_chart.metric = next(iter(metrics))
-            metric_chart.title = metric_chart.metric
-        self.query_one("#loss-chart", LabChart).draw(history)
-        metric_chart.draw(history)
 
     @on(LabFinished)
     def _finished(self, message: LabFinished) -> None:
         from studykit.study.lab_history import record_lab_run
 
+        self._tick()  # the last steps, before the timer stops
+        self.query_one(LabCharts).flush()
         self.running = False
+        if self.ticker is not None:
+            self.ticker.pause()
         result = self.result = message.result
         bar = self.query_one(ProgressBar)
         if result.interrupted and not result.measured_anything():
@@ -191,13 +274,14 @@ class LabScreen(Screen[None]):
                 )
             )
             self.refresh_bindings()
+            self.post_message(self.Finished(self, result))
             return
         with self.app.saving("lab run") as saved:
             record_lab_run(self.app.store, self.card_id, result.to_json())
         if not result.interrupted:
             bar.update(total=1, progress=1)
         how = (
-            ("stopped early", "bold $warning") if result.interrupted else ("done", "bold $success")
+            ("stopped by you", "bold $warning") if result.interrupted else ("done", "bold $success")
         )
         self._show_status(
             Content.assemble(
@@ -212,10 +296,13 @@ class LabScreen(Screen[None]):
         )
         self._show_results(result)
         self.refresh_bindings()
+        self.post_message(self.Finished(self, result))
 
     @on(LabFailed)
     def _failed(self, message: LabFailed) -> None:
         self.running = False
+        if self.ticker is not None:
+            self.ticker.pause()
         error = message.error
         self._show_status(
             Content.assemble(
@@ -232,10 +319,11 @@ class LabScreen(Screen[None]):
     # -- results -------------------------------------------------------------------------------
 
     def _show_results(self, result: Any) -> None:
-        view = result_view(result, self.spec.title)
+        view = result_view(result, self.spec.title, self.spec)
         self.query_one("#lab-facts", Static).update(self._facts(view))
         self.query_one("#lab-tables").mount_all(
-            LabTable(table, width=self._table_width()) for table in view.all_tables
+            LabTable(table, width=self._table_width(), highlight=self.highlight)
+            for table in view.all_tables
         )
         checksum = view.checksum
         if checksum is not None:
@@ -247,13 +335,51 @@ class LabScreen(Screen[None]):
                     verdict if checksum.same is not None else "",
                 )
             )
-        parts: list[Content | str | tuple[str, str]] = [(view.claims_title, "bold"), "\n"]
-        for claim in view.claims:
+        self.query_one("#lab-claims", Static).update(self._claims(view))
+        self.query_one("#lab-observed", Static).update(self._observed(view))
+
+    @staticmethod
+    def _claims(view: ResultView) -> Content:
+        """The findings (what this run showed), then the invariants apart: their ✓ is by
+        construction, so it is drawn quietly, and a ✗ there is a bug, drawn loud."""
+        parts: list[Content | str | tuple[str, str]] = [(view.findings_title, "bold"), "\n"]
+        for claim in view.findings:
             mark = (f"  {claim.mark} ", "bold $success" if claim.holds else "bold $error")
             parts += [mark, claim.text, "\n"]
         if not view.claims:
             parts += [(f"  {view.no_claims}", "$text-muted"), "\n"]
-        self.query_one("#lab-claims", Static).update(Content.assemble(*parts))
+        if view.invariants:
+            parts += ["\n", (view.invariants_title, "bold"), "\n"]
+            for claim in view.invariants:
+                if claim.holds:
+                    parts += [("  ✓ ", "$success"), (claim.text, "$text-muted"), "\n"]
+                else:
+                    parts += [("  ✗ ", "bold $error"), (claim.text, "bold $error"), "\n"]
+        return Content.assemble(*parts).rstrip("\n")
+
+    @staticmethod
+    def _observed(view: ResultView) -> Content:
+        if not view.observations:
+            return Content("")
+        parts: list[Content | str | tuple[str, str]] = ["\n", (view.observations_title, "bold")]
+        for line in view.observations:
+            parts += ["\n  ", f"{line.label}: "]
+            parts.append((line.value, "bold" if line.measured else "$text-muted"))
+            if line.detail:
+                parts.append((f"  ({line.detail})", "$text-muted"))
+        return Content.assemble(*parts)
+
+    # -- hooks for a caller ----------------------------------------------------------------------
+
+    def set_highlight(self, keys: Collection[str]) -> None:
+        """Highlight the rows of these method keys in the results tables (now and after a rerun)."""
+        self.highlight = frozenset(keys)
+        for table in self.query(LabTable):
+            table.set_highlight(self.highlight)
+
+    def mount_in_slot(self, widget: Widget) -> None:
+        """Show `widget` above the results (after the curves)."""
+        self.query_one("#lab-slot").mount(widget)
 
     def _table_width(self) -> int:
         return self.query_one("#lab-area").scrollable_content_region.width

@@ -1,59 +1,168 @@
-"""Live training curves: loss per step for each method, and the first tracked metric."""
+"""Live training curves: the loss of each method, and the first metric the run reports.
+
+Which panels there are, which lines each has (at most four), their markers, colours and step
+ticks come from `studykit.lab.view.panels`, as `studykit lab` plots them; `draw_panel` is the
+CLI's own drawing. A panel's legend is a line of text under its plot, never over the data, and
+nothing is plotted before the first point (no empty axis from -1 to 1).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable
 from typing import Any
 
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.content import Content
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from studykit.lab.render import draw_panel
+from studykit.lab.view import Line, Panel, panels
 
-class LabChart(PlotextPlot):
-    """One chart of `series(progress)` against step, a line per method."""
+CHART_EVERY = 0.25  # seconds between two redraws of the plots: they cost more than the status
 
-    DEFAULT_CSS = """
-    LabChart { height: 12; width: 1fr; }
-    """
 
-    def __init__(self, title: str, *, plots_loss: bool, **kwargs: Any) -> None:
+class PanelPlot(PlotextPlot):
+    """One panel's plot."""
+
+    DEFAULT_CSS = "PanelPlot { height: 10; }"
+
+    def __init__(self, panel: Panel, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.title = title
-        self.plots_loss = plots_loss
-        self.metric: str | None = None  # a metric chart draws nothing until this is set
+        self.panel = panel
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.draw([])
+        self.show(self.panel)
 
-    def value(self, event: Any) -> float | None:
-        if self.plots_loss:
-            return event.loss
-        return event.metrics.get(self.metric) if self.metric else None
-
-    def draw(self, history: Sequence[Any]) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.title(self.title)
-        plt.xlabel("step")
-        by_method: dict[str, tuple[list[int], list[float]]] = {}
-        for event in history:
-            value = self.value(event)
-            if value is None:
-                continue
-            steps, values = by_method.setdefault(event.method, ([], []))
-            steps.append(event.step)
-            values.append(value)
-        if self.plots_loss:
-            # A single loss point is a phase of the lab (one measurement), not a curve: leave it
-            # to the results table rather than give it a legend entry with nothing to see. Not so
-            # for a metric: a method evaluated once (it met its target at the first evaluation,
-            # or trained fewer steps than eval_every) still has a point worth showing.
-            by_method = {m: points for m, points in by_method.items() if len(points[0]) > 1}
-        for method, (steps, values) in by_method.items():
-            plt.plot(steps, values, label=method, marker="braille")
-        last = max((steps[-1] for steps, _ in by_method.values()), default=0)
-        if last:
-            # Whole-number step ticks: about five of them, whatever the run's length.
-            every = max(1, round(last / 5))
-            plt.xticks(list(range(0, last + 1, every)))
+    def show(self, panel: Panel) -> None:
+        self.panel = panel
+        self.plt.clear_data()
+        draw_panel(self.plt, panel, color=not self.app.no_color)
         self.refresh()
+
+
+class ChartPanel(Vertical):
+    """A plot with its legend underneath."""
+
+    DEFAULT_CSS = """
+    ChartPanel { height: auto; }
+    ChartPanel > .lab-chart--legend { color: $text-muted; height: auto; }
+    """
+
+    def __init__(self, panel: Panel, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.panel = panel
+
+    def compose(self) -> ComposeResult:
+        yield PanelPlot(self.panel)
+        yield Static(self.legend(self.panel), classes="lab-chart--legend")
+
+    def legend(self, panel: Panel) -> Content:
+        parts: list[Content | str | tuple[str, str]] = []
+        for index, series in enumerate(panel.series):
+            if index:
+                parts.append("  ")
+            if self.app.no_color:
+                parts.append(f"{series.marker} ")
+            else:
+                parts.append(("━━ ", _COLORS.get(series.color, series.color)))
+            parts.append(series.label)
+        return Content.assemble(*parts)
+
+    def show(self, panel: Panel) -> None:
+        self.panel = panel
+        self.query_one(PanelPlot).show(panel)
+
+
+_COLORS = {"orange": "#ff8700"}  # plotext's colour names, as Textual's styles spell them
+
+
+class LabCharts(Vertical):
+    """The run's live panels: the loss, then the metric, a panel per part; fed `Progress`
+    events with `add`; `tick` redraws at most every CHART_EVERY seconds, `flush` at once."""
+
+    DEFAULT_CSS = """
+    LabCharts { height: auto; }
+    LabCharts > Grid { grid-size: 2; grid-gutter: 0 2; height: auto; grid-rows: auto; }
+    LabCharts > .lab-chart--waiting { color: $text-muted; height: auto; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the last run's lines (a rerun starts empty)."""
+        self.loss: dict[str, tuple[list[float], list[float]]] = {}
+        self.metric_lines: dict[str, tuple[list[float], list[float]]] = {}
+        self.metric: str | None = None  # the first metric the run reports; exact match first
+        self.shown: list[Panel] = []
+        self.drawn_at = 0.0
+        self.pending = False
+        if self.is_mounted:
+            self._remount([])
+
+    @property
+    def methods(self) -> set[str]:
+        return set(self.loss)
+
+    def compose(self) -> ComposeResult:
+        yield Static("Curves appear with the first step.", classes="lab-chart--waiting")
+        yield Grid()
+
+    def add(self, events: Iterable[Any]) -> None:
+        for event in events:
+            steps, values = self.loss.setdefault(event.method, ([], []))
+            steps.append(event.step)
+            values.append(event.loss)
+            if self.metric is None and event.metrics:
+                self.metric = (
+                    "exact_match" if "exact_match" in event.metrics else next(iter(event.metrics))
+                )
+            value = event.metrics.get(self.metric) if self.metric else None
+            if value is not None:
+                steps, values = self.metric_lines.setdefault(event.method, ([], []))
+                steps.append(event.step)
+                values.append(value)
+        self.pending = True
+
+    def tick(self) -> None:
+        """Redraw if something was added and the last redraw is CHART_EVERY seconds old."""
+        if self.pending and time.monotonic() - self.drawn_at >= CHART_EVERY:
+            self.flush()
+
+    def panels(self) -> list[Panel]:
+        # A single loss point is a phase of the lab (one measurement), not a curve: leave it to
+        # the results table. Not so for a metric: a method evaluated once (it met its target at
+        # the first evaluation) still has a point worth showing.
+        loss: list[Line] = [(m, s, v) for m, (s, v) in self.loss.items() if len(s) > 1]
+        made = panels("loss", loss)
+        if self.metric:
+            made += panels(self.metric, [(m, s, v) for m, (s, v) in self.metric_lines.items()])
+        return made
+
+    def flush(self) -> None:
+        """Draw what was added since the last redraw."""
+        if not self.pending:
+            return
+        self.pending, self.drawn_at = False, time.monotonic()
+        made = self.panels()
+        if [p.shape for p in made] != [p.shape for p in self.shown]:
+            self._remount(made)
+        else:
+            for widget, panel in zip(self.query(ChartPanel), made, strict=False):
+                widget.show(panel)
+        self.shown = made
+
+    def _remount(self, made: list[Panel]) -> None:
+        self.query_one(".lab-chart--waiting").display = not made
+        grid = self.query_one(Grid)
+        grid.remove_children()
+        grid.mount_all(ChartPanel(panel) for panel in made)
+
+    def on_resize(self) -> None:
+        # Side by side when two fit (38 columns each), else one above the other.
+        self.query_one(Grid).styles.grid_size_columns = 2 if self.size.width >= 76 else 1

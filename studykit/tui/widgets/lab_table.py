@@ -7,6 +7,7 @@ it has: text wraps at spaces, a figure is never wrapped or cut.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from studykit.lab.view import Align, TableView
+from studykit.lab.view import Align, TableView, highlighted
 
 NARROWEST_TEXT = 8  # a text column is not wrapped narrower than this (a word may be longer)
 
@@ -75,10 +76,22 @@ class LabTable(Vertical):
     LabTable > .lab-table--note { color: $text-muted; }
     """
 
-    def __init__(self, view: TableView, width: int = 78, **kwargs: Any) -> None:
+    def __init__(
+        self, view: TableView, width: int = 78, highlight: Collection[str] = (), **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.view = view
         self.room = width  # screen columns the table may take
+        self.highlight = frozenset(highlight)  # method keys whose rows stand out
+
+    def set_highlight(self, keys: Collection[str]) -> None:
+        if frozenset(keys) != self.highlight:
+            self.highlight = frozenset(keys)
+            self.refresh(recompose=True)
+
+    def highlighted_rows(self) -> list[int]:
+        """The indexes of the rows drawn highlighted (what a test checks)."""
+        return [i for i, row in enumerate(self.view.rows) if highlighted(row, self.highlight)]
 
     def fit_to(self, width: int) -> None:
         """Lay the table out again for a new width (the terminal was resized)."""
@@ -119,12 +132,13 @@ class LabTable(Vertical):
         for column, header, pad in zip(view.columns, headers, lead, strict=True):
             table.add_column(self._text(pad, header, column.align))
         for row in view.rows:
+            lit = highlighted(row, self.highlight)
             cells = [
                 self._text(
                     pad,
                     value if column.align == "right" else wrapped(value, width),
                     column.align,
-                    row.heading,
+                    "bold" if row.heading else "reverse bold" if lit else "",
                 )
                 for column, width, value, pad in zip(
                     view.columns, fit.widths, row.cells, lead, strict=True
@@ -138,7 +152,7 @@ class LabTable(Vertical):
             yield Static(Content(view.note), classes="lab-table--note")
 
     @staticmethod
-    def _text(pad: str, value: str, align: Align, bold: bool = False) -> Text:
+    def _text(pad: str, value: str, align: Align, style: str = "") -> Text:
         """A cell as a rich Text (never parsed as markup), each line after the padding."""
         lines = "\n".join(pad + line for line in value.split("\n"))
-        return Text(lines, style="bold" if bold else "", justify=align)
+        return Text(lines, style=style, justify=align)
