@@ -126,9 +126,10 @@ def validate_command(
 # Kept out of the docstring: typer prints a docstring's later paragraphs with their line breaks.
 LINT_CHECKS = (
     "Checks: missing explanations and feedback, unknown labs, prerequisite cycles, unused topics, "
-    "near-duplicate questions, answer-position patterns, mcq answers that are usually the "
-    "longest choice, multi cards that all have the same number of correct answers, code blocks "
-    "never closed, cloze numbers that skip one, short answers with two different numbers."
+    "near-duplicate questions, lab observables no predict card predicts, answer-position "
+    "patterns, mcq answers that are usually the longest choice, multi cards that all have the "
+    "same number of correct answers, code blocks never closed, cloze numbers that skip one, "
+    "short answers with two different numbers."
 )
 
 
@@ -140,9 +141,11 @@ def lint_command(
 ) -> None:
     """Warn about what loads but teaches less well; exit 1 if there is any error or warning."""
     from studykit.deck.lint import lint
+    from studykit.lab.catalog import Catalog
 
     result = _load(paths or _bundled(), _bundled_topics(paths, no_bundled))
-    warnings = sorted(result.warnings + lint(result), key=lambda p: p.sort_key)
+    found = lint(result, lab_catalog=Catalog())
+    warnings = sorted(result.warnings + found, key=lambda p: p.sort_key)
     if as_json:
         typer.echo(_as_json(result, warnings))
     else:
@@ -162,20 +165,30 @@ def new_command(
     from studykit.deck.errors import DeckError
     from studykit.deck.model import CARD_KINDS
     from studykit.deck.scaffold import write_scaffold
+    from studykit.lab.catalog import Catalog
 
     if path.suffix not in (".yaml", ".yml"):
         typer.echo(f"{path}: a deck file name ends in .yaml or .yml", err=True)
         raise typer.Exit(1)
     try:
-        deck_id = write_scaffold(path, deck_id, title)
+        deck_id = write_scaffold(path, deck_id, title, lab_catalog=Catalog())
     except DeckError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
+    predict = "predict-1" in _read_back(path)
+    kinds = len(CARD_KINDS) if predict else len(CARD_KINDS) - 1
+    commented = "" if predict else "; a predict card commented out, as no lab has observables"
     typer.echo(
-        f"wrote {path} (deck {deck_id}: one card of each of the {len(CARD_KINDS)} kinds,"
-        " and one showing a code block)"
+        f"wrote {path} (deck {deck_id}: one card of each of the {kinds} kinds,"
+        f" and one showing a code block{commented})"
     )
     typer.echo(f"next: edit it, then run `studykit deck validate {path}`")
+
+
+def _read_back(path: Path) -> str:
+    """The scaffold as written, minus its comments (to say whether its predict card is live)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("#"))
 
 
 @app.command("list")

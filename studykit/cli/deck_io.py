@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -22,6 +23,10 @@ from studykit.files import NotARegularFile, check_replaceable, replace_atomicall
 EXPORT_FORMATS = {"anki": (".apkg",), "gift": (".gift",), "markdown": (".md",), "csv": (".csv",)}
 IMPORT_FORMATS = {"gift": (".gift",), "aiken": (".aiken",)}
 STDOUT = Path("-")
+
+if TYPE_CHECKING:
+    from studykit.deck.export.predict import Measure
+    from studykit.deck.model import Predict
 
 
 def _fail(message: str) -> typer.Exit:
@@ -79,6 +84,12 @@ def export_command(
     quiz: bool = typer.Option(
         False, "--quiz", help="Markdown: a printable quiz, questions only, answer key at the end."
     ),
+    run_labs: bool = typer.Option(
+        False,
+        "--run-labs",
+        help="Run the lab of each predict card once (per parameter set) and export the card "
+        "as a question keyed by what it measured (default: predict cards are left out).",
+    ),
 ) -> None:
     """Export decks to Anki (.apkg), Moodle GIFT, Markdown for printing, or CSV."""
     fmt = _format_from(to, out, EXPORT_FORMATS, "--to")
@@ -116,12 +127,13 @@ def export_command(
     from studykit.deck.export import LEFT_OUT, export_decks, render_text
 
     decks = loaded.decks
+    measure = _lab_measure() if run_labs else None
     if out == STDOUT:
-        text, report = render_text(decks, fmt, bom=bom, quiz=quiz)
+        text, report = render_text(decks, fmt, bom=bom, quiz=quiz, measure=measure)
         sys.stdout.write(text)
     else:
         try:
-            report = export_decks(decks, fmt, out, bom=bom, quiz=quiz)
+            report = export_decks(decks, fmt, out, bom=bom, quiz=quiz, measure=measure)
         except OSError as error:
             raise _fail(f"cannot write {out}: {error.strerror or error}") from None
     for line in report.skipped:
@@ -133,6 +145,38 @@ def export_command(
     typer.echo(summary, err=out == STDOUT)
     if fmt in LEFT_OUT:
         typer.echo(f"(not in {fmt}: {LEFT_OUT[fmt]})", err=out == STDOUT)
+
+
+def _lab_measure() -> Measure:
+    """`measure` for the exporter: runs each (lab, params) once, with `run_lab` (loaded only
+    now: it brings torch), and reads the card's observable from that run."""
+    import json
+
+    from studykit.deck.export.predict import Measured
+
+    runs: dict[str, Any] = {}
+
+    def measure(card: Predict) -> Measured | None:
+        key = json.dumps([card.lab.name, card.lab.params], sort_keys=True, default=str)
+        if key not in runs:
+            from studykit.lab.runner import run_lab
+
+            shown = " ".join(f"{k}={v}" for k, v in card.lab.params.items())
+            typer.echo(f"running lab {card.lab.name} {shown}".rstrip() + " …", err=True)
+            try:
+                runs[key] = run_lab(card.lab.name, dict(card.lab.params))
+            except Exception as error:  # one line, and the export goes on without the card
+                _warn(f"lab {card.lab.name} failed: {' '.join(str(error).split())[:200]}")
+                runs[key] = None
+        result = runs[key]
+        if result is None:
+            return None
+        observation = result.observables.get(card.observe)
+        value = observation.value if observation is not None else None
+        detail = observation.detail if observation is not None else ""
+        return Measured(value, result.seed, detail)
+
+    return measure
 
 
 def import_command(

@@ -12,7 +12,8 @@
 - a code block is never closed (the rest of the text would show as code);
 - a cloze card skips a deletion number (c1, c3: Anki would make an empty card for c2);
 - a short card accepts two different numbers (`1024` and `1.024`: a `.` is a decimal point);
-- a `siblings` name no other card of the deck has (a typo, or a sibling yet to be named).
+- a `siblings` name no other card of the deck has (a typo, or a sibling yet to be named);
+- a linked lab declares observables that no predict card predicts (given the lab catalogue).
 A lab link to a lab that does not exist is reported by the loader itself, as a warning.
 """
 
@@ -26,7 +27,7 @@ from decimal import Decimal
 
 from studykit.deck import cloze, numbers
 from studykit.deck.errors import Problem
-from studykit.deck.loader import LoadResult
+from studykit.deck.loader import LabCatalog, LoadResult
 from studykit.deck.model import (
     LETTERS,
     AnyCard,
@@ -36,6 +37,7 @@ from studykit.deck.model import (
     MultipleChoice,
     MultipleSelect,
     Order,
+    Predict,
     ShortAnswer,
 )
 
@@ -48,8 +50,9 @@ LONGEST_ANSWER_SHARE = 0.5
 MIN_MULTI_CARDS = 3
 
 
-def lint(result: LoadResult) -> list[Problem]:
-    """Every lint warning for the loaded decks, in file and line order."""
+def lint(result: LoadResult, lab_catalog: LabCatalog | None = None) -> list[Problem]:
+    """Every lint warning for the loaded decks, in file and line order; with `lab_catalog`,
+    also the observables of the linked labs that no predict card predicts."""
     linter = _Linter(result)
     for deck in result.decks:
         linter.explanations(deck)
@@ -64,6 +67,8 @@ def lint(result: LoadResult) -> list[Problem]:
         linter.lone_siblings(deck)
     linter.cycles()
     linter.near_duplicates()
+    if lab_catalog is not None:
+        linter.unpredicted_observables(lab_catalog)
     return sorted(linter.found, key=lambda p: p.sort_key)
 
 
@@ -232,6 +237,41 @@ class _Linter:
                 deck.cards[i].id,
             )
 
+    def unpredicted_observables(self, catalog: LabCatalog) -> None:
+        """Each lab some loaded card links to: every observable it declares is what some
+        predict card predicts (warned once per lab, at the first card linking to it). Labs
+        gain observables while decks are written, so whatever the catalogue holds (no such lab,
+        no observables, a spec that cannot be read) is at most this warning."""
+        first_link: dict[str, tuple[Deck, int]] = {}
+        predicted: dict[str, set[str]] = defaultdict(set)
+        for deck in self.result.decks:
+            for i, card in enumerate(deck.cards):
+                if card.lab is None:
+                    continue
+                first_link.setdefault(card.lab.name, (deck, i))
+                if isinstance(card, Predict):
+                    predicted[card.lab.name].add(card.observe)
+        try:
+            known = set(catalog.names())
+        except Exception:  # the loader has warned that the catalogue cannot be read
+            return
+        for name, (deck, i) in sorted(first_link.items()):
+            if name not in known:
+                continue  # the loader warns about an unknown lab
+            try:
+                declared = list(catalog.observables(name))
+            except Exception:
+                continue
+            missing = [o for o in declared if o not in predicted[name]]
+            if missing:
+                self.warn(
+                    deck,
+                    ("cards", i, "lab"),
+                    f"lab {name} measures {', '.join(missing)}, which no predict card "
+                    f"predicts; add a predict card with observe: {missing[0]}",
+                    deck.cards[i].id,
+                )
+
     def cycles(self) -> None:
         """One warning per group of topics that are each other's prerequisites."""
         home: dict[str, tuple[Deck, int]] = {}
@@ -315,6 +355,9 @@ def _question(card: AnyCard) -> str:
         text += " " + " ".join(card.steps)
     elif isinstance(card, Matching):
         text += " " + " ".join(f"{p.left} {p.right}" for p in card.pairs)
+    elif isinstance(card, Predict):  # the same question on other params is another prediction
+        params = " ".join(f"{k} {v}" for k, v in sorted(card.lab.params.items()))
+        text += f" {card.lab.name} {card.observe} {params}"
     return text
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import difflib
 import gc
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,16 +45,35 @@ from studykit.files import FileTooLarge, read_bounded
 from studykit.paths import bundled_decks_dir
 
 __all__ = [
+    "NUMBER_TYPES",
     "DeckError",
     "DeckSource",
     "LabCatalog",
     "LoadResult",
+    "ObservableShape",
     "Problem",
     "load_deck",
     "load_decks",
 ]
 
 DECK_SUFFIXES = (".yaml", ".yml")
+
+
+class ObservableShape(Protocol):
+    """What loading needs of an observable a lab declares (`studykit.lab.catalog.Observable`)."""
+
+    @property
+    def type(self) -> str:
+        """choice | order | int | float | percent"""
+        ...
+
+    @property
+    def values(self) -> Sequence[str] | None:
+        """The values of a choice or order observable (None for numbers)."""
+        ...
+
+
+NUMBER_TYPES = ("int", "float", "percent")
 
 
 class LabCatalog(Protocol):
@@ -72,6 +91,10 @@ class LabCatalog(Protocol):
 
     def check_params(self, name: str, params: dict[str, Any]) -> list[str]:
         """One sentence per bad entry of `params` for lab `name` (one of `names()`)."""
+        ...
+
+    def observables(self, name: str) -> Mapping[str, ObservableShape]:
+        """What lab `name` (one of `names()`) measures that a predict card may `observe`."""
         ...
 
 
@@ -507,6 +530,8 @@ class _Load:
                         severity="warning",
                     )
                     continue
+                if card.get("kind") == "predict":
+                    self._check_prediction(f, i, card, name, catalog)
                 params = lab.get("params") if isinstance(lab, dict) else None
                 if not isinstance(params, dict):
                     continue
@@ -519,6 +544,84 @@ class _Load:
                             ("cards", i, "lab", "params", key),
                             card=card.get("id"),
                         )
+
+    def _check_prediction(
+        self, f: _File, i: int, card: dict[str, Any], lab: str, catalog: LabCatalog
+    ) -> None:
+        """A predict card's `observe:` names an observable of its lab, and its choices (or its
+        tolerance) fit that observable's type and values."""
+        observe = card.get("observe")
+        if not isinstance(observe, str) or not observe:
+            return  # pydantic has reported it
+        try:
+            declared = dict(catalog.observables(lab))
+        except Exception as error:  # someone else's files: a warning, as for the names
+            reason = " ".join(str(error).split())[:200]
+            f.add(
+                f"cannot read lab {lab}'s observables, so observe: was not checked: {reason}",
+                ("cards", i, "observe"),
+                card=card.get("id"),
+                severity="warning",
+            )
+            return
+        card_id = card.get("id")
+        if observe not in declared:
+            if declared:
+                fix = _suggest(observe, sorted(declared), f"use one of: {', '.join(declared)}")
+            else:
+                fix = "it declares none yet; add observables: to its spec first"
+            f.add(
+                f'lab {lab} has no observable "{clip(observe)}"; {fix}',
+                ("cards", i, "observe"),
+                card=card_id,
+            )
+            return
+        shape = declared[observe]
+        kind, values = shape.type, list(shape.values or [])
+        choices = card.get("choices")
+        if kind in NUMBER_TYPES:
+            if choices is not None:
+                f.add(
+                    f"observable {observe} is a number ({kind}): the learner types it, so the "
+                    "card takes no choices; remove them and give tolerance: or "
+                    "relative_tolerance:",
+                    ("cards", i, "choices"),
+                    card=card_id,
+                    at_key=True,
+                )
+            return
+        if not isinstance(choices, list):
+            tolerance = next((k for k in ("tolerance", "relative_tolerance") if k in card), None)
+            f.add(
+                f"observable {observe} is {'an' if kind == 'order' else 'a'} {kind} of "
+                f"{', '.join(values)}: map choices to them"
+                + (f" (and remove {tolerance}, which is for numbers)" if tolerance else ""),
+                ("cards", i, "observe"),
+                card=card_id,
+            )
+            return
+        given: list[str] = []
+        for j, choice in enumerate(choices):
+            value = choice.get("value") if isinstance(choice, dict) else None
+            if not isinstance(value, str):
+                continue  # pydantic has reported it
+            given.append(value)
+            if value not in values:
+                f.add(
+                    f'"{clip(value)}" is not a value of observable {observe}; '
+                    + _suggest(value, values, f"use one of: {', '.join(values)}"),
+                    ("cards", i, "choices", j, "value"),
+                    card=card_id,
+                )
+        missing = [v for v in values if v not in given]
+        if kind == "order" and missing and len(given) == len(choices):
+            f.add(
+                f"an order prediction has one choice per value of {observe}; add "
+                + ", ".join(missing),
+                ("cards", i, "choices"),
+                card=card_id,
+                at_key=True,
+            )
 
     def _lab_names(self, catalog: LabCatalog) -> set[str] | None:
         """The catalog's lab names, or None (and one warning) when it cannot be read."""

@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from studykit.deck.errors import one_line
-from studykit.deck.model import CARD_CLASSES, CARD_KINDS, Choice, Deck, LabLink, Pair, Topic
+from studykit.deck.model import (
+    CARD_CLASSES,
+    CARD_KINDS,
+    Choice,
+    Deck,
+    LabLink,
+    Pair,
+    PredictChoice,
+    Topic,
+)
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -27,7 +36,9 @@ def _field_names(*models: type[BaseModel]) -> list[str]:
 
 
 # Every key a deck file may use anywhere: the fallback for "did you mean" suggestions.
-_KNOWN_KEYS = _field_names(Deck, Topic, Choice, Pair, LabLink, *CARD_CLASSES.values())
+_KNOWN_KEYS = _field_names(
+    Deck, Topic, Choice, PredictChoice, Pair, LabLink, *CARD_CLASSES.values()
+)
 # The keys allowed under each list or mapping, by its name (in a card, or in the deck).
 _CARD_PARTS: dict[str, type[BaseModel]] = {"choices": Choice, "pairs": Pair, "lab": LabLink}
 _DECK_PARTS: dict[str, type[BaseModel]] = {"topics": Topic}
@@ -42,6 +53,8 @@ def _allowed_keys(parent: tuple[Any, ...], kind: str | None, in_card: bool) -> l
                 _field_names(CARD_CLASSES[kind]) if kind else _field_names(*CARD_CLASSES.values())
             )
         model = _CARD_PARTS.get(names[-1])
+        if kind == "predict" and names[-1] == "choices":
+            model = PredictChoice
     else:
         model = Deck if not names else _DECK_PARTS.get(names[-1])
     return _field_names(model) if model else _KNOWN_KEYS
@@ -116,6 +129,8 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
             path.append(step)
             value = value[step]
         elif i == len(loc) - 1 and isinstance(value, dict) and isinstance(step, str):
+            if step in CARD_KINDS and value.get("kind") == step:
+                break  # the union's tag: an error of the whole card (a card-level check)
             path.append(step)  # a missing or unknown key, named by the error
     return tuple(path)
 

@@ -2,7 +2,7 @@
 
 A deck file holds deck metadata, a topic graph (`learn_before` prerequisites) and a list of cards.
 Every card has a stable `id` (progress is keyed by it), a `kind` that selects its shape, a `topic`,
-an `explanation`, optional `refs` and a `lab` link. The eight kinds are a discriminated union on
+an `explanation`, optional `refs` and a `lab` link. The nine kinds are a discriminated union on
 `kind`, so `studykit deck schema` can export a JSON Schema that editors use to check decks.
 
 Checks within one card (an answer letter within the choices) live here as validators, so every
@@ -23,6 +23,7 @@ from pydantic import (
     StrictBool,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from studykit.deck import cloze, numbers
@@ -63,7 +64,17 @@ IdList = Annotated[
     list[IdStr], BeforeValidator(_one_or_many, json_schema_input_type=list[IdStr] | IdStr)
 ]
 
-CARD_KINDS = ("flashcard", "mcq", "multi", "true_false", "matching", "order", "short", "cloze")
+CARD_KINDS = (
+    "flashcard",
+    "mcq",
+    "multi",
+    "true_false",
+    "matching",
+    "order",
+    "short",
+    "cloze",
+    "predict",
+)
 # Each kind as a learner reads it: the study screen, Anki's "Kind" field, Markdown headings.
 KIND_NAMES = {
     "flashcard": "Flashcard",
@@ -74,6 +85,7 @@ KIND_NAMES = {
     "order": "Put in order",
     "short": "Short answer",
     "cloze": "Fill in the blank",
+    "predict": "Predict, then run",
 }
 LETTERS = string.ascii_uppercase
 
@@ -371,6 +383,102 @@ class Cloze(_CardBase):
         return cloze.blanked(self.text)
 
 
+class PredictChoice(_Strict):
+    """One option of a predict card: the text a learner reads and the observable value it
+    stands for (one of the lab's declared values)."""
+
+    text: Item
+    value: Annotated[str, Field(min_length=1, max_length=MAX_ANSWER)] = Field(
+        description="The observable value this choice stands for."
+    )
+
+
+# A predict card must link to a lab (its answer key is what that lab measures); the shorthand
+# `lab: NAME` still works.
+RequiredLabField = Annotated[
+    LabLink, BeforeValidator(_lab_shorthand, json_schema_input_type=LabLink | IdStr)
+]
+Tolerance = Annotated[
+    float | None, BeforeValidator(_not_a_bool, json_schema_input_type=float | None)
+]
+
+
+class Predict(_CardBase):
+    """Predict what a lab run will measure, then run it: the answer key is the run's
+    measurement of the observable `observe` (never a value in the YAML).
+
+    A `choice` observable takes `choices` mapping to its values; an `order` observable takes one
+    choice per value (the learner orders them best first); a number (`int`, `float`, `percent`)
+    takes no choices but exactly one of `tolerance` (absolute) or `relative_tolerance`. Whether
+    `observe` and the values fit the lab's spec is checked by the loader against the catalogue."""
+
+    kind: Literal["predict"]
+    lab: RequiredLabField = Field(description="The lab whose run grades the prediction.")
+    question: Text
+    observe: Annotated[str, Field(min_length=1, max_length=80)] = Field(
+        description="An observable the lab's spec declares, e.g. winner_on_new_task."
+    )
+    choices: list[PredictChoice] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=MAX_PARTS,
+        description="For choice and order observables: each maps to an observable value.",
+    )
+    tolerance: Tolerance = Field(
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="For numbers: how far from the measured value a prediction is right.",
+    )
+    relative_tolerance: Tolerance = Field(
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="For numbers: the tolerance as a fraction of the measured value (0.1 = 10%).",
+    )
+
+    @field_validator("choices")
+    @classmethod
+    def _choices_differ(cls, choices: list[PredictChoice] | None) -> Any:
+        if choices is None:
+            return choices
+        for attr in ("text", "value"):
+            seen = [getattr(c, attr).casefold() for c in choices]
+            for i, item in enumerate(seen):
+                if item in seen[:i]:
+                    raise ValueError(
+                        f"choices {LETTERS[seen.index(item)]} and {LETTERS[i]} have the same "
+                        f"{attr}; make each choice different"
+                    )
+        return choices
+
+    @model_validator(mode="after")
+    def _one_way_to_answer(self) -> Predict:
+        tolerances = [t for t in (self.tolerance, self.relative_tolerance) if t is not None]
+        if self.choices and tolerances:
+            raise ValueError(
+                "a predict card with choices takes no tolerance (that is for numbers); remove it"
+            )
+        if len(tolerances) > 1:
+            raise ValueError(
+                "give tolerance or relative_tolerance, not both; keep the one you mean"
+            )
+        if not self.choices and not tolerances:
+            raise ValueError(
+                "a predict card needs choices (for a choice or order observable) or, for a "
+                "number, a tolerance: add `tolerance: 0` for an exact count"
+            )
+        return self
+
+    @property
+    def typed(self) -> bool:
+        """The learner types a number (no choices)."""
+        return not self.choices
+
+    def prompt_text(self) -> str:
+        return self.question
+
+
 Card = Annotated[
     Flashcard
     | MultipleChoice
@@ -379,12 +487,21 @@ Card = Annotated[
     | Matching
     | Order
     | ShortAnswer
-    | Cloze,
+    | Cloze
+    | Predict,
     Field(discriminator="kind"),
 ]
 # The same union without the discriminator, for type annotations (`card: AnyCard`).
 AnyCard = (
-    Flashcard | MultipleChoice | MultipleSelect | TrueFalse | Matching | Order | ShortAnswer | Cloze
+    Flashcard
+    | MultipleChoice
+    | MultipleSelect
+    | TrueFalse
+    | Matching
+    | Order
+    | ShortAnswer
+    | Cloze
+    | Predict
 )
 CARD_CLASSES: dict[str, type[_CardBase]] = {
     "flashcard": Flashcard,
@@ -395,6 +512,7 @@ CARD_CLASSES: dict[str, type[_CardBase]] = {
     "order": Order,
     "short": ShortAnswer,
     "cloze": Cloze,
+    "predict": Predict,
 }
 
 

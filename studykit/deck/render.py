@@ -28,6 +28,7 @@ from studykit.deck.model import (
     MultipleChoice,
     MultipleSelect,
     Order,
+    Predict,
     ShortAnswer,
     TrueFalse,
 )
@@ -41,6 +42,7 @@ KIND_SHORT = {
     "order": "order",
     "short": "short",
     "cloze": "cloze",
+    "predict": "predict",
 }
 
 
@@ -132,4 +134,29 @@ def _body(card: AnyCard) -> list[RenderableType]:
             accepted = " | ".join(cloze.ClozeDeletion(card, number).accepted())
             lines.append(Text.assemble(f"c{number}: ", (accepted, "green")))
         return lines
+    if isinstance(card, Predict):
+        return predict_body(card)
     raise TypeError(f"unknown card type {type(card).__name__}")
+
+
+def predict_lines(card: Predict) -> list[str]:
+    """A predict card's options as plain lines: its choices (lettered; to be ordered, for an
+    order observable) or the number to type and its tolerance. No answer: the run decides."""
+    if card.choices:
+        return [f"{LETTERS[i]}. {c.text}  → {c.value}" for i, c in enumerate(card.choices)]
+    if card.tolerance is not None:
+        return [f"type a number; right within ± {card.tolerance:g} of the measured value"]
+    return [
+        f"type a number; right within ± {card.relative_tolerance or 0:.0%} of the measured value"
+    ]
+
+
+def predict_body(card: Predict) -> list[RenderableType]:
+    lines: list[RenderableType] = [Text(card.question, style="bold")]
+    lines += [Text(line) for line in predict_lines(card)]
+    lines.append(
+        Text.assemble(
+            "answer: ", (f"what the run measures as {card.observe}", "green"), " (no fixed key)"
+        )
+    )
+    return lines

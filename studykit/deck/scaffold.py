@@ -1,6 +1,9 @@
 """`studykit deck new PATH`: a starter deck with one card of every kind, which validates.
 
-It also shows card text's Markdown (a code block) and a cloze card's syntax.
+It also shows card text's Markdown (a code block) and a cloze card's syntax. Its predict card
+observes something a lab of the catalogue really declares (`predict_card`), so it validates
+against the labs as they are; with no catalogue, or no lab declaring observables, that card is
+written commented out, to show the format.
 
 The template is YAML text rather than a dumped model so it keeps the comments that teach the
 format; a test loads it to prove it validates.
@@ -13,7 +16,11 @@ import re
 from pathlib import Path
 
 from studykit.deck.errors import DeckError
+from studykit.deck.loader import NUMBER_TYPES, LabCatalog
 from studykit.deck.model import ID_PATTERN
+
+# The lab the predict card prefers to observe, when it declares observables.
+PREFERRED_LAB = "prompt-vs-prefix"
 
 
 def deck_id_for(path: Path) -> str:
@@ -22,14 +29,75 @@ def deck_id_for(path: Path) -> str:
     return slug[:40] or "my-deck"
 
 
-def scaffold_text(deck_id: str, title: str | None = None) -> str:
+def scaffold_text(
+    deck_id: str, title: str | None = None, lab_catalog: LabCatalog | None = None
+) -> str:
     title = title or deck_id.replace("-", " ").capitalize()
     # JSON's double-quoted string is valid YAML, whatever the title holds (": ", "#", quotes)
-    return _TEMPLATE.format(id=deck_id, title=json.dumps(title, ensure_ascii=False))
+    text = _TEMPLATE.format(id=deck_id, title=json.dumps(title, ensure_ascii=False))
+    return text + predict_card(deck_id, lab_catalog)
 
 
-def write_scaffold(path: Path, deck_id: str | None = None, title: str | None = None) -> str:
-    """Write the starter deck to `path` (never over an existing file); returns the deck id."""
+def _observable(catalog: LabCatalog | None) -> tuple[str, str, str, list[str]] | None:
+    """(lab, observable, type, values) for the scaffold: a choice observable of the preferred
+    lab if it has one, else the first observable of any lab (a choice one first)."""
+    if catalog is None:
+        return None
+    found: list[tuple[str, str, str, list[str]]] = []
+    try:
+        names = sorted(catalog.names(), key=lambda n: (n != PREFERRED_LAB, n))
+        for lab in names:
+            for name, shape in catalog.observables(lab).items():
+                found.append((lab, name, shape.type, list(shape.values or [])))
+    except Exception:  # an unreadable catalogue: the card is written commented out
+        return None
+    for entry in found:
+        if entry[2] == "choice":
+            return entry
+    return found[0] if found else None
+
+
+def predict_card(deck_id: str, lab_catalog: LabCatalog | None = None) -> str:
+    """The starter deck's predict card, on an observable the catalogue declares."""
+    picked = _observable(lab_catalog)
+    if picked is None:
+        return _PREDICT_EXAMPLE.format(id=deck_id)
+    lab, name, kind, values = picked
+    lines = [
+        "",
+        f"  - id: {deck_id}-predict-1",
+        "    kind: predict",
+        f"    topic: {deck_id}-methods",
+        f"    # The answer key is what this run of the lab measures as `{name}`, never a value",
+        "    # written here: with other params or another seed the right answer can change.",
+        f"    lab: {{name: {lab}, params: {{}}}}",
+        f"    question: Before you run the lab, what will it measure as {name}?",
+        f"    observe: {name}",
+    ]
+    if kind in NUMBER_TYPES:
+        lines.append("    relative_tolerance: 0.1     # right within 10% (or tolerance: for ± X)")
+    else:
+        how = "each maps to one of its values" if kind == "choice" else "one per value, ordered"
+        lines.append(f"    choices:                     # {how}")
+        for value in values:
+            text = json.dumps(value.replace("-", " ").capitalize())
+            lines.append(f"      - {{text: {text}, value: {json.dumps(value)}}}")
+    lines += [
+        "    explanation: >-",
+        "      Why the measured answer comes out as it does, and when it would not.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_scaffold(
+    path: Path,
+    deck_id: str | None = None,
+    title: str | None = None,
+    lab_catalog: LabCatalog | None = None,
+) -> str:
+    """Write the starter deck to `path` (never over an existing file); returns the deck id.
+    Its predict card observes what `lab_catalog` declares (commented out without one)."""
     deck_id = deck_id or deck_id_for(path)
     if not re.fullmatch(ID_PATTERN, deck_id) or len(deck_id) > 40:
         raise DeckError(
@@ -42,7 +110,7 @@ def write_scaffold(path: Path, deck_id: str | None = None, title: str | None = N
         raise DeckError(f"{path.parent}: no such folder; create it first")
     try:
         with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
-            handle.write(scaffold_text(deck_id, title))
+            handle.write(scaffold_text(deck_id, title, lab_catalog))
     except OSError as error:
         raise DeckError(f"{path}: cannot write: {error.strerror or error}") from None
     return deck_id
@@ -188,4 +256,21 @@ cards:
     explanation: >-
       `backward()` adds to each `.grad`; without `zero_grad()` every step follows the sum of
       all the gradients so far.
+"""
+
+_PREDICT_EXAMPLE = """
+  # A predict card: the learner predicts what a lab run measures, then the run grades it.
+  # No lab of the catalogue declares observables yet (`studykit lab list` shows them), so it is
+  # commented out; uncomment it and name one of the lab's observables.
+  # - id: {id}-predict-1
+  #   kind: predict
+  #   topic: {id}-methods
+  #   lab: {{name: prompt-vs-prefix, params: {{}}}}
+  #   question: After training, which method scores higher on the new task?
+  #   observe: winner_on_new_task
+  #   choices:                     # each maps to one of the observable's values
+  #     - {{text: Prompt tuning, value: prompt-tuning}}
+  #     - {{text: Prefix tuning, value: prefix-tuning}}
+  #   explanation: >-
+  #     Why the measured answer comes out as it does, and when it would not.
 """

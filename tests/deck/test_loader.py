@@ -91,7 +91,7 @@ def test_every_problem_in_a_file_is_reported_in_one_run(tmp_path, labs_dir):
             24,
             "c4",
             'unknown kind "quiz"; use one of flashcard, mcq, multi, true_false, matching, '
-            "order, short, cloze",
+            "order, short, cloze, predict",
         ),
         (
             26,

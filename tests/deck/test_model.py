@@ -20,6 +20,7 @@ from studykit.deck.model import (
     MultipleChoice,
     MultipleSelect,
     Order,
+    Predict,
     ShortAnswer,
     TrueFalse,
     deck_json_schema,
@@ -47,6 +48,7 @@ def test_every_kind_validates_into_its_class():
         card(kind="order", prompt="P", steps=["forward", "loss", "backward", "update"]),
         card(kind="short", question="Q", answers="backprop"),
         card(kind="cloze", text="It trains {{c1::k·d}} numbers", accept={"c1": "kd"}),
+        card(kind="predict", lab="a-lab", question="Q", observe="count", tolerance=0),
     ]
     assert [type(c) for c in made] == [
         Flashcard,
@@ -57,6 +59,7 @@ def test_every_kind_validates_into_its_class():
         Order,
         ShortAnswer,
         Cloze,
+        Predict,
     ]
     assert [c.kind for c in made] == list(CARD_KINDS) and set(CARD_CLASSES) == set(CARD_KINDS)
     mcq, multi = made[1], made[2]
@@ -64,7 +67,7 @@ def test_every_kind_validates_into_its_class():
     assert multi.answers == ["A", "C"] and multi.correct_indexes == [0, 2]
     assert made[6].answers == ["backprop"]
     assert made[7].accept == {"c1": ["kd"]}
-    prompts = ["F", "Q", "Q", "S", "P", "P", "Q", "It trains [...] numbers"]
+    prompts = ["F", "Q", "Q", "S", "P", "P", "Q", "It trains [...] numbers", "Q"]
     assert [c.prompt_text() for c in made] == prompts
 
 

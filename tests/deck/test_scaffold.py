@@ -15,6 +15,8 @@ LABS = """\
 name: {name}
 title: A lab
 summary: Shows something.
+observables:
+  winner: {{type: choice, help: which method wins, values: [prompt-tuning, tie]}}
 """
 
 
@@ -24,7 +26,7 @@ def test_the_scaffold_validates_lints_clean_and_has_every_kind(tmp_path):
     for name in ("backprop", "prompt-vs-prefix"):  # the two labs the scaffold links to
         (labs / f"{name}.yaml").write_text(LABS.format(name=name))
     path = tmp_path / "My Topic.yaml"
-    assert write_scaffold(path) == "my-topic"
+    assert write_scaffold(path, lab_catalog=Catalog(labs)) == "my-topic"
     result = load_decks([path], lab_catalog=Catalog(labs))
     assert result.problems == []
     (deck,) = result.decks
@@ -33,6 +35,16 @@ def test_the_scaffold_validates_lints_clean_and_has_every_kind(tmp_path):
     assert any("```python" in card.prompt_text() for card in deck.cards)  # it shows Markdown
     assert all(card.id.startswith("my-topic-") for card in deck.cards)
     assert lint(result) == []
+    (predict,) = [card for card in deck.cards if card.kind == "predict"]
+    assert predict.lab.name == "prompt-vs-prefix" and predict.observe == "winner"  # type: ignore[union-attr]
+
+
+def test_without_observables_the_predict_card_is_commented_out(tmp_path):
+    path = tmp_path / "plain.yaml"
+    write_scaffold(path, lab_catalog=Catalog(tmp_path))  # no labs at all
+    result = load_decks([path], lab_catalog=Catalog(tmp_path))
+    assert result.errors == [] and "#   kind: predict" in path.read_text()
+    assert "predict" not in {card.kind for card in result.decks[0].cards}
 
 
 def test_the_scaffold_never_overwrites(tmp_path):

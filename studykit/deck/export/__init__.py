@@ -5,6 +5,10 @@
     report.skipped    # one line per card the format could not hold exactly
     export_decks(decks, "csv", out, bom=True)        # a UTF-8 BOM first, for spreadsheets
     export_decks(decks, "markdown", out, quiz=True)  # questions only, the answer key at the end
+    export_decks(decks, "gift", out, measure=measure)  # predict cards keyed by a lab run
+
+A predict card needs a lab run (export/predict.py): it is left out with a note in `skipped`,
+unless `measure` says what a run measured, when it is exported as a question keyed by that.
 
 Each format lives in its own module; this one picks the module and writes the file atomically
 (a temporary file renamed into place), so a failed export never leaves half a file behind.
@@ -15,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studykit.deck.export.predict import Measure, resolve_predictions
 from studykit.deck.model import Deck
 from studykit.files import replace_atomically
 
@@ -48,10 +53,27 @@ class ExportReport:
 
 
 def render_text(
-    decks: list[Deck], fmt: str, *, bom: bool = False, quiz: bool = False
+    decks: list[Deck],
+    fmt: str,
+    *,
+    bom: bool = False,
+    quiz: bool = False,
+    measure: Measure | None = None,
 ) -> tuple[str, ExportReport]:
     """A text format's whole output, and what was written. `bom` (CSV) starts the text with a
-    UTF-8 byte order mark; `quiz` (Markdown) prints questions only and the answers at the end."""
+    UTF-8 byte order mark; `quiz` (Markdown) prints questions only and the answers at the end;
+    `measure` keys predict cards by a lab run (else they are left out, with a note)."""
+    if fmt not in FORMATS or fmt == "anki":
+        raise UnknownFormat(fmt)
+    decks, notes = resolve_predictions(decks, measure)
+    text, report = _render_text(decks, fmt, bom=bom, quiz=quiz)
+    report.skipped[:0] = notes
+    return text, report
+
+
+def _render_text(
+    decks: list[Deck], fmt: str, *, bom: bool = False, quiz: bool = False
+) -> tuple[str, ExportReport]:
     cards = sum(len(deck.cards) for deck in decks)
     if fmt == "gift":
         from studykit.deck.export.gift import to_gift
@@ -74,7 +96,13 @@ def render_text(
 
 
 def export_decks(
-    decks: list[Deck], fmt: str, out: Path, *, bom: bool = False, quiz: bool = False
+    decks: list[Deck],
+    fmt: str,
+    out: Path,
+    *,
+    bom: bool = False,
+    quiz: bool = False,
+    measure: Measure | None = None,
 ) -> ExportReport:
     """Write `decks` to `out` in format `fmt` (one of FORMATS), replacing `out` atomically.
 
@@ -86,15 +114,18 @@ def export_decks(
     """
     if fmt not in FORMATS:
         raise UnknownFormat(fmt)
+    decks, notes = resolve_predictions(decks, measure)
 
     def write(temp: Path) -> ExportReport:
         if fmt == "anki":
             from studykit.deck.export.anki import write_apkg
 
             previous = Path(out) if Path(out).is_file() else None
-            notes, changed = write_apkg(decks, temp, previous)
-            return ExportReport(notes, changed=changed if previous is not None else None)
-        text, report = render_text(decks, fmt, bom=bom, quiz=quiz)
+            written, changed = write_apkg(decks, temp, previous)
+            changed_or_none = changed if previous is not None else None
+            return ExportReport(written, list(notes), changed=changed_or_none)
+        text, report = _render_text(decks, fmt, bom=bom, quiz=quiz)
+        report.skipped[:0] = notes
         # newline="" keeps CSV's \r\n rows as they are on every platform.
         temp.write_text(text, encoding="utf-8", newline="")
         return report
