@@ -4,7 +4,8 @@
 choices of an mcq or multi card, the right-hand items of a matching card, the steps of an order
 card). Answers always come back in *original* indexes, so grading never depends on the shuffle.
 
-`grade` returns a `Verdict` for the auto-graded kinds; flashcards are self-rated. A cloze card is
+`grade` returns a `Verdict` for the auto-graded kinds; flashcards are self-rated; a predict card
+is graded by what a lab run measured (`predictions.py`). A cloze card is
 studied as one `ClozeDeletion` per deletion number (deck/cloze.py): typed, it is graded like a
 short answer against the deletion's text and the card's `accept` list; revealed, self-rated.
 Typed answers are compared in `typed.py` (folding, numbers, one typo is "almost"). `suggest` turns
@@ -28,6 +29,7 @@ from studykit.deck.model import (
     MultipleChoice,
     MultipleSelect,
     Order,
+    Predict,
     ShortAnswer,
     TrueFalse,
 )
@@ -96,6 +98,8 @@ def present(card: StudyCard, rng: random.Random) -> Presented:
             return Presented(card, _shuffled(len(card.pairs), rng, avoid_identity=True))
         case Order():
             return Presented(card, _shuffled(len(card.steps), rng, avoid_identity=True))
+        case Predict() if card.choices:  # an ordering must not be shown already in order
+            return Presented(card, _shuffled(len(card.choices), rng, avoid_identity=True))
         case _:
             return Presented(card, ())
 
@@ -122,6 +126,11 @@ def grade(card: StudyCard, answer: Answer) -> Verdict:
             return _grade_typed(card, card.answers, answer, card.tolerance)
         case ClozeDeletion():
             return _grade_typed(card, card.accepted(), answer)
+        case Predict():
+            raise NotGradable(
+                f"card {card.id} is a predict card: a lab run grades it "
+                "(study.predictions.grade_run)"
+            )
     raise NotGradable(f"unknown card kind {getattr(card, 'kind', card)!r}")
 
 

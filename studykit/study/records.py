@@ -102,3 +102,26 @@ class LabRun:
     ran_at: datetime
     summary: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
+
+
+@dataclass
+class PredictionRecord:
+    """A prediction committed on a predict card and graded by a lab run (`study/predictions.py`)."""
+
+    uid: str
+    card_id: str
+    deck_id: str
+    lab: str
+    observe: str
+    params: dict[str, Any]
+    seed: int | None
+    answer: Any  # the value, number or order (list) the learner committed; None: no answer
+    predicted: str  # the answer as the learner read it
+    value: Any  # what the run measured
+    measured: str  # the same, readable
+    correct: bool
+    predicted_at: datetime
+    reason: str = ""  # the learner's optional one line of why
+    detail: str = ""  # the numbers behind the measured value
+    review_uid: str | None = None  # the review rated after it
+    id: int | None = None  # row id, set by the store

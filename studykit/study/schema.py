@@ -69,11 +69,39 @@ def _migrate_to_v3(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def _migrate_to_v4(db: sqlite3.Connection) -> None:
+    """Predictions the learner committed before a lab run (predict cards), with what the run
+    measured; the review the learner then rated is in `review`, as every review is."""
+    db.execute(
+        """CREATE TABLE predictions (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            uid           TEXT NOT NULL UNIQUE,
+            card_id       TEXT NOT NULL,
+            deck_id       TEXT NOT NULL,
+            lab           TEXT NOT NULL,
+            observe       TEXT NOT NULL,
+            params_json   TEXT NOT NULL,    -- the run's parameters
+            seed          INTEGER,
+            answer_json   TEXT NOT NULL,    -- what the learner committed (value, number, order)
+            predicted     TEXT NOT NULL,    -- the same, as the learner read it
+            reason        TEXT NOT NULL DEFAULT '',  -- their optional one line of why
+            measured_json TEXT NOT NULL,    -- what the run measured
+            measured      TEXT NOT NULL,    -- the same, readable
+            detail        TEXT NOT NULL DEFAULT '',  -- the numbers behind it
+            correct       INTEGER NOT NULL,
+            predicted_at  TEXT NOT NULL,
+            review_uid    TEXT              -- the review rated after it, when there was one
+        )"""
+    )
+    db.execute("CREATE INDEX predictions_card ON predictions(card_id)")
+
+
 # MIGRATIONS[v] upgrades a database at schema version v to v+1. Append only; never edit one.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_v1,
     _migrate_to_v2,
     _migrate_to_v3,
+    _migrate_to_v4,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

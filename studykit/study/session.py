@@ -393,8 +393,9 @@ class StudySession:
         rating: fsrs.Rating | int,
         duration_ms: int,
         verdict: Verdict | None = None,
-    ) -> None:
-        """Store the rating and reschedule the card, committed before this returns."""
+    ) -> str:
+        """Store the rating and reschedule the card, committed before this returns (inside
+        an outer `store.transaction()`, with it). Returns the review's uid."""
         rating = fsrs.Rating(rating)
         card = presented.card
         if card.id not in self._cards:
@@ -440,6 +441,7 @@ class StudySession:
         self._recent = [*self._recent[-9:], card.id]
         if self._current is not None and self._current.card.id == card.id:
             self._current = None
+        return review.uid
 
     def undo(self) -> str | None:
         """Take back this session's last rating, suspend or bury, and say which it was.

@@ -27,7 +27,7 @@ from studykit.study.database import (
     StoreError,
     resolve_data_dir,
 )
-from studykit.study.records import REVIEW_KINDS, CardProgress, LabRun, Review
+from studykit.study.records import REVIEW_KINDS, CardProgress, LabRun, PredictionRecord, Review
 from studykit.study.scheduler import fsrs_card_problem
 from studykit.study.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -269,6 +269,46 @@ class ProgressStore(Database):
             for r in self._query(sql + " ORDER BY ran_at, id", params)
         ]
 
+    # --- predictions ---
+
+    def add_prediction(self, record: PredictionRecord) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO predictions (uid, card_id, deck_id, lab, observe, params_json, seed, "
+                "answer_json, predicted, reason, measured_json, measured, detail, correct, "
+                "predicted_at, review_uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (uid) DO NOTHING",
+                (
+                    record.uid,
+                    record.card_id,
+                    record.deck_id,
+                    record.lab,
+                    record.observe,
+                    json.dumps(record.params, sort_keys=True, default=str),
+                    record.seed,
+                    json.dumps(record.answer),
+                    record.predicted,
+                    record.reason,
+                    json.dumps(record.value),
+                    record.measured,
+                    record.detail,
+                    int(record.correct),
+                    format_ts(record.predicted_at),
+                    record.review_uid,
+                ),
+            )
+            return _inserted_id(cursor)
+
+    def predictions(self, card_id: str | None = None) -> list[PredictionRecord]:
+        """Stored predictions (one card's, or all), oldest first."""
+        sql = "SELECT * FROM predictions"
+        params: tuple[str, ...] = ()
+        if card_id is not None:
+            sql, params = sql + " WHERE card_id = ?", (card_id,)
+        return [
+            _prediction_from_row(r) for r in self._query(sql + " ORDER BY predicted_at, id", params)
+        ]
+
     def readable_progress(self, card_id: str) -> CardProgress | None:
         """The card's stored progress, or None if it has none or it cannot be read."""
         rows = self._query("SELECT * FROM card WHERE card_id = ?", (card_id,))
@@ -293,26 +333,28 @@ class ProgressStore(Database):
         return [r[0] for r in rows]
 
     def reset(self, deck_id: str | None = None) -> int:
-        """Forget all progress (or one deck's): cards, reviews and lab runs. Returns cards reset."""
+        """Forget all progress (or one deck's): cards, reviews, lab runs and predictions.
+        Returns cards reset."""
         with self.transaction() as db:
             if deck_id is None:
                 count = db.execute(
                     "SELECT COUNT(*) FROM (SELECT card_id FROM card UNION "
                     "SELECT card_id FROM review)"
                 ).fetchone()[0]
-                for table in ("card", "review", "lab_run"):
+                for table in ("card", "review", "lab_run", "predictions"):
                     db.execute(f"DELETE FROM {table}")
                 return count
             ids = [
                 r[0]
                 for r in db.execute(
                     "SELECT card_id FROM card WHERE deck_id = ? UNION "
-                    "SELECT card_id FROM review WHERE deck_id = ?",
-                    (deck_id, deck_id),
+                    "SELECT card_id FROM review WHERE deck_id = ? UNION "
+                    "SELECT card_id FROM predictions WHERE deck_id = ?",
+                    (deck_id, deck_id, deck_id),
                 )
             ]
             for card_id in ids:
-                for table in ("card", "review", "lab_run"):
+                for table in ("card", "review", "lab_run", "predictions"):
                     db.execute(f"DELETE FROM {table} WHERE card_id = ?", (card_id,))
             return len(ids)
 
@@ -399,5 +441,27 @@ def _review_from_row(row: sqlite3.Row) -> Review:
         fsrs_after=None
         if row["fsrs_after"] is None
         else _snapshot_or_none(lambda: fsrs.Card.from_json(row["fsrs_after"])),
+        id=row["id"],
+    )
+
+
+def _prediction_from_row(row: sqlite3.Row) -> PredictionRecord:
+    return PredictionRecord(
+        uid=row["uid"],
+        card_id=row["card_id"],
+        deck_id=row["deck_id"],
+        lab=row["lab"],
+        observe=row["observe"],
+        params=json.loads(row["params_json"]),
+        seed=row["seed"],
+        answer=json.loads(row["answer_json"]),
+        predicted=row["predicted"],
+        value=json.loads(row["measured_json"]),
+        measured=row["measured"],
+        correct=bool(row["correct"]),
+        predicted_at=parse_ts(row["predicted_at"]),
+        reason=row["reason"],
+        detail=row["detail"],
+        review_uid=row["review_uid"],
         id=row["id"],
     )
