@@ -160,7 +160,7 @@ def run_and_show(
     with StopOnCtrlC() as stop:
         try:
             if err.is_terminal:
-                with LiveProgress(err) as live:
+                with LiveProgress(err, stopped=stop) as live:
                     result = run_lab(name, params, on_progress=live, should_stop=stop)
             else:  # no live display: say once that it runs and how to stop it
                 err.print(f"Running lab {name} (Ctrl-C stops it and shows what was measured)")
@@ -170,7 +170,7 @@ def run_and_show(
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, allow_nan=False, default=str))
     else:
-        render(result, out, spec.title)
+        render(result, out, spec.title, spec)
     if plot is not None:
         try:
             err.print(f"Curves written to {save_plot(result, plot)}")

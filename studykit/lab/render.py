@@ -6,7 +6,8 @@ progress display and the `--plot FILE.png` figure (matplotlib). Torch-free.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import math
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,9 +130,6 @@ def draw_panel(plt: Any, panel: Panel, color: bool = True) -> None:
     plt.xlabel("step")
 
 
-_RICH_COLORS = {"orange": "dark_orange"}  # plotext's colour names, as rich spells them
-
-
 def legend_text(panel: Panel, color: bool = True) -> Text:
     """The panel's legend, one entry per line drawn: "━ prompt tuning  ━ prefix tuning"."""
     text = Text()
@@ -139,7 +137,7 @@ def legend_text(panel: Panel, color: bool = True) -> Text:
         if index:
             text.append("  ")
         if color:
-            text.append("━━ ", style=_RICH_COLORS.get(series.color, series.color))
+            text.append("━━ ", style=series.color)
         else:
             text.append(f"{series.marker} ")
         text.append(series.label)
@@ -166,7 +164,8 @@ def curves(result: LabResult, width: int = 100, height: int = 12, color: bool = 
         draw_panel(plt, panel, color)
         if not color:
             plt.theme("clear")
-        cells.append(Group(Text.from_ansi(plt.build()), legend_text(panel, color)))
+        plot = Text.from_ansi(plt.build().rstrip())  # without the blank line plotext ends with
+        cells.append(Group(plot, legend_text(panel, color)))
     for i in range(0, len(cells), across):
         row = cells[i : i + across]
         grid.add_row(*row, *([""] * (across - len(row))))
@@ -204,7 +203,9 @@ class LiveProgress:
     """A rich progress display fed by `Progress` events: one bar per method, with its latest
     loss and exact match. Use as a context manager and pass the instance as `on_progress`."""
 
-    def __init__(self, console: Console):
+    def __init__(self, console: Console, stopped: Callable[[], bool] | None = None):
+        """`stopped` says whether the learner asked the run to stop (Ctrl-C), so that a method
+        cut short says why: "stopped by you", "target reached" or "not finite"."""
         self.progress = Progress(
             TextColumn("{task.description:<28}"),
             BarColumn(),
@@ -217,6 +218,8 @@ class LiveProgress:
         self.tasks: dict[str, Any] = {}
         self.running: set[str] = set()  # methods whose clock is still counting
         self.latest: dict[str, float] = {}
+        self.stopped = stopped
+        self.broken: set[str] = set()  # methods whose last loss was not finite
 
     def __enter__(self) -> LiveProgress:
         self.progress.start()
@@ -239,6 +242,10 @@ class LiveProgress:
         elif event.method not in self.running:
             self.progress.start_task(self.tasks[event.method])
         self.running.add(event.method)
+        if math.isfinite(event.loss):
+            self.broken.discard(event.method)
+        else:
+            self.broken.add(event.method)
         if "exact_match" in event.metrics:
             self.latest[event.method] = event.metrics["exact_match"]
         match = self.latest.get(event.method)
@@ -254,8 +261,18 @@ class LiveProgress:
             task = next(t for t in self.progress.tasks if t.id == task_id)
             if task.total is not None and task.completed < task.total:
                 status = task.fields.get("status", "")
-                self.progress.update(task_id, status=f"{status}  stopped early")
+                why = self._why_early(method, at_exit=keep is None)
+                self.progress.update(task_id, status=f"{status}  stopped early: {why}")
             self.running.discard(method)
+
+    def _why_early(self, method: str, at_exit: bool) -> str:
+        """Training stops before its last step on a loss that is not finite, on the learner's
+        Ctrl-C (the lab then skips the rest, so only the last method), or at its target."""
+        if method in self.broken:
+            return "loss not finite"
+        if at_exit and self.stopped is not None and self.stopped():
+            return "stopped by you"
+        return "target reached"
 
 
 def save_plot(result: LabResult, path: Path) -> Path:

@@ -367,7 +367,7 @@ def metric_text(metric: str, value: float) -> str:
 
 MAX_SERIES = 4  # lines in one panel; a part with more is split over several panels
 MARKERS = ("•", "+", "x", "o")  # one per line of a panel, so it reads without colour
-COLORS = ("cyan", "orange", "green", "magenta")  # plotext's names; the legend uses the same
+COLORS = ("blue", "red", "green", "magenta")  # plain ANSI names: plotext, rich, Textual alike
 
 
 @dataclass(frozen=True)
@@ -409,7 +409,9 @@ def panels(metric: str, lines: Sequence[Line]) -> list[Panel]:
             groups.setdefault(split_key(line[0])[0], []).append(line)
     made = []
     for part, members in groups.items():
-        chunks = [members[i : i + MAX_SERIES] for i in range(0, len(members), MAX_SERIES)]
+        count = -(-len(members) // MAX_SERIES)  # panels needed; the lines shared out evenly
+        size = -(-len(members) // count)
+        chunks = [members[i : i + size] for i in range(0, len(members), size)]
         for number, chunk in enumerate(chunks, start=1):
             title = f"{part}: {metric_title(metric)}" if part else metric_title(metric)
             if len(chunks) > 1:

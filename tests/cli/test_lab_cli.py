@@ -152,7 +152,7 @@ def test_table_output_plot_and_generic_run(tmp_path):
         "prompt tuning",
         "prefix tuning",
         "hand written",
-        "Claims",
+        "Findings on this run",
         "identical",
         "swap",
         "Ranking on seed 0",

@@ -132,7 +132,7 @@ def test_cli_prints_the_tables_and_claims():
         "gradient flow",
         "finite differences (float64)",
         "cost of one backward pass",
-        "Claims checked on this run",
+        "Findings on this run",
         "identical",
     ):
         assert text in out.stdout, text

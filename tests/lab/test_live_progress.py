@@ -19,7 +19,7 @@ def test_a_method_that_stops_early_freezes_its_clock_and_says_so():
         live(Progress("skill/prefix-tuning", 1, 10, 0.5))
         tasks = {t.id: t for t in live.progress.tasks}
         assert tasks[first].stop_time is not None  # the clock stopped when the next method began
-        assert tasks[first].fields["status"].endswith("stopped early")
+        assert tasks[first].fields["status"].endswith("stopped early: target reached")
         frozen = tasks[first].elapsed
         assert tasks[live.tasks["skill/prefix-tuning"]].stop_time is None
     assert tasks[first].elapsed == frozen
@@ -33,3 +33,13 @@ def test_a_method_that_runs_every_step_is_not_called_early():
             live(Progress("prompt-tuning", step, 2, 1.0))
     task = live.progress.tasks[0]
     assert "stopped early" not in task.fields["status"] and task.stop_time is not None
+
+
+def test_a_method_cut_short_says_whether_the_learner_stopped_it_or_its_loss_broke():
+    console = Console(file=io.StringIO(), width=120, force_terminal=False)
+    with LiveProgress(console, stopped=lambda: True) as live:
+        live(Progress("a", 1, 10, float("nan")))
+        live(Progress("b", 1, 10, 0.5))
+    statuses = [task.fields["status"] for task in live.progress.tasks]
+    assert statuses[0].endswith("stopped early: loss not finite")
+    assert statuses[1].endswith("stopped early: stopped by you")

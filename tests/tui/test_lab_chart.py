@@ -48,11 +48,12 @@ def test_a_part_with_more_than_four_methods_is_split_and_each_line_has_its_own_m
     methods = [f"skill/m{i}" for i in range(6)] + ["new/m0"]
     made = panels("exact_match", [(key, [1, 2], [0.1, 0.2]) for key in methods])
     assert [(p.title, len(p.series)) for p in made] == [
-        ("skill: exact match (1/2)", MAX_SERIES),
-        ("skill: exact match (2/2)", 2),
+        ("skill: exact match (1/2)", 3),
+        ("skill: exact match (2/2)", 3),
         ("new: exact match", 1),
     ]
     for panel in made:
+        assert len(panel.series) <= MAX_SERIES
         assert len({s.marker for s in panel.series}) == len(panel.series)
         assert panel.ylim == (0.0, 1.0)  # a share: 0 to 1, never -1 to 1
     assert panels("loss", [("a", [1, 2], [3.0, 2.0])])[0].ylim is None

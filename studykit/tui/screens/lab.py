@@ -110,6 +110,7 @@ class LabScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="lab-area"):
             yield Static(id="lab-intro")
+            yield Static(id="lab-history")  # this card's earlier runs of the lab
             yield Static(id="lab-status")
             yield ProgressBar(id="lab-progress", show_eta=False)
             yield LabCharts(id="lab-charts")
@@ -138,6 +139,7 @@ class LabScreen(Screen[None]):
             )
             return
         self.query_one("#lab-intro", Static).update(self._intro())
+        self._show_history()
         if self.autostart:
             self.start()
 
@@ -148,6 +150,28 @@ class LabScreen(Screen[None]):
         if notice:
             parts += ["\n", ("Notice: ", "bold $accent"), notice.strip()]
         return Content.assemble(*parts)
+
+    SHOWN_RUNS = 3  # earlier runs listed above the curves; the card's page lists them all
+
+    def _show_history(self) -> None:
+        """This card's earlier runs of the lab, newest first: when, seed, key figures."""
+        from studykit.study.lab_history import past_runs
+
+        runs = past_runs(self.app.store, self.card_id, self.lab_name)
+        widget = self.query_one("#lab-history", Static)
+        widget.display = bool(runs)
+        if not runs:
+            return
+        parts: list[Content | str | tuple[str, str]] = [
+            (f"This card's runs of the lab ({len(runs)}, newest first)", "bold")
+        ]
+        for run in runs[: self.SHOWN_RUNS]:
+            seed = "?" if run.seed is None else str(run.seed)
+            parts += ["\n", (f"  {run.when}  seed {seed}  ", "$text-muted"), run.figures]
+        if len(runs) > self.SHOWN_RUNS:
+            more = len(runs) - self.SHOWN_RUNS
+            parts += ["\n", (f"  and {more} more on the card's page (browse)", "$text-muted")]
+        widget.update(Content.assemble(*parts))
 
     def run_params(self) -> dict[str, Any]:
         return {**self.params, **self.app.lab_overrides}
@@ -278,6 +302,7 @@ class LabScreen(Screen[None]):
             return
         with self.app.saving("lab run") as saved:
             record_lab_run(self.app.store, self.card_id, result.to_json())
+        self._show_history()
         if not result.interrupted:
             bar.update(total=1, progress=1)
         how = (
@@ -326,6 +351,7 @@ class LabScreen(Screen[None]):
             for table in view.all_tables
         )
         checksum = view.checksum
+        self.query_one("#lab-checksum").display = checksum is not None
         if checksum is not None:
             verdict = (checksum.verdict, "$success" if checksum.same else "bold $error")
             self.query_one("#lab-checksum", Static).update(

@@ -27,7 +27,7 @@ CHART_EVERY = 0.25  # seconds between two redraws of the plots: they cost more t
 class PanelPlot(PlotextPlot):
     """One panel's plot."""
 
-    DEFAULT_CSS = "PanelPlot { height: 10; }"
+    DEFAULT_CSS = "PanelPlot { height: 12; }"
 
     def __init__(self, panel: Panel, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -68,7 +68,7 @@ class ChartPanel(Vertical):
             if self.app.no_color:
                 parts.append(f"{series.marker} ")
             else:
-                parts.append(("━━ ", _COLORS.get(series.color, series.color)))
+                parts.append(("━━ ", series.color))
             parts.append(series.label)
         return Content.assemble(*parts)
 
@@ -77,16 +77,14 @@ class ChartPanel(Vertical):
         self.query_one(PanelPlot).show(panel)
 
 
-_COLORS = {"orange": "#ff8700"}  # plotext's colour names, as Textual's styles spell them
-
-
 class LabCharts(Vertical):
     """The run's live panels: the loss, then the metric, a panel per part; fed `Progress`
     events with `add`; `tick` redraws at most every CHART_EVERY seconds, `flush` at once."""
 
     DEFAULT_CSS = """
     LabCharts { height: auto; }
-    LabCharts > Grid { grid-size: 2; grid-gutter: 0 2; height: auto; grid-rows: auto; }
+    LabCharts > Vertical { height: auto; }
+    LabCharts Grid { grid-size: 2; grid-gutter: 0 2; height: auto; grid-rows: auto; }
     LabCharts > .lab-chart--waiting { color: $text-muted; height: auto; }
     """
 
@@ -111,7 +109,7 @@ class LabCharts(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Curves appear with the first step.", classes="lab-chart--waiting")
-        yield Grid()
+        yield Vertical(classes="lab-chart--rows")
 
     def add(self, events: Iterable[Any]) -> None:
         for event in events:
@@ -158,11 +156,23 @@ class LabCharts(Vertical):
         self.shown = made
 
     def _remount(self, made: list[Panel]) -> None:
+        """A grid of panels per metric, so that each metric starts a row of its own."""
         self.query_one(".lab-chart--waiting").display = not made
-        grid = self.query_one(Grid)
-        grid.remove_children()
-        grid.mount_all(ChartPanel(panel) for panel in made)
+        rows = self.query_one(".lab-chart--rows")
+        rows.remove_children()
+        by_metric: dict[str, list[Panel]] = {}
+        for panel in made:
+            by_metric.setdefault(panel.metric, []).append(panel)
+        columns = self._columns()
+        for panels_of_metric in by_metric.values():
+            grid = Grid(*(ChartPanel(panel) for panel in panels_of_metric))
+            grid.styles.grid_size_columns = columns
+            rows.mount(grid)
+
+    def _columns(self) -> int:
+        # Side by side when two fit (38 columns each), else one above the other.
+        return 2 if self.size.width >= 76 or not self.size.width else 1
 
     def on_resize(self) -> None:
-        # Side by side when two fit (38 columns each), else one above the other.
-        self.query_one(Grid).styles.grid_size_columns = 2 if self.size.width >= 76 else 1
+        for grid in self.query(Grid):
+            grid.styles.grid_size_columns = self._columns()
