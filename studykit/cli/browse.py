@@ -98,8 +98,9 @@ def text_table(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[st
 
 
 def render_page(page: CardPage) -> str:
-    """A card's page as plain text: facts, its text, its ratings, its lab runs."""
-    from studykit.study.browse import LAB_COLUMNS, REVIEW_COLUMNS
+    """A card's page as plain text: facts, its text, its ratings, its lab runs and (a predict
+    card) its predictions with what each run measured."""
+    from studykit.study.browse import LAB_COLUMNS, PREDICTION_COLUMNS, REVIEW_COLUMNS
 
     width = max(len(label) for label, _ in page.facts())
     lines = [f"{label:<{width}}  {value}" for label, value in page.facts()]
@@ -108,6 +109,14 @@ def render_page(page: CardPage) -> str:
     lines += ["Ratings", *text_table(REVIEW_COLUMNS, reviews)] if reviews else ["Ratings: none yet"]
     lines.append("")
     lines += ["Lab runs", *text_table(LAB_COLUMNS, runs)] if runs else ["Lab runs: none yet"]
+    if page.row.kind == "predict" or page.predictions:
+        predicted = page.prediction_rows()
+        lines.append("")
+        lines += (
+            ["Predictions", *text_table(PREDICTION_COLUMNS, predicted)]
+            if predicted
+            else ["Predictions: none yet"]
+        )
     return "\n".join(lines)
 
 

@@ -1,4 +1,5 @@
-"""`studykit stats [DECK...] [--json]`: reviews, retention, what is due, mastery per topic."""
+"""`studykit stats [DECK...] [--json]`: reviews, retention, what is due, mastery per topic, and
+how often predictions (predict cards) were right, per lab and per topic."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def stats_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a summary."),
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Show reviews, retention, cards due today and this week, and mastery per topic."""
+    """Show reviews, retention, cards due today and this week, mastery per topic, and how often
+    predictions were right."""
     from studykit.study.preferences import load_preferences
     from studykit.study.stats import compute_stats, due_forecast, reviews_per_day
 
@@ -101,7 +103,23 @@ def render(stats: Stats, week: list[int], total_cards: int) -> str:
                 f"  {topic.title:<{width}}  {bar}  {topic.mastered}/{topic.total}"
                 f"  {topic.share:4.0%}"
             )
+    if stats.predictions:
+        lines += prediction_lines(stats)
     return "\n".join(lines)
+
+
+def prediction_lines(stats: Stats) -> list[str]:
+    """Predictions right per lab and per topic, beside the recall rate of the same cards."""
+    lines = ["Predictions right (recall: ratings of the same cards not Again)"]
+    width = max(len(p.title) for p in stats.predictions) + 6
+    for group in ("lab", "topic"):
+        for p in (p for p in stats.predictions if p.group == group):
+            label = f"{group} {p.title}"
+            lines.append(
+                f"  {label:<{width}}  {p.right}/{p.predicted}  {_percent(p.rate):>4}"
+                f"   recall {_percent(p.recall)}"
+            )
+    return lines
 
 
 def register(app: typer.Typer) -> None:

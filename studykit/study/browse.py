@@ -32,7 +32,7 @@ from studykit.deck.errors import one_line
 from studykit.deck.markup import to_plain
 from studykit.deck.model import CARD_KINDS, Deck
 from studykit.study.clock import Clock, as_clock, format_ts, next_day_start
-from studykit.study.records import CardProgress, LabRun, Review
+from studykit.study.records import CardProgress, LabRun, PredictionRecord, Review
 from studykit.study.store import ProgressStore
 
 # What `is:STATE` (or --state) selects, in the words the help and errors use.
@@ -306,13 +306,15 @@ def local_time(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class CardPage:
-    """A card with its state, every rating it was given and every lab run started from it."""
+    """A card with its state, every rating it was given, every lab run started from it and,
+    for a predict card, every prediction with what the run measured."""
 
     row: CardRow
     deck_title: str
     progress: CardProgress | None
     reviews: list[Review] = field(default_factory=list)
     lab_runs: list[LabRun] = field(default_factory=list)
+    predictions: list[PredictionRecord] = field(default_factory=list)
 
     def facts(self) -> list[tuple[str, str]]:
         """(label, value) lines about the card's schedule."""
@@ -344,6 +346,10 @@ class CardPage:
         """One row per lab run, oldest first, in LAB_COLUMNS order."""
         return [_lab_cells(run) for run in self.lab_runs]
 
+    def prediction_rows(self) -> list[tuple[str, ...]]:
+        """One row per prediction, oldest first, in PREDICTION_COLUMNS order."""
+        return [_prediction_cells(p) for p in self.predictions]
+
     def to_json(self) -> dict[str, Any]:
         return {
             **self.row.to_json(),
@@ -364,7 +370,39 @@ class CardPage:
             "lab_runs": [
                 {"ran_at": format_ts(run.ran_at), "summary": run.summary} for run in self.lab_runs
             ],
+            "predictions": [
+                {
+                    "predicted_at": format_ts(p.predicted_at),
+                    "lab": p.lab,
+                    "observe": p.observe,
+                    "params": p.params,
+                    "seed": p.seed,
+                    "answer": p.answer,
+                    "predicted": p.predicted,
+                    "reason": p.reason,
+                    "measured_value": p.value,
+                    "measured": p.measured,
+                    "detail": p.detail,
+                    "correct": p.correct,
+                }
+                for p in self.predictions
+            ],
         }
+
+
+PREDICTION_COLUMNS = ("when", "predicted", "measured", "", "seed", "why")
+
+
+def _prediction_cells(p: PredictionRecord) -> tuple[str, ...]:
+    measured = p.measured + (f" ({one_line(p.detail, 60)})" if p.detail else "")
+    return (
+        local_time(p.predicted_at),
+        one_line(p.predicted, 40),
+        one_line(measured, 80),
+        "right" if p.correct else "wrong",
+        "?" if p.seed is None else str(p.seed),
+        one_line(p.reason, 60) if p.reason else "—",
+    )
 
 
 def _review_cells(review: Review) -> tuple[str, ...]:
@@ -442,6 +480,7 @@ def card_page(
         progress=progress,
         reviews=store.reviews(card_id=card_id),
         lab_runs=store.lab_runs(card_id),
+        predictions=store.predictions(card_id),
     )
 
 

@@ -8,7 +8,10 @@ Definitions (all computed from the progress store; nothing is estimated by hand)
   days after it;
 - retention: share of scheduled ratings that were not Again; `true_retention` counts only ratings
   of cards that were due for recall (fsrs Review state), as Anki's "true retention" does;
-- mastery per topic: see `scheduler.is_mastered`.
+- mastery per topic: see `scheduler.is_mastered`;
+- predictions per lab and per topic: predictions graded by a run (not-measured runs store none)
+  and the share that were right, beside `recall`: the share of the same cards' scheduled
+  ratings (the lab's linked cards, the topic's cards; every kind) that were not Again.
 """
 
 from __future__ import annotations
@@ -35,6 +38,22 @@ class DayCount:
 
 
 @dataclass(frozen=True)
+class PredictionRate:
+    """How often the learner's predictions were right, for one lab or one topic."""
+
+    group: str  # "lab" or "topic"
+    name: str  # the lab's name or the topic's id
+    title: str  # the topic's title (the lab's name for a lab)
+    predicted: int
+    right: int
+    recall: float | None  # share of the group's cards' scheduled ratings not Again (None: none)
+
+    @property
+    def rate(self) -> float | None:
+        return self.right / self.predicted if self.predicted else None
+
+
+@dataclass(frozen=True)
 class Stats:
     now: datetime
     reviews: int
@@ -48,12 +67,15 @@ class Stats:
     leeches: int
     suspended: int
     topics: list[TopicMastery] = field(default_factory=list)
+    predictions: list[PredictionRate] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["now"] = format_ts(self.now)
         for topic, mastery in zip(data["topics"], self.topics, strict=True):
             topic["share"] = mastery.share
+        for row, rate in zip(data["predictions"], self.predictions, strict=True):
+            row["rate"] = rate.rate
         return data
 
 
@@ -106,7 +128,53 @@ def compute_stats(
         leeches=sum(p.leech for p in progress.values()),
         suspended=sum(p.suspended for p in progress.values()),
         topics=topic_mastery(decks, progress, now, make_scheduler(settings)),
+        predictions=prediction_rates(store, decks),
     )
+
+
+def prediction_rates(store: ProgressStore, decks: Sequence[Deck]) -> list[PredictionRate]:
+    """Per lab, then per topic (of the loaded decks), how often predictions were right, with
+    the recall rate of the same cards. Groups without a prediction are left out."""
+    predictions = store.predictions()
+    if not predictions:
+        return []
+    topic_of: dict[str, tuple[str, str]] = {}  # card id -> (topic id, title)
+    lab_cards: dict[str, set[str]] = {}
+    topic_cards: dict[str, set[str]] = {}
+    for deck in decks:
+        for card in deck.study_cards():
+            topic = deck.topic(card.topic)
+            topic_of[card.id] = (card.topic, topic.title if topic else card.topic)
+            topic_cards.setdefault(card.topic, set()).add(card.id)
+            if card.lab is not None:
+                lab_cards.setdefault(card.lab.name, set()).add(card.id)
+    ratings: dict[str, list[fsrs.Rating]] = {}
+    for review in store.reviews():
+        if review.kind != "cram":
+            ratings.setdefault(review.card_id, []).append(review.rating)
+
+    def recall(card_ids: set[str]) -> float | None:
+        counts = Counter(r for card_id in card_ids for r in ratings.get(card_id, []))
+        return _share_not_again(counts)
+
+    by_lab: dict[str, list[bool]] = {}
+    by_topic: dict[str, list[bool]] = {}
+    for p in predictions:
+        by_lab.setdefault(p.lab, []).append(p.correct)
+        if p.card_id in topic_of:
+            by_topic.setdefault(topic_of[p.card_id][0], []).append(p.correct)
+    rows = [
+        PredictionRate("lab", lab, lab, len(right), sum(right), recall(lab_cards.get(lab, set())))
+        for lab, right in sorted(by_lab.items())
+    ]
+    titles = {topic: title for topic, title in topic_of.values()}
+    rows += [
+        PredictionRate(
+            "topic", topic, titles[topic], len(right), sum(right), recall(topic_cards[topic])
+        )
+        for topic, right in sorted(by_topic.items())
+    ]
+    return rows
 
 
 def due_forecast(
