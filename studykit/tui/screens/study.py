@@ -29,6 +29,7 @@ from studykit.tui.widgets.cloze import ClozeView
 from studykit.tui.widgets.flashcard import FlashcardView
 from studykit.tui.widgets.matching import MatchingView
 from studykit.tui.widgets.order import OrderView
+from studykit.tui.widgets.predict import PredictView
 from studykit.tui.widgets.short import ShortAnswerView
 from studykit.tui.widgets.verdict import RatingBar, VerdictPanel
 
@@ -46,6 +47,7 @@ VIEWS: dict[str, type[CardView]] = {
     "order": OrderView,
     "short": ShortAnswerView,
     "cloze": ClozeView,
+    "predict": PredictView,
 }
 
 
@@ -293,6 +295,25 @@ class StudyScreen(Screen[None]):
         self.refresh_bindings()
         self.call_after_refresh(self._bring_verdict_into_view)
 
+    def on_predict_view_committed(self, event: PredictView.Committed) -> None:
+        """A predict card is graded by its lab's run: the lab screen runs it and takes the
+        rating (screens/predict.py); back here, the next card shows (or this one again, if the
+        run stopped before it measured anything to grade)."""
+        from studykit.tui.screens.predict import PredictRunScreen
+
+        event.stop()
+        self.duration_ms = int((self.app.timer() - self.shown_at) * 1000)
+        run = PredictRunScreen(self.session, self.presented, event.view, self.duration_ms)
+
+        def back(_: object) -> None:
+            if run.rated:
+                self.reviewed += 1
+            else:
+                self.notify(f"No review recorded for {run.card.id}: it was not rated.")
+            self.show_next()
+
+        self.app.push_screen(run, back)
+
     def _bring_verdict_into_view(self) -> None:
         """Scroll as little as shows the whole verdict panel (verdict, feedback, explanation,
         refs); if it is taller than the screen, its first line goes to the top."""
@@ -385,8 +406,9 @@ class StudyScreen(Screen[None]):
         has_card = self.presented is not None
         if action in ("rate", "accept"):
             return self.rating_open
-        if action == "lab":
-            return has_card and self.presented.card.lab is not None
+        if action == "lab":  # a predict card's lab runs once the learner has predicted
+            card = self.presented.card if has_card else None
+            return card is not None and card.lab is not None and card.kind != "predict"
         if action == "wait":  # offered on the note that says when the next card is due
             return not has_card and self.waiting is None and self._offers_wait
         if action in ("suspend", "bury", "edit"):

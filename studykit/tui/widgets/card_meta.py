@@ -34,6 +34,8 @@ class CardMeta(Static):
                 parts += [" · ", title]
         if learn_first:
             parts += [("  ·  learn first: ", DIM), ", ".join(learn_first)]
-        if card.lab is not None:
+        if card.kind == "predict":  # its lab runs once the learner has predicted, not on l
+            parts += [("  ·  graded by a run of the lab ", DIM), (card.lab.name, "$accent")]
+        elif card.lab is not None:
             parts += ["  ", key_label("l"), (f" lab: {card.lab.name}", "$accent")]
         self.update(Content.assemble(*parts))
