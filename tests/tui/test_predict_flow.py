@@ -11,9 +11,11 @@ import threading
 
 import pytest
 from predict_helpers import LABS, WINNER_PREFIX, WINNER_PROMPT, MeasuringLab, predict_load
+from textual.widgets import DataTable
 
 from studykit.lab.results import Observation
 from studykit.study.store import ProgressStore
+from studykit.tui.screens.card_page import CardPageScreen
 from studykit.tui.screens.predict import PredictRunScreen
 from studykit.tui.screens.study import StudyScreen
 from studykit.tui.widgets.lab_table import LabTable
@@ -140,6 +142,15 @@ async def test_the_reason_is_shown_with_the_verdict_and_stored(app_with, store):
         assert "Your reason: more layers" in text(run.query_one(PredictionPanel))
         await pilot.press("3")
         await pilot.pause()
+        page = CardPageScreen("p-winner")  # the card's page (browse) shows it back
+        await app.push_screen(page)
+        await pilot.pause()
+        table = page.query_one("#card-predictions", DataTable)
+        assert table.display and table.row_count == 1
+        row = [cell.plain for cell in table.get_row_at(0)]
+        assert "Prefix tuning (every layer)" in row[1]  # predicted
+        assert "prefix 92% vs prompt 40%" in row[2]  # measured, with the numbers behind it
+        assert row[3] == "right" and row[5] == "more layers"
     [prediction] = store.predictions("p-winner")
     assert prediction.reason == "more layers"
     assert prediction.correct is True

@@ -1,4 +1,5 @@
-"""One card's page (enter on a card in browse): its schedule, every rating and every lab run.
+"""One card's page (enter on a card in browse): its schedule, every rating, every lab run and,
+for a predict card, every prediction with what the run measured.
 
 Every fact and cell comes from `studykit.study.browse.card_page`, as `studykit browse --card ID`
 prints them. `u` unsuspends a suspended card, `e` edits it in $EDITOR.
@@ -53,15 +54,18 @@ class CardPageScreen(Screen[None]):
             yield DataTable(id="card-ratings", cursor_type="none", zebra_stripes=True)
             yield Static("Lab runs", classes="section-title", id="lab-runs-title")
             yield DataTable(id="card-lab-runs", cursor_type="none", zebra_stripes=True)
+            yield Static("Predictions", classes="section-title", id="predictions-title")
+            yield DataTable(id="card-predictions", cursor_type="none", zebra_stripes=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        from studykit.study.browse import LAB_COLUMNS, REVIEW_COLUMNS
+        from studykit.study.browse import LAB_COLUMNS, PREDICTION_COLUMNS, REVIEW_COLUMNS
 
         self.sub_title = f"Card {self.card_id}"
         for table_id, columns in (
             ("#card-ratings", REVIEW_COLUMNS),
             ("#card-lab-runs", LAB_COLUMNS),
+            ("#card-predictions", PREDICTION_COLUMNS),
         ):
             table = self.query_one(table_id, DataTable)
             for column in columns:
@@ -91,6 +95,12 @@ class CardPageScreen(Screen[None]):
         self.query_one("#card-text", Static).update(Content(self.page.row.text))
         self._fill("#card-ratings", "#ratings-title", "Ratings", self.page.review_rows())
         self._fill("#card-lab-runs", "#lab-runs-title", "Lab runs", self.page.lab_rows())
+        self._fill(
+            "#card-predictions", "#predictions-title", "Predictions", self.page.prediction_rows()
+        )
+        if self.page.row.kind != "predict":  # only a predict card is predicted
+            for part in ("#card-predictions", "#predictions-title"):
+                self.query_one(part).display = False
         self.refresh_bindings()
 
     def _fill(self, table_id: str, title_id: str, title: str, rows: list[tuple[str, ...]]) -> None:
