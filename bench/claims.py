@@ -45,6 +45,24 @@ class Quoted:
 # Cards that quote a lab's figure. Keep a card's number here, or stop quoting it.
 QUOTED: list[Quoted] = []
 
+_OF_STOP = "result.tables['Early stopping on validation loss, per seed']['rows'][0]"
+_OF_WD = "result.tables['Weight decay: AdamW with weight_decay=1 vs 0, per seed']['rows'][0]"
+QUOTED += [  # overfitting, defaults, seed 0
+    Quoted("ft-15", "overfitting", 0, "16.0%",
+           "f\"{result.methods['full-finetune'].exact_match_after:.1%}\""),
+    Quoted("ft-15", "overfitting", 0, "1.20 at step 50",
+           f"f\"{{{_OF_STOP}[5]:.2f}} at step {{{_OF_STOP}[2]}}\""),
+    Quoted("ft-15", "overfitting", 0, "1.46", f"f\"{{{_OF_STOP}[6]:.2f}}\""),
+    Quoted("ft-17", "overfitting", 0, "56%",
+           "f\"{result.methods['prompt-tuning'].extra['train_exact_match_after']:.0%}\""),
+    Quoted("ft-17", "overfitting", 0, "37.9%",
+           "f\"{result.methods['prompt-tuning'].exact_match_after:.1%}\""),
+    Quoted("ft-18", "overfitting", 0, "1.46 to 1.19",
+           f"f\"{{{_OF_WD}[3]:.2f}} to {{{_OF_WD}[4]:.2f}}\""),
+    Quoted("ft-21", "overfitting", 0, "keeps step 50 and would stop at step 100",
+           f"f\"keeps step {{{_OF_STOP}[2]}} and would stop at step {{{_OF_STOP}[3]}}\""),
+]  # fmt: skip
+
 
 def masked(text: str) -> str:
     return re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "#", text)
