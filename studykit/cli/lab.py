@@ -4,6 +4,7 @@
     studykit lab prompt-vs-prefix --task sort --steps 100 --seed 1
     studykit lab run prompt-vs-prefix -p steps=100 --json
     studykit lab prompt-vs-prefix --plot curves.png
+    studykit lab prompt-vs-prefix --predict     # predict first, then the run grades you
 
 Every lab spec in `studykit/lab/experiments/*.yaml` gets its own command, with one option per
 declared parameter. The commands are built lazily (`LabGroup`): reading the catalogue costs
@@ -11,6 +12,7 @@ PyYAML and pydantic, so only `studykit lab ...` reads it, never `studykit --help
 commands. Thin: the catalogue is torch-free; the engine (`studykit.lab.runner`) is imported only
 when a lab runs.
 Ctrl-C stops the training after the current step and still prints what was measured.
+`--predict` asks the decks' predict cards on the lab before it runs (`lab_predict.py`).
 """
 
 from __future__ import annotations
@@ -188,14 +190,31 @@ def _lab_json(spec: LabSpec) -> dict[str, Any]:
         "title": spec.title,
         "summary": spec.summary,
         "params": {key: declared.model_dump() for key, declared in spec.params.items()},
+        "observables": {
+            key: declared.model_dump(exclude_none=True)
+            for key, declared in spec.observables.items()
+        },
     }
+
+
+def observables_text(spec: LabSpec) -> str:
+    """The lab's observables in one paragraph, for its --help: what a predict card can ask."""
+    if not spec.observables:
+        return "Observables: none declared yet."
+    parts = []
+    for key, declared in spec.observables.items():
+        values = f": {', '.join(declared.values)}" if declared.values else ""
+        parts.append(f"{key} ({declared.type}{values}): {declared.help.rstrip('.')}")
+    return (
+        "Observables (what predict cards predict; --predict asks them): " + "; ".join(parts) + "."
+    )
 
 
 @app.command("list")
 def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the labs as JSON.")] = False,
 ) -> None:
-    """The labs, what each shows, and the parameters it takes."""
+    """The labs, what each shows, the parameters it takes and what it measures (observables)."""
     from studykit.lab.catalog import all_labs
 
     try:
@@ -210,10 +229,11 @@ def list_command(
     from rich.table import Table
 
     table = Table(header_style="bold")
-    for column in ("lab", "what it shows", "parameters"):
+    for column in ("lab", "what it shows", "parameters", "observables"):
         table.add_column(column)
     for spec in specs:
-        table.add_row(spec.name, spec.summary, ", ".join(spec.params))
+        measured = ", ".join(spec.observables) or "–"
+        table.add_row(spec.name, spec.summary, ", ".join(spec.params), measured)
     Console().print(table)
 
 
@@ -269,9 +289,17 @@ def _lab_command(spec: LabSpec):
 
     def command(**options: Any) -> None:
         as_json, plot = options.pop("as_json"), options.pop("plot")
+        predict, decks, data_dir = (options.pop(k) for k in ("predict", "decks", "data_dir"))
         params = {key: value for key, value in options.items() if value is not None}
         if isinstance(params.get("model"), Path):
             params["model"] = str(params["model"])
+        if predict:
+            if plot is not None:
+                _fail("--plot is for a plain run; drop it with --predict")
+            from studykit.cli.lab_predict import predict_and_run
+
+            predict_and_run(spec, params, decks=decks, data_dir=data_dir, as_json=as_json)
+            return
         run_and_show(spec.name, params, as_json, plot)
 
     parameters, annotations = [], {}
@@ -291,6 +319,11 @@ def _lab_command(spec: LabSpec):
             )
         )
     annotations["as_json"], annotations["plot"] = bool, Path | None
+    annotations["predict"], annotations["decks"], annotations["data_dir"] = (
+        bool,
+        list[Path] | None,
+        Path | None,
+    )
     parameters += [
         inspect.Parameter(
             "as_json",
@@ -303,6 +336,44 @@ def _lab_command(spec: LabSpec):
             inspect.Parameter.KEYWORD_ONLY,
             annotation=Path | None,
             default=typer.Option(None, "--plot", show_default=False, help=PLOT_HELP),
+        ),
+        inspect.Parameter(
+            "predict",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=bool,
+            default=typer.Option(
+                False,
+                "--predict",
+                help="First ask the predict cards that link to this lab (from the decks), then "
+                "run it and grade each with what it measured; ratings go to your progress.",
+            ),
+        ),
+        inspect.Parameter(
+            "decks",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=list[Path] | None,
+            default=typer.Option(
+                None,
+                "--decks",
+                "-d",
+                help="With --predict: deck files or folders (repeatable). Default: the bundled "
+                "decks.",
+                show_default=False,
+            ),
+        ),
+        inspect.Parameter(
+            "data_dir",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Path | None,
+            default=typer.Option(
+                None,
+                "--data-dir",
+                envvar="STUDYKIT_DATA_DIR",
+                help="With --predict: the folder of the progress database (default: your "
+                "user data dir).",
+                file_okay=False,
+                show_default=False,
+            ),
         ),
     ]
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
@@ -327,5 +398,5 @@ def _lab_specs() -> dict[str, LabSpec]:
 def _build_lab_command(spec: LabSpec) -> click.Command:
     """The click command for one lab, converted by typer as `@app.command` would have done."""
     one_lab = typer.Typer(add_completion=False)
-    one_lab.command(spec.name)(_lab_command(spec))
+    one_lab.command(spec.name, epilog=observables_text(spec))(_lab_command(spec))
     return typer.main.get_command(one_lab)

@@ -135,7 +135,7 @@ def grade_prediction(
         "predicted": predicted,
         "observation": observation,
         "value": value,
-        "tolerance": _tolerance_text(card),
+        "tolerance": tolerance_text(card),
         "rows": tuple(observation.rows) if observation is not None else (),
         "seed": seed,
         "params": dict(card.lab.params if params is None else params),
@@ -214,7 +214,7 @@ def within(guess: float, measured: float, tolerance: float | None, relative: flo
     return abs(guess - measured) <= allowed + slack
 
 
-def _tolerance_text(card: Predict) -> str:
+def tolerance_text(card: Predict) -> str:
     if not card.typed:
         return ""
     if card.tolerance is not None:
