@@ -6,7 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from deck_helpers import load, write
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from studykit.deck.model import Predict
 
@@ -167,3 +170,58 @@ def test_without_a_catalog_only_the_cards_own_checks_apply(tmp_path):
     text = card(CHOICE.replace("winner_on_new_task", "anything"))
     result = load_decks([write(tmp_path, "d.yaml", text)])
     assert not result.problems and isinstance(result.decks[0].cards[0], Predict)
+
+
+# --- hostile predict cards ------------------------------------------------------------------
+
+PLAUSIBLE = {
+    "lab": st.sampled_from(["prompt-vs-prefix", "nope", {"name": "prompt-vs-prefix"}, "", None]),
+    "observe": st.sampled_from(
+        ["winner_on_new_task", "first_to_target", "prefix_trainable", "forgetting", "winer", ""]
+    ),
+    "choices": st.lists(
+        st.fixed_dictionaries(
+            {"text": st.text(max_size=12), "value": st.sampled_from(["tie", "prompt-tuning", "x"])}
+        ),
+        max_size=4,
+    ),
+    "tolerance": st.sampled_from([0, 1.5, -1, True, "five", float("inf")]),
+    "relative_tolerance": st.sampled_from([0.1, -0.5, "x"]),
+    "question": st.text(max_size=30),
+}
+ANY = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=10,
+)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_hostile_predict_card_is_refused_in_one_line(tmp_path, labs, data):
+    fields = {}
+    for key, plausible in PLAUSIBLE.items():
+        if data.draw(st.booleans()):
+            fields[key] = data.draw(plausible | ANY)
+    card_data = {"id": "p1", "kind": "predict", "topic": "t", **fields}
+    deck_data = {
+        "id": "predict-deck",
+        "title": "Predictions",
+        "description": "Predict, then run.",
+        "topics": [{"id": "t", "title": "T"}],
+        "cards": [card_data],
+    }
+    path = tmp_path / "hostile.yaml"
+    path.write_text(yaml.safe_dump(deck_data, allow_unicode=True), encoding="utf-8")
+    result = load(path, labs)
+    for problem in result.problems:
+        line = str(problem)
+        assert "\n" not in line and "internal error" not in line, line
+        assert line.startswith(f"{path}:") or line.startswith(str(labs)), line
+    if result.errors:
+        assert result.decks == [] and all(p.line > 0 for p in result.errors)
+    else:
+        (deck,) = result.decks
+        assert isinstance(deck.cards[0], Predict)
