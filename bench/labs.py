@@ -11,6 +11,16 @@ Prints, measured side by side in one run:
   needs no weight gradients). Steps are interleaved, so load from other processes hits all alike;
 How often each finding holds across seeds is bench/claims.py's job.
 Other work on a 2-core machine stretches wall-clock figures, so the load average is printed too.
+
+    .venv/bin/python bench/labs.py --against 69688a2 --new-rev 88b1dfc   # no lab got slower
+
+With --against OLD_REV, instead: each lab both revisions have runs cold, `python -m studykit lab
+NAME --json` in a fresh process with PYTHONPATH at a `git worktree` of that revision (same venv),
+old and new alternated --rounds times (3); the per-lab figure is the median of the rounds' wall
+ratios new/old (target ≤ 1.05), with the CPU ratio beside it. Both get the old revision's
+defaults: a parameter whose default changed is passed explicitly; a lab whose new revision has
+parameters the old lacks (it does more) is reported as not comparable, with the ratio of the
+methods both ran. --new-rev defaults to this checkout. The worktrees are removed at the end.
 """
 
 from __future__ import annotations
@@ -18,9 +28,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -137,11 +149,161 @@ def step_times(steps: int) -> None:
     )
 
 
+REPO = Path(__file__).resolve().parents[1]
+RATIO_TARGET = 1.05
+# Prints each lab's parameter defaults as JSON, with whichever studykit PYTHONPATH points at.
+_DEFAULTS = (
+    "import json; from studykit.lab.catalog import all_labs; "
+    "print(json.dumps({n: {p: s.default for p, s in spec.params.items()} "
+    "for n, spec in all_labs().items()}, default=str))"
+)
+
+
+def tree_env(tree: Path, data_dir: str) -> dict[str, str]:
+    """The environment of a run of `tree`'s studykit: its source first on the path, a scratch
+    data dir, and no network."""
+    return {**os.environ, "PYTHONPATH": str(tree), "STUDYKIT_DATA_DIR": data_dir,
+            "HF_HUB_OFFLINE": "1"}  # fmt: skip
+
+
+def tree_run(tree: Path, lab: str, options: list[str], data_dir: str) -> dict:
+    """`python -m studykit lab LAB --json` from `tree` in a fresh process: wall and CPU seconds,
+    the parameters it ran with, and each method's training seconds."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studykit", "lab", lab, "--json", *options],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=tree,
+        env=tree_env(tree, data_dir),
+    )  # fmt: skip
+    assert process.stdout is not None
+    stdout = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{tree}: studykit lab {lab} {' '.join(options)} failed ({status})")
+    result = json.loads(stdout)
+    methods = result["methods"]
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "params": result["params"],
+        "method_seconds": {key: m["seconds"] for key, m in methods.items() if "seconds" in m},
+    }
+
+
+def worktree(rev: str, made: list[Path]) -> Path:
+    """A detached worktree of `rev` in the temporary folder, byte-compiled so that neither side
+    spends its run compiling (PYTHONDONTWRITEBYTECODE may be set)."""
+    sha = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", rev], check=True, capture_output=True,
+        text=True,
+    ).stdout.strip()  # fmt: skip
+    path = Path(tempfile.gettempdir()) / f"studykit-bench-{sha}"
+    if not path.exists():
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(path), sha],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        made.append(path)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(path / "studykit")], check=True)
+    return path
+
+
+def defaults(tree: Path, data_dir: str) -> dict[str, dict[str, object]]:
+    out = subprocess.run(
+        [sys.executable, "-c", _DEFAULTS], cwd=tree, env=tree_env(tree, data_dir), check=True,
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return json.loads(out)
+
+
+def option(name: str, value: object) -> list[str]:
+    """A parameter as the lab command's option (lists as comma-separated text)."""
+    text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return [f"--{name.replace('_', '-')}", text]
+
+
+def against(old_rev: str, new_rev: str | None, labs: list[str] | None, rounds: int) -> None:
+    """Per lab, the median over `rounds` alternated cold runs of new ÷ old wall time."""
+    made: list[Path] = []
+    data_dir = tempfile.mkdtemp(prefix="studykit-bench-data-")
+    try:
+        old = worktree(old_rev, made)
+        new = worktree(new_rev, made) if new_rev else REPO
+        old_defaults, new_defaults = defaults(old, data_dir), defaults(new, data_dir)
+        names = [
+            n for n in (labs or sorted(old_defaults)) if n in old_defaults and n in new_defaults
+        ]
+        left_out = sorted(set(old_defaults) ^ set(new_defaults))
+        print(f"old {old_rev} ({old}), new {new_rev or 'this checkout'} ({new}); "
+              f"{rounds} rounds, old and new alternated; load average {load()}")  # fmt: skip
+        if left_out:
+            print(f"in one revision only (not run): {', '.join(left_out)}")
+        rows = []
+        for lab in names:
+            was, now = old_defaults[lab], new_defaults[lab]
+            # the old defaults, passed explicitly where the new revision's default differs
+            options = [
+                arg for p, v in was.items() if p in now and now[p] != v for arg in option(p, v)
+            ]
+            extra = sorted(set(now) - set(was) - {"device", "dtype"})
+            wall, cpu, common = [], [], []
+            for n in range(rounds):
+                # alternate which goes first, so a load that builds up or fades hits both alike
+                order = [("old", old, []), ("new", new, options)]
+                if n % 2:
+                    order.reverse()
+                runs = {side: tree_run(tree, lab, opts, data_dir) for side, tree, opts in order}
+                wall.append(runs["new"]["wall"] / runs["old"]["wall"])
+                cpu.append(runs["new"]["cpu"] / runs["old"]["cpu"])
+                shared = set(runs["old"]["method_seconds"]) & set(runs["new"]["method_seconds"])
+                if shared:
+                    common.append(
+                        sum(runs["new"]["method_seconds"][k] for k in shared)
+                        / sum(runs["old"]["method_seconds"][k] for k in shared)
+                    )
+                print(f"  {lab} round {n + 1}: old {runs['old']['wall']:.1f} s "
+                      f"({runs['old']['cpu']:.1f} s CPU), new {runs['new']['wall']:.1f} s "
+                      f"({runs['new']['cpu']:.1f} s CPU); load {load()}", flush=True)  # fmt: skip
+            differ = {
+                p: (v, runs["new"]["params"].get(p))
+                for p, v in runs["old"]["params"].items()
+                if runs["new"]["params"].get(p) != v
+            }
+            note = ""
+            if extra or differ:
+                note = "not comparable: " + "; ".join(
+                    ([f"new parameters {', '.join(extra)} (it runs more)"] if extra else [])
+                    + ([f"parameters differ {differ}"] if differ else [])
+                )
+            rows.append((lab, statistics.median(wall), statistics.median(cpu),
+                         statistics.median(common) if common else None, options, note))  # fmt: skip
+        print(f"\nnew ÷ old, median of {rounds} cold runs each (target ≤ {RATIO_TARGET}):")
+        print(f"  {'lab':20s} {'wall':>6s} {'CPU':>6s} {'methods':>8s}  verdict")
+        for lab, w, c, m, options, note in rows:
+            shared = f"{m:8.3f}" if m is not None else f"{'-':>8s}"
+            verdict_text = note or verdict(w <= RATIO_TARGET)
+            passed = f"  (passed {' '.join(options)})" if options else ""
+            print(f"  {lab:20s} {w:6.3f} {c:6.3f} {shared}  {verdict_text}{passed}")
+        print("methods: training seconds of the methods both revisions ran, summed, new ÷ old")
+    finally:
+        for path in made:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(path)])
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--labs", nargs="*", default=LABS, help="labs to run cold")
+    parser.add_argument("--labs", nargs="*", default=None, help="labs to run cold")
     parser.add_argument("--steps", type=int, default=105, help="steps per method, step times")
+    parser.add_argument("--against", metavar="OLD_REV", help="compare each lab with OLD_REV")
+    parser.add_argument("--new-rev", metavar="REV", help="with --against: the new side")
+    parser.add_argument("--rounds", type=int, default=3, help="with --against: runs per side")
     args = parser.parse_args()
+    if args.against:
+        against(args.against, args.new_rev, args.labs, args.rounds)
+        return
+    args.labs = args.labs if args.labs is not None else LABS
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load()}")
     for lab in args.labs:
         run = cold_run(lab)
