@@ -12,7 +12,7 @@ from studykit.study.preferences import (
     save_preferences,
 )
 from studykit.study.session import StudySession
-from studykit.study.store import DB_NAME, ProgressStore
+from studykit.study.store import DB_NAME, SCHEMA_VERSION, ProgressStore
 
 
 def test_a_new_store_has_the_defaults(store):
@@ -65,7 +65,7 @@ def test_a_version_2_database_gains_the_settings_table(tmp_path):
     with ProgressStore(tmp_path / DB_NAME, target_version=2) as old:
         assert old.schema_version == 2
     with ProgressStore(tmp_path / DB_NAME) as new:
-        assert new.schema_version == 3 and new.settings() == {}
+        assert new.schema_version == SCHEMA_VERSION and new.settings() == {}
         save_preferences(new, StudyPreferences(new_per_day=7))
         assert new.settings()["new_per_day"] == "7"
 
