@@ -356,7 +356,6 @@ def _observe(lab: LabRun, results, trails: dict[str, list[Nearest]], task_words)
         lab.observe(
             "prompt_trainable",
             next(iter(results.values())).trainable_params,
-            detail=f"k·d = {len(next(iter(trails.values()))[0].words) if trails else '?'}·"
-            f"{lab.base.model.get_input_embeddings().weight.shape[1]}",
+            detail=str(soft_prompt_count(lab.base.model, int(lab.params["virtual_tokens"]))),
             rows=list(results),
         )
