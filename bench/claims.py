@@ -63,6 +63,24 @@ QUOTED += [  # overfitting, defaults, seed 0
            f"f\"keeps step {{{_OF_STOP}[2]}} and would stop at step {{{_OF_STOP}[3]}}\""),
 ]  # fmt: skip
 
+_PM_TRAIN = "result.tables['Training: what each method costs']['rows']"
+_PM_SERVE = "result.tables['Serving: what one more task stores']['rows']"
+_PM_ACT = "next(c.text for c in result.claims if c.text.startswith('prompt tuning keeps'))"
+_PF_NEW = "result.methods['new/{}']"
+QUOTED += [  # peft-methods and prompt-vs-finetune, defaults, seed 0
+    Quoted("ft-08", "peft-methods", 0, "79%", f"{_PM_ACT}.split('(')[1].split(')')[0]"),
+    Quoted("ft-08", "peft-methods", 0, "6.4 MB against 8.1 MB",
+           f"f\"{{{_PM_TRAIN}[0][3]}} against {{{_PM_TRAIN}[3][3]}}\""),
+    Quoted("ft-08", "peft-methods", 0, "0.25%", f"{_PM_ACT}.split('training ')[1].split()[0]"),
+    Quoted("ft-29", "peft-methods", 0, "4,096", f"{_PM_TRAIN}[2][1]"),
+    Quoted("ft-32", "peft-methods", 0, "103,488", f"{_PM_TRAIN}[3][1]"),
+    Quoted("ft-33", "peft-methods", 0, "18.2 KB (4)", f"{_PM_SERVE}[2][1]"),
+    Quoted("ft-14", "prompt-vs-finetune", 0, "0.0%",
+           f"f\"{{{_PF_NEW.format('prompt-tuning')}.exact_match_after:.1%}}\""),
+    Quoted("ft-14", "prompt-vs-finetune", 0, "step 100",
+           f"f\"step {{{_PF_NEW.format('full-finetune')}.steps_to_target}}\""),
+]  # fmt: skip
+
 
 def masked(text: str) -> str:
     return re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "#", text)

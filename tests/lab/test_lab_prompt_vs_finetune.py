@@ -55,7 +55,7 @@ def test_the_lab_trains_two_methods_on_a_known_and_a_new_skill(result):
     for row in forgetting["rows"]:  # prompt tuning's column is the base's own
         assert row[2] == row[1]
     new = result.tables["A new skill: mul2, at most 3 steps"]
-    assert "Wang et al. 2023" in new["note"] and "10B parameters" in new["note"]
+    assert "Wang et al. 2023" in new["note"] and "10B parameters" in forgetting["note"]
     mixed = result.tables["One mixed batch of 64 rows, 2 tasks, one frozen model"]["rows"]
     assert [row[0] for row in mixed] == ["add1", "max"]
     assert result.base_checksum_before == result.base_checksum_after

@@ -168,7 +168,7 @@ def _forgetting(lab: LabRun, skill: Task, before, after, others, answers_with) -
             "with the untouched base (its prompt is simply "
             "left out); full fine-tuning serves them with its own copy, the only one it has. "
             "Each trained until it reached "
-            f"{SKILL_TARGET:.0%} on {skill.name}."
+            f"{SKILL_TARGET:.0%} on {skill.name}. " + SCALE_NOTE
         ),
     )
     if "prompt-tuning" in after:
@@ -231,10 +231,9 @@ def _new_skill(lab: LabRun, parts) -> None:
             for m, r in results.items()
         ],
         note=(
-            "One search, not a proof: these k, this learning rate, these steps. Wang et al. "
-            "2023 prove that a suitable transformer can be prompted to compute any function; "
-            "impossibility is proved only for single-layer ones. Try --new-task min: a soft "
-            "prompt gets far on a task the model never saw. " + SCALE_NOTE
+            "One search, not a proof: Wang et al. 2023 prove that suitable transformers can be "
+            "prompted to any function (impossibility only for single-layer ones). Try "
+            "--new-task min: a soft prompt gets far on a task the model never saw."
         ),
     )
     prompt, full = results["prompt-tuning"], results["full-finetune"]
