@@ -1,0 +1,131 @@
+"""The same lab run from the CLI and from the TUI: the TUI's wall time ÷ the CLI's (target ≤ 1.1).
+
+    .venv/bin/python bench/tui_lab.py                                  # prompt-vs-prefix, 2 rounds
+    .venv/bin/python bench/tui_lab.py --labs prompt-vs-prefix,prompt-vs-finetune --rounds 3
+
+Each run is a fresh process on a pseudo-terminal of --size (80x24), as a learner would start it,
+so both front ends draw their live display for real:
+- CLI: `studykit lab run NAME` (rich live progress on stderr, then the results);
+- TUI: the studykit app (`StudykitApp` over no decks, a fresh progress store) opening the lab
+  screen straight away, and quitting when the run's results are on the screen.
+The time is from starting the process to its exit, so importing, loading the model, training
+and drawing all count. CLI and TUI alternate, --rounds times, so load from other processes hits
+both alike; the figure is the median of the rounds' ratios, printed with the load average. The
+lab's own wall time (inside the run) is printed beside, to tell a slower run from slower drawing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pty
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from fcntl import ioctl
+from pathlib import Path
+
+STUDYKIT = Path(sys.executable).with_name("studykit")
+TARGET = 1.1
+
+
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def on_a_terminal(command: list[str], size: tuple[int, int], env: dict[str, str]) -> float:
+    """Run `command` on a new pseudo-terminal of `size` (what it draws is read and dropped);
+    its wall time in seconds. Fails loudly if it exits non-zero."""
+    master, slave = pty.openpty()
+    columns, rows = size
+    ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    tail = b""
+    while True:  # drain the terminal, or the program blocks writing to it
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the program exited and closed its end
+                break
+            if not chunk:
+                break
+            tail = (tail + chunk)[-4000:]
+        elif process.poll() is not None:
+            break
+    code = process.wait()
+    wall = time.perf_counter() - start
+    os.close(master)
+    if code != 0:
+        text = tail.decode(errors="replace")
+        raise SystemExit(f"{' '.join(command)} exited {code}; its last output:\n{text}")
+    return wall
+
+
+def tui_child(lab: str, out: str) -> None:
+    """In the child process: the app opens the lab screen, runs the lab, and quits once the
+    results are drawn; the lab's own wall time goes to `out`."""
+    from studykit.deck.loader import LoadResult
+    from studykit.study.store import ProgressStore
+    from studykit.tui.app import StudykitApp
+    from studykit.tui.screens.lab import LabScreen
+
+    class Timed(LabScreen):
+        def on_lab_screen_finished(self, message: LabScreen.Finished) -> None:
+            Path(out).write_text(json.dumps({"lab_seconds": message.result.wall_seconds}))
+            self.app.call_after_refresh(self.app.exit)  # once the results are on the screen
+
+    class BenchApp(StudykitApp):
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.push_screen(Timed("bench", lab, {}))
+
+    with tempfile.TemporaryDirectory() as data, ProgressStore.open(Path(data)) as store:
+        BenchApp(LoadResult(decks=[], problems=[], files=0), store).run()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labs", default="prompt-vs-prefix")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--size", default="80x24", help="the terminal, COLUMNSxROWS")
+    parser.add_argument("--child-tui", nargs=2, metavar=("LAB", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_tui:
+        tui_child(*args.child_tui)
+        return
+    columns, rows = (int(n) for n in args.size.split("x"))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TERM": os.environ.get("TERM", "xterm-256color")}
+    env["COLUMNS"], env["LINES"] = str(columns), str(rows)
+    print(f"TUI ÷ CLI wall time, same lab, fresh processes on a {args.size} pseudo-terminal")
+    print(f"load before: {load()}")
+    for lab in args.labs.split(","):
+        ratios = []
+        for round_ in range(1, args.rounds + 1):
+            cli = on_a_terminal([str(STUDYKIT), "lab", "run", lab], (columns, rows), env)
+            with tempfile.NamedTemporaryFile(suffix=".json") as out:
+                command = [sys.executable, __file__, "--child-tui", lab, out.name]
+                tui = on_a_terminal(command, (columns, rows), env)
+                inside = json.loads(Path(out.name).read_text() or "{}").get("lab_seconds", 0.0)
+            ratios.append(tui / cli)
+            print(
+                f"  {lab} round {round_}: CLI {cli:.1f} s, TUI {tui:.1f} s "
+                f"(the run inside: {inside:.1f} s), TUI/CLI {tui / cli:.2f}  [load {load()}]"
+            )
+        median = statistics.median(ratios)
+        verdict = "ok" if median <= TARGET else f"ABOVE the target {TARGET}"
+        print(f"{lab}: TUI ÷ CLI median {median:.2f} over {len(ratios)} rounds ({verdict})")
+
+
+if __name__ == "__main__":
+    main()
