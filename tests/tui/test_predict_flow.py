@@ -147,7 +147,7 @@ async def test_the_reason_is_shown_with_the_verdict_and_stored(app_with, store):
         await pilot.pause()
         table = page.query_one("#card-predictions", DataTable)
         assert table.display and table.row_count == 1
-        row = [cell.plain for cell in table.get_row_at(0)]
+        row = [" ".join(cell.plain.split()) for cell in table.get_row_at(0)]  # unwrapped
         assert "Prefix tuning (every layer)" in row[1]  # predicted
         assert "prefix 92% vs prompt 40%" in row[2]  # measured, with the numbers behind it
         assert row[3] == "right" and row[5] == "more layers"

@@ -17,6 +17,12 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from studykit.tui.widgets.lab_table import wrapped
+
+# Columns of the predictions table that are not wrapped (when, right/wrong, seed), their
+# padding and the page's: what the three text columns share the rest of the width after.
+PREDICTION_FIXED = 16 + 5 + 4 + 2 * 6 + 4
+
 if TYPE_CHECKING:
     from textual import getters
 
@@ -95,19 +101,30 @@ class CardPageScreen(Screen[None]):
         self.query_one("#card-text", Static).update(Content(self.page.row.text))
         self._fill("#card-ratings", "#ratings-title", "Ratings", self.page.review_rows())
         self._fill("#card-lab-runs", "#lab-runs-title", "Lab runs", self.page.lab_rows())
-        self._fill(
-            "#card-predictions", "#predictions-title", "Predictions", self.page.prediction_rows()
-        )
+        # Wrapped to fit the width: the verdict and the learner's why stay on screen at 80x24.
+        wrap = max(12, (self.app.size.width - PREDICTION_FIXED) // 3)
+        rows = self.page.prediction_rows()
+        self._fill("#card-predictions", "#predictions-title", "Predictions", rows, wrap)
         if self.page.row.kind != "predict":  # only a predict card is predicted
             for part in ("#card-predictions", "#predictions-title"):
                 self.query_one(part).display = False
         self.refresh_bindings()
 
-    def _fill(self, table_id: str, title_id: str, title: str, rows: list[tuple[str, ...]]) -> None:
+    def _fill(
+        self,
+        table_id: str,
+        title_id: str,
+        title: str,
+        rows: list[tuple[str, ...]],
+        wrap: int = 0,
+    ) -> None:
+        """`wrap`: the width text cells are wrapped at (0: one line each)."""
         table = self.query_one(table_id, DataTable)
         table.clear()
         for cells in rows:
-            table.add_row(*(Text(cell) for cell in cells))
+            texts = [wrapped(cell, wrap) if wrap else cell for cell in cells]
+            height = max((text.count("\n") + 1 for text in texts), default=1)
+            table.add_row(*(Text(text) for text in texts), height=height)
         table.display = bool(rows)
         self.query_one(title_id, Static).update(f"{title}: none yet" if not rows else title)
 

@@ -89,12 +89,7 @@ class PredictRunScreen(LabScreen):
         self.mount_in_slot(panel)
         panel.show(self.card, graded, self.view.reason)
         self.query_one(RatingBar).show(self.suggested)
-        self.refresh_bindings()
-        self.call_after_refresh(self._bring_verdict_into_view)
-
-    def _bring_verdict_into_view(self) -> None:
-        panel = self.query_one(PredictionPanel)
-        self.query_one("#lab-area").scroll_to_widget(panel, animate=False, top=True)
+        self.refresh_bindings()  # the panel scrolls itself to the top once laid out
 
     def action_accept(self) -> None:
         self.action_rate(self.suggested or GOOD)

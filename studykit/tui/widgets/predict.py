@@ -16,6 +16,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import ScrollableContainer
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
@@ -220,6 +221,17 @@ class PredictionPanel(Static):
     DEFAULT_CSS = """
     PredictionPanel { height: auto; padding: 0 1; margin: 1 0; border: round $primary 60%; }
     """
+
+    def on_resize(self) -> None:
+        # Laid out (or re-wrapped to a new width): the verdict is what the learner reads now,
+        # so its first line goes to the top of the scrolled lab screen; the results follow.
+        self.call_after_refresh(self._to_top)
+
+    def _to_top(self) -> None:
+        for area in self.ancestors:
+            if isinstance(area, ScrollableContainer):
+                area.scroll_to_widget(self, animate=False, top=True)
+                return
 
     def show(self, card: Any, grade: Any, reason: str | None) -> None:
         """`grade`: the study layer's `PredictionGrade` of a measured run."""
