@@ -11,8 +11,12 @@ from studykit.lab.errors import LabParamError, ModelDirError
 from studykit.lab.runner import run_lab
 
 LAB = "prompt-vs-prefix"
-PARTS = ("skill", "new")
-METHODS = ("no-prompt", "hand-written", "prompt-tuning", "prefix-tuning")
+UNTRAINED = ("no-prompt", "hand-written")
+TUNED = {  # part -> the methods it trains
+    "skill": ("prompt-tuning", "prefix-tuning", "prefix-tuning-mlp"),
+    "new": ("prompt-tuning", "prefix-tuning"),
+    "same size": ("prompt-tuning", "prefix-tuning"),
+}
 JSON_METHOD_KEYS = {
     "trainable_params",
     "trainable_pct",
@@ -28,7 +32,7 @@ JSON_METHOD_KEYS = {
 @pytest.fixture(scope="module")
 def short_run():
     events = []
-    result = run_lab(LAB, {"steps": 3}, on_progress=events.append)
+    result = run_lab(LAB, {"steps": 3, "new_steps": 3}, on_progress=events.append)
     return result, events
 
 
@@ -42,14 +46,18 @@ def test_spec_declares_the_flags_a_learner_varies():
 
 def test_a_run_measures_every_method_of_both_parts(short_run, base):
     result, _ = short_run
-    assert list(result.methods) == [f"{p}/{m}" for p in PARTS for m in METHODS]
+    untrained = {"skill": UNTRAINED, "new": UNTRAINED, "same size": ()}
+    expected = [f"{p}/{m}" for p, tuned in TUNED.items() for m in (*untrained[p], *tuned)]
+    assert list(result.methods) == expected
     L, d, _, _ = base.shape
     k = get_lab(LAB).params["virtual_tokens"].default
-    for part in PARTS:
+    for part in ("skill", "new"):
         assert result.methods[f"{part}/prompt-tuning"].trainable_params == k * d
         assert result.methods[f"{part}/prefix-tuning"].trainable_params == k * 2 * L * d
         assert result.methods[f"{part}/no-prompt"].trainable_params == 0
         assert result.methods[f"{part}/prefix-tuning"].steps == 3
+    same = [result.methods[f"same size/{m}"].trainable_params for m in TUNED["same size"]]
+    assert same == [8 * d, 2 * 2 * L * d]
     assert result.base_checksum_before == result.base_checksum_after
     assert not result.interrupted and result.wall_seconds > 0
 
@@ -57,8 +65,8 @@ def test_a_run_measures_every_method_of_both_parts(short_run, base):
 def test_progress_events_come_from_every_trained_method(short_run):
     _, events = short_run
     seen = {(e.method, e.step) for e in events}
-    for part in PARTS:
-        for method in ("prompt-tuning", "prefix-tuning"):
+    for part, tuned in TUNED.items():
+        for method in tuned:
             assert {(f"{part}/{method}", s) for s in (1, 2, 3)} <= seen
     assert all(e.total_steps == 3 for e in events)
     assert all("exact_match" in e.metrics for e in events if e.step == 3)
@@ -72,8 +80,8 @@ def test_claims_are_computed_and_three_steps_are_not_enough(short_run):
     ]
     assert any(text.startswith("Prompt tuning trains k·d = 4·64 = 256") for text in claims)
     # three steps cannot bring reverse back: the claim is computed, so it fails honestly
-    recovered = next(c for c in result.claims if c.text.startswith("Without the word, tuning"))
-    assert recovered.holds is False
+    recovered = next(c for c in result.claims if c.text.startswith("Tuning under 1% of"))
+    assert recovered.holds is False and recovered.kind == "finding"
 
 
 def test_json_has_the_documented_keys(short_run):
@@ -110,7 +118,7 @@ def test_a_changed_base_shows_as_a_failed_claim(monkeypatch):
         return result
 
     monkeypatch.setattr(harness, "train", train_and_tamper)
-    result = run_lab(LAB, {"steps": 1, "seed": 5})
+    result = run_lab(LAB, {"steps": 1, "new_steps": 1, "seed": 5})
     assert result.base_checksum_before != result.base_checksum_after
     identical = next(c for c in result.claims if "bit-for-bit" in c.text)
     assert identical.holds is False
@@ -130,7 +138,7 @@ def test_should_stop_returns_what_was_measured():
 
 
 def test_a_seed_repeats_the_lab():
-    first, second = (run_lab(LAB, {"steps": 2, "seed": 3}) for _ in range(2))
+    first, second = (run_lab(LAB, {"steps": 2, "new_steps": 2, "seed": 3}) for _ in range(2))
     for key in first.methods:
         a, b = first.methods[key], second.methods[key]
         assert a.exact_match_after == b.exact_match_after
