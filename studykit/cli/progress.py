@@ -56,7 +56,7 @@ def export_command(
     force: bool = typer.Option(False, "--force", help="Overwrite FILE if it exists."),
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Write all progress (card states, every review, lab runs) to a JSON file."""
+    """Write all progress (card states, every review, lab runs, predictions) to a JSON file."""
     from studykit.study.clock import utc_now
     from studykit.study.progress_io import export_progress
 
@@ -82,9 +82,11 @@ def export_command(
         replace_atomically(file, lambda temp: temp.write_text(text, encoding="utf-8"))
     except OSError as exc:
         raise fail(f"error: {file}: cannot write ({exc.strerror})") from None
+    predictions = len(data.get("predictions", []))
+    also = f" and {predictions} predictions" if predictions else ""
     typer.echo(
         f"Exported {len(data['cards'])} cards, {len(data['reviews'])} reviews and "
-        f"{len(data['lab_runs'])} lab runs to {file}"
+        f"{len(data['lab_runs'])} lab runs{also} to {file}"
     )
 
 
@@ -123,9 +125,10 @@ def import_command(
             report = import_progress(store, data, source=str(file), known_cards=known)
         except StoreError as exc:
             raise fail(f"error: {exc}") from None
+    also = f" and {report.predictions} predictions" if report.predictions else ""
     typer.echo(
-        f"Imported {report.cards} cards, {report.reviews} reviews and {report.lab_runs} lab runs "
-        f"from {file}."
+        f"Imported {report.cards} cards, {report.reviews} reviews and {report.lab_runs} lab runs"
+        f"{also} from {file}."
     )
     for line in skipped_lines(report, file):
         typer.echo(line)

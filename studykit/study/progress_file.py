@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import fsrs
 from fsrs.card import CardDict
 
 from studykit.study.clock import to_utc
-from studykit.study.records import REVIEW_KINDS, CardProgress, LabRun, Review
+from studykit.study.records import REVIEW_KINDS, CardProgress, LabRun, PredictionRecord, Review
 from studykit.study.scheduler import (
     SchedulerSettings,
     fsrs_card_problem,
@@ -86,6 +86,25 @@ class LabRunEntry(TypedDict):
     summary: dict[str, Any]
 
 
+class PredictionEntry(TypedDict):
+    uid: str
+    card_id: str
+    deck_id: str
+    lab: str
+    observe: str
+    params: dict[str, Any]
+    seed: int | None
+    answer: Any
+    predicted: str
+    reason: str
+    value: Any
+    measured: str
+    detail: str
+    correct: bool
+    predicted_at: str
+    review_uid: str | None
+
+
 class ExportFile(TypedDict):
     format: str  # EXPORT_FORMAT
     version: int  # EXPORT_VERSION
@@ -93,6 +112,7 @@ class ExportFile(TypedDict):
     cards: list[CardEntry]
     reviews: list[ReviewEntry]
     lab_runs: list[LabRunEntry]
+    predictions: NotRequired[list[PredictionEntry]]  # absent from exports before predict cards
 
 
 class ExportError(ValueError):
@@ -104,6 +124,7 @@ class ExportContents:
     cards: list[CardProgress]
     reviews: list[Review]
     lab_runs: list[LabRun]
+    predictions: list[PredictionRecord] = field(default_factory=list)
 
 
 def _shown(value: Any) -> str:
@@ -299,6 +320,49 @@ def _lab_run(entry: _Entry) -> LabRun:
     )
 
 
+MAX_PREDICTION_TEXT = 2_000  # a prediction's texts: a choice, a measured value, its detail
+
+
+def _prediction(entry: _Entry) -> PredictionRecord:
+    def text(field: str, *, optional: bool = False) -> str:
+        value = entry.data.get(field, "" if optional else None)
+        if not isinstance(value, str) or len(value) > MAX_PREDICTION_TEXT:
+            raise entry.fail(field, f"must be text of at most {MAX_PREDICTION_TEXT} characters")
+        return value
+
+    def plain(field: str) -> Any:
+        value = entry.data.get(field)
+        if _depth(value) > 3 or not _plain_json(value):
+            raise entry.fail(field, "must be a value, a number or a list of values")
+        return value
+
+    params = entry.data.get("params", {})
+    if not isinstance(params, dict) or _depth(params) > MAX_DEPTH or not _plain_json(params):
+        raise entry.fail("params", "must be an object of the run's parameters")
+    seed = entry.data.get("seed")
+    review_uid = entry.data.get("review_uid")
+    if review_uid is not None:
+        review_uid = entry.text_id("review_uid")
+    return PredictionRecord(
+        uid=entry.text_id("uid"),
+        card_id=entry.text_id("card_id"),
+        deck_id=entry.text_id("deck_id"),
+        lab=entry.text_id("lab"),
+        observe=entry.text_id("observe"),
+        params=params,
+        seed=None if seed is None else entry.whole("seed", -(2**63), 2**63 - 1),
+        answer=plain("answer"),
+        predicted=text("predicted"),
+        value=plain("value"),
+        measured=text("measured"),
+        correct=entry.flag("correct"),
+        predicted_at=entry.moment("predicted_at", latest=entry.now + CLOCK_SKEW),
+        reason=text("reason", optional=True),
+        detail=text("detail", optional=True),
+        review_uid=review_uid,
+    )
+
+
 def _section(data: dict[str, Any], name: str) -> list[Any]:
     entries = data.get(name, [])
     if not isinstance(entries, list):
@@ -326,4 +390,8 @@ def read_export(data: dict[str, Any], *, now: datetime) -> ExportContents:
     runs = [
         _lab_run(_Entry(f"lab_runs[{i}]", r, now)) for i, r in enumerate(_section(data, "lab_runs"))
     ]
-    return ExportContents(cards, reviews, runs)
+    predictions = [
+        _prediction(_Entry(f"predictions[{i}]", p, now))
+        for i, p in enumerate(_section(data, "predictions"))
+    ]
+    return ExportContents(cards, reviews, runs, predictions)

@@ -23,9 +23,10 @@ from studykit.study.progress_file import (
     EXPORT_VERSION,
     CardEntry,
     ExportFile,
+    PredictionEntry,
     ReviewEntry,
 )
-from studykit.study.records import CardProgress, Review
+from studykit.study.records import CardProgress, PredictionRecord, Review
 
 if TYPE_CHECKING:
     from studykit.study.store import ProgressStore
@@ -36,6 +37,7 @@ class ImportReport:
     cards: int  # card rows added or replaced
     reviews: int  # review rows added
     lab_runs: int  # lab runs added
+    predictions: int = 0  # predictions added
     skipped: dict[str, int] = field(default_factory=dict)  # what was left out, by why: count
     unknown_cards: list[str] = field(default_factory=list)  # ids no loaded deck has (skipped)
 
@@ -47,6 +49,7 @@ SKIP_UNBACKED = "card states the review log does not back"
 SKIP_OLDER = "card states older than yours"
 SKIP_SAME_REVIEW = "reviews already present"
 SKIP_SAME_RUN = "lab runs already present"
+SKIP_SAME_PREDICTION = "predictions already present"
 
 
 def export_progress(
@@ -70,6 +73,7 @@ def export_progress(
                 }
                 for r in store.lab_runs()
             ],
+            "predictions": [_prediction_to_json(p) for p in store.predictions()],
         }
 
 
@@ -118,7 +122,7 @@ def import_progress(
         unknown.add(card_id)
         return False
 
-    added_cards = added_reviews = added_runs = 0
+    added_cards = added_reviews = added_runs = added_predictions = 0
     with store.transaction():
         for review in contents.reviews:
             if known(review.card_id):
@@ -132,6 +136,12 @@ def import_progress(
                     skipped[SKIP_SAME_RUN] += 1
                 else:
                     added_runs += 1
+        for prediction in contents.predictions:
+            if known(prediction.card_id):
+                if store.add_prediction(prediction) == -1:
+                    skipped[SKIP_SAME_PREDICTION] += 1
+                else:
+                    added_predictions += 1
         for incoming in contents.cards:
             if not known(incoming.card_id):
                 continue
@@ -146,7 +156,9 @@ def import_progress(
                 added_cards += 1
             else:
                 skipped[SKIP_OLDER] += 1
-    return ImportReport(added_cards, added_reviews, added_runs, dict(skipped), sorted(unknown))
+    return ImportReport(
+        added_cards, added_reviews, added_runs, added_predictions, dict(skipped), sorted(unknown)
+    )
 
 
 def _schedule_the_log_implies(store: ProgressStore, card_id: str) -> tuple | None:
@@ -195,4 +207,25 @@ def _review_to_json(r: Review) -> ReviewEntry:
         "score": r.score,
         "before": None if r.before is None else _card_entry(r.before),
         "fsrs_after": None if r.fsrs_after is None else r.fsrs_after.to_dict(),
+    }
+
+
+def _prediction_to_json(p: PredictionRecord) -> PredictionEntry:
+    return {
+        "uid": p.uid,
+        "card_id": p.card_id,
+        "deck_id": p.deck_id,
+        "lab": p.lab,
+        "observe": p.observe,
+        "params": p.params,
+        "seed": p.seed,
+        "answer": p.answer,
+        "predicted": p.predicted,
+        "reason": p.reason,
+        "value": p.value,
+        "measured": p.measured,
+        "detail": p.detail,
+        "correct": p.correct,
+        "predicted_at": format_ts(p.predicted_at),
+        "review_uid": p.review_uid,
     }

@@ -3,6 +3,7 @@ measured; and the store: a round trip, the review beside it, and an old store mi
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 
 import pytest
@@ -205,3 +206,26 @@ def test_an_old_store_is_migrated_and_keeps_its_reviews(tmp_path):
         assert [r.uid for r in store.reviews()] == ["u1"] and store.predictions() == []
         record_prediction(store, grade_prediction(COUNT, 3, Observation(3)), deck_id="d")
         assert len(store.predictions()) == 1
+
+
+def test_predictions_survive_a_progress_export_and_import(store, tmp_path):
+    from studykit.study.progress_io import export_progress, import_progress
+
+    graded = grade_prediction(ORDER, ("b", "a", "c"), Observation(["b", "a", "c"], detail="3 < 5"))
+    record_prediction(store, graded, deck_id="d", reason="why not", now=NOON)
+    data = export_progress(store, exported_at=NOON)
+    with ProgressStore.open(tmp_path / "other", create=True) as other:
+        report = import_progress(other, data, now=NOON)
+        assert report.predictions == 1
+        (kept,), (original,) = other.predictions(), store.predictions()
+        assert kept == dataclasses.replace(original, id=kept.id)
+        again = import_progress(other, data, now=NOON)  # the same file twice adds nothing
+        assert again.predictions == 0 and len(other.predictions()) == 1
+    older = {k: v for k, v in data.items() if k != "predictions"}  # an export from before
+    with ProgressStore.open(tmp_path / "third", create=True) as third:
+        assert import_progress(third, older, now=NOON).predictions == 0
+    broken = {**data, "predictions": [{**data["predictions"][0], "correct": "yes"}]}
+    from studykit.study.store import StoreError
+
+    with pytest.raises(StoreError, match=r"predictions\[0\].*correct: must be true or false"):
+        import_progress(store, broken, now=NOON)
