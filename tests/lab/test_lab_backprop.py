@@ -96,19 +96,37 @@ def small_run(**overrides):
 
 def test_the_lab_computes_its_claims_and_repeats_per_seed():
     first, second = small_run(), small_run()
-    texts = [c.text for c in first.claims]
-    assert len(texts) == 7
-    timing = next(c for c in first.claims if "faster" in c.text)
-    structural = [c for c in first.claims if c is not timing]
-    assert all(c.holds for c in structural), [c.text for c in structural if not c.holds]
+    assert len(first.findings) == 2 and len(first.invariants) == 7
+    assert all(c.holds for c in first.invariants), [c.text for c in first.invariants]
     assert first.base_checksum_before == first.base_checksum_after
     assert first.methods["prompt-tuning"].steps == 3
-    assert first.methods["prompt-tuning"].extra["prompt_moved_by"] > 0
     for name in ("gradient flow, loss → prompt", "finite differences (float64)"):
         assert first.tables[name]["rows"] == second.tables[name]["rows"]
     assert [p["loss"] for p in first.methods["prompt-tuning"].curve[1:]] == [
         p["loss"] for p in second.methods["prompt-tuning"].curve[1:]
     ]
+    observed = first.observables
+    assert observed["numbers_the_backward_pass_wrote"].value == 4 * 64  # k × d, nothing else
+    faster = next(c for c in first.findings if "faster" in c.text)
+    assert observed["backward_without_weight_gradients"].value == (
+        "faster" if faster.holds else "not faster"
+    )
+
+
+def trained(result):
+    return next(c for c in result.findings if "update steps of the prompt" in c.text)
+
+
+def test_the_training_finding_fails_on_a_run_that_did_not_learn():
+    result = small_run(steps=1, lr=1e-5)
+    assert result.methods["prompt-tuning"].extra["prompt_moved_by"] > 0  # it moved, a little
+    assert not trained(result).holds
+
+
+def test_the_training_finding_holds_on_a_run_that_learned():
+    result = small_run(steps=25, virtual_tokens=2)
+    assert trained(result).holds, trained(result).text
+    assert result.observables["numbers_the_backward_pass_wrote"].value == 2 * 64
 
 
 def test_a_stop_request_returns_what_was_measured():

@@ -33,17 +33,19 @@ def test_sgd_step_is_theta_minus_lr_times_grad():
 
 
 def descent(losses, norms):
-    run = gd.Descent("sgd", 1.0)
+    run = gd.Descent("sgd", 1.0, start_norm=1.0)
     run.losses, run.norms = losses, norms
     return run
 
 
-def test_check_divergence_names_what_blew_up():
-    assert gd.check_divergence(descent([2.0, 1.5], [1.0, 1.1]), 1.0) == ""
-    assert "loss became nan" in gd.check_divergence(descent([2.0, math.nan], [1.0, 1.0]), 1.0)
-    assert "‖θ‖ became inf" in gd.check_divergence(descent([2.0, 2.0], [1.0, math.inf]), 1.0)
-    assert "loss blew up" in gd.check_divergence(descent([2.0, 9, 9, 9, 9], [1.0] * 5), 1.0)
-    assert "‖θ‖ blew up" in gd.check_divergence(descent([2.0], [500.0]), 1.0)
+def test_check_divergence_names_what_blew_up_and_a_huge_norm_alone_is_not_divergence():
+    assert gd.check_divergence(descent([2.0, 1.5], [1.0, 1.1])) == ""
+    assert "loss became nan" in gd.check_divergence(descent([2.0, math.nan], [1.0, 1.0]))
+    assert "‖θ‖ became inf" in gd.check_divergence(descent([2.0, 2.0], [1.0, math.inf]))
+    assert "loss blew up" in gd.check_divergence(descent([2.0, 9, 9, 9, 9], [1.0] * 5))
+    overshoot = descent([2.0, 1.9], [1.0, 500.0])
+    assert gd.check_divergence(overshoot) == "" and gd.check_overshoot(overshoot)
+    assert overshoot.outcome == "falls" and "overshot at step" not in overshoot.status
 
 
 @pytest.fixture
@@ -57,35 +59,75 @@ def test_a_nan_is_caught_and_the_run_stops_cleanly(base, data):
     assert run.diverged_at == 1 and "became" in run.why
     assert result.steps == 1  # nothing after a NaN means anything
     json.dumps(result.curve, allow_nan=False)  # the NaN is recorded as null, not as NaN
-    assert result.extra["prompt_norm_end"] is None
+    assert result.extra["prompt_norm_end"] is None and result.extra["outcome"] == "non-finite"
 
 
 def small_run(**overrides):
-    return run_lab("gradient-descent", {"steps": 6, **overrides})
+    return run_lab("gradient-descent", {"steps": 8, **overrides})
 
 
-def test_the_sweep_shows_the_regimes_and_repeats_per_seed():
-    result, again = small_run(), small_run()
-    assert list(result.methods) == ["sgd η=0.001", "sgd η=0.01", "sgd η=100", "adam η=0.01"]
-    too_large = next(c for c in result.claims if c.text.startswith("η=100 is too large"))
-    assert too_large.holds and "step 1" in too_large.text
-    assert result.methods["sgd η=100"].extra["diverged_at"] == 1
-    assert result.methods["sgd η=100"].steps == 6  # a finite blow-up is flagged, not stopped
-    same = next(c for c in result.claims if "same prompt" in c.text)
-    assert same.holds
-    assert next(c for c in result.claims if c.text.startswith("torch.optim.SGD")).holds
-    assert next(c for c in result.claims if c.text.startswith("Adam's first step")).holds
+def finding(result, start):
+    return next(c for c in result.claims if c.text.startswith(start))
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    return small_run()
+
+
+def test_the_huge_step_overshoots_on_the_prompt_and_diverges_on_every_weight(default_run):
+    result = default_run
+    assert list(result.methods) == [
+        "sgd η=0.001",
+        "sgd η=0.02",
+        "sgd η=100",
+        "sgd η=100 every weight",
+        "adam η=0.01",
+    ]
+    prompt = result.methods["sgd η=100"].extra
+    assert prompt["diverged_at"] is None and prompt["overshot_at"] == 1  # not called diverged
+    weights = result.methods["sgd η=100 every weight"]
+    assert weights.extra["outcome"] == "non-finite" and weights.extra["diverged_at"] is not None
+    assert weights.steps < 8  # the NaN ended that run; the lab went on to Adam
+    assert all(p.get("loss") is None for p in weights.curve)  # off the loss chart, in the table
+    status = {row[0]: row[-1] for row in result.tables["runs"]["rows"]}
+    assert (
+        status["sgd η=100"].startswith("overshot at step 1")
+        and "diverged" not in status["sgd η=100"]
+    )
+    assert status["sgd η=100 every weight"].startswith("diverged at step")
+    for start in ("η=100 on the prompt overshot once", "after that jump", "the same η=100"):
+        assert finding(result, start).holds, start
+    assert finding(result, "at the same η=100").holds
+    kinds = {c.text.split(" ")[0]: c.kind for c in result.claims}
+    assert kinds["torch.optim.SGD(lr=0.02)"] == kinds["Adam's"] == "invariant"
     assert result.base_checksum_before == result.base_checksum_after
     json.dumps(result.to_json(), allow_nan=False)
-    for key, method in result.methods.items():
+
+
+def test_the_observables_are_measured_from_the_runs(default_run):
+    observed = {name: o.value for name, o in default_run.observables.items()}
+    assert observed == {
+        "loss_at_largest_lr": "falls",
+        "loss_with_every_weight": "non-finite",
+        "lowest_sgd_rate": "middle",
+    }
+    every = default_run.observables["loss_with_every_weight"]
+    assert every.rows == ("sgd η=100 every weight",) and "→" in every.detail
+
+
+def test_a_run_repeats_bit_for_bit_per_seed(default_run):
+    again = small_run()
+    for key, method in default_run.methods.items():
         assert method.curve == again.methods[key].curve
 
 
-def test_the_too_large_claim_flips_when_no_rate_diverges():
+def test_the_findings_flip_when_no_rate_is_huge():
     result = small_run(lrs="0.001,0.002", steps=3)
-    too_large = next(c for c in result.claims if "is too large" in c.text)
-    assert not too_large.holds
-    assert "none was" in too_large.text
+    assert not finding(result, "η=0.002 on the prompt overshot once").holds
+    assert not finding(result, "the same η=0.002 on the prompt and every weight").holds
+    assert result.observables["loss_with_every_weight"].value != "non-finite"
+    assert result.methods["sgd η=0.002 every weight"].extra["diverged_at"] is None
 
 
 def test_the_converged_claim_flips_with_too_few_steps():
@@ -124,4 +166,5 @@ def test_a_stop_request_returns_what_was_measured():
     assert result.interrupted
     assert list(result.methods) == ["sgd η=0.001"]
     assert 1 <= result.methods["sgd η=0.001"].steps < 6
+    assert not result.observables["loss_at_largest_lr"].measured
     json.dumps(result.to_json(), allow_nan=False)
