@@ -390,7 +390,7 @@ class CardPage:
         }
 
 
-PREDICTION_COLUMNS = ("when", "predicted", "measured", "", "seed", "why")
+PREDICTION_COLUMNS = ("when", "predicted", "measured", "grade", "seed", "why")
 
 
 def _prediction_cells(p: PredictionRecord) -> tuple[str, ...]:
