@@ -41,12 +41,14 @@ def test_the_lab_measures_costs_of_four_methods(result):
     training = result.tables["Training: what each method costs"]["rows"]
     assert [row[0] for row in training] == [
         "prompt tuning",
-        "prefix tuning",
+        "prefix tuning (MLP)",
         "LoRA",
         "full fine-tuning",
     ]
-    # k·d, k·2·L·d, r·(d + 3d)·L for GPT-2's fused c_attn, every weight
-    assert [row[1] for row in training] == ["256", "1,024", "4,096", "103,488"]
+    # k·d; k·d + (d·h + h) + (h·W + W) with W = 2·L·d; r·(d + 3d)·L for GPT-2's fused c_attn
+    assert [row[1] for row in training] == ["256", "21,056", "4,096", "103,488"]
+    inference = result.tables["What each method adds at inference"]["rows"]
+    assert [row[2] for row in inference][:3] == ["256", "1,024", "4,096"]  # the prefix: k·2·L·d
     serving = result.tables["Serving: what one more task stores"]
     checksums = [row[-1] for row in serving["rows"]]
     base = result.base_checksum_before[:12]
@@ -55,7 +57,7 @@ def test_the_lab_measures_costs_of_four_methods(result):
     forgetting = result.tables["Forgetting: the other tasks after training on add1"]
     assert forgetting["columns"][2:] == [
         "prompt tuning",
-        "prefix tuning",
+        "prefix tuning (MLP)",
         "LoRA",
         "LoRA merged",
         "full fine-tuning",
