@@ -84,6 +84,10 @@ def card_view(card: AnyCard, deck: Deck, source: DeckSource | None, index: int) 
         lab = card.lab
         params = ", ".join(f"{k}={v}" for k, v in lab.params.items())
         command = f"lab: studykit lab run {lab.name}" + (f"  ({params})" if params else "")
+        if isinstance(card, Predict):
+            command = f"predict: studykit lab {lab.name} --predict" + (
+                f"  (runs with {params})" if params else ""
+            )
         extras.append(Text(command, style="magenta"))
         if lab.notice:
             extras.append(Text(f"notice: {lab.notice}", style="dim"))

@@ -225,3 +225,17 @@ def test_a_hostile_predict_card_is_refused_in_one_line(tmp_path, labs, data):
     else:
         (deck,) = result.decks
         assert isinstance(deck.cards[0], Predict)
+
+
+def test_deck_show_renders_a_predict_card_without_a_key(tmp_path, labs):
+    from rich.console import Console
+
+    from studykit.deck.render import card_view
+
+    result = load(write(tmp_path, "d.yaml", card(CHOICE)), labs)
+    deck = result.decks[0]
+    console = Console(width=100, record=True)
+    console.print(card_view(deck.cards[0], deck, result.sources[deck.id], 0))
+    text = console.export_text()
+    assert "A. Prompt tuning  → prompt-tuning" in text and "no fixed key" in text
+    assert "studykit lab prompt-vs-prefix --predict  (runs with steps=200)" in text
