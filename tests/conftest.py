@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import gc
+import os
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis in CI: derandomized, so a run tries the same examples every time and CI never goes
+# red on a push that did not cause it, because the search happened to find an old bug that day;
+# the examples that found real bugs are pinned with @example. Without a database: a fresh clone
+# has none, and CI must not depend on what an earlier run left. On a developer's machine
+# (the default profile) the search stays random and its database replays what it found, so
+# new bugs are still looked for at every local run. Each property sets its own max_examples.
+# No deadline in either: it is wall time, which a loaded 2-core machine stretches at random;
+# inputs that must stay fast have their own CPU-time bounds (test_markup, test_safe_yaml, ...).
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

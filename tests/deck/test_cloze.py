@@ -16,7 +16,7 @@ cloze_like = st.lists(pieces, max_size=30).map("".join) | st.text(max_size=60)
 
 
 @given(cloze_like)
-@settings(max_examples=400)
+@settings(max_examples=200)
 def test_any_text_is_checked_and_shown_without_failing(text):
     problems = cloze.cloze_problems(text, MAX_ANSWER)
     assert all(isinstance(p, str) and "\n" not in p for p in problems)
@@ -34,6 +34,7 @@ def test_any_text_is_checked_and_shown_without_failing(text):
 
 def test_a_long_hostile_text_is_checked_quickly():
     text = "{{c1::" * 2_000 + "}}" * 1_000 + "{{c" * 2_000
-    started = time.perf_counter()
+    # CPU time, not wall time: other processes' load must not fail it
+    started = time.process_time()
     assert cloze.cloze_problems(text, MAX_ANSWER)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0

@@ -43,9 +43,10 @@ def test_an_unclosed_brace_costs_no_more_than_any_other_question(tmp_path):
     head = "::Open::This answer block is never closed {\n=yes\n\n"
     bank.write_text(head + short_questions(10_000), encoding="utf-8")
     assert bank.stat().st_size > 300_000
-    start = time.perf_counter()
+    # CPU time, not wall time: other processes' load must not fail it
+    start = time.process_time()
     result = import_bank(bank, "gift")
-    assert time.perf_counter() - start < 4.0
+    assert time.process_time() - start < 4.0
     assert len(result.deck.cards) == 10_000 and result.skipped == 1
     (message,) = result.warnings
     assert "\n" not in message
@@ -56,10 +57,11 @@ def test_an_unclosed_brace_costs_no_more_than_any_other_question(tmp_path):
 def test_many_unclosed_braces_stay_linear(tmp_path):
     bank = tmp_path / "unclosed.gift"
     bank.write_text("".join(f"::Q{n}::Open {{\n=yes\n\n" for n in range(5_000)))
-    start = time.perf_counter()
+    # CPU time, not wall time: other processes' load must not fail it
+    start = time.process_time()
     with pytest.raises(BankError, match="no question could be imported") as caught:
         import_bank(bank, "gift")
-    assert time.perf_counter() - start < 4.0
+    assert time.process_time() - start < 4.0
     assert len(caught.value.warnings) == 1_000 + 1  # the first thousand, and a count
 
 
@@ -197,7 +199,7 @@ _QUESTIONS = [
 _BANK = st.lists(st.one_of(st.sampled_from(_QUESTIONS), st.sampled_from(_GIFT_PIECES)), max_size=40)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pieces=_BANK)
 def test_any_gift_bank_imports_to_a_loadable_deck_or_fails_in_one_line(tmp_path_factory, pieces):
     folder = tmp_path_factory.mktemp("bank")
@@ -219,7 +221,7 @@ def test_any_gift_bank_imports_to_a_loadable_deck_or_fails_in_one_line(tmp_path_
 _GOOD = [f"::Good {n}::Question number {n}?{{=yes ~no}}" for n in range(6)]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     broken=st.lists(st.sampled_from(_GIFT_PIECES), min_size=1, max_size=12), at=st.integers(0, 6)
 )

@@ -53,7 +53,7 @@ def test_markdown_is_kept_and_plain_text_is_escaped_only_where_needed():
     assert to_plain(plain_to_card_text("**not bold** 2*3*4")) == "**not bold** 2*3*4"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(
         st.sampled_from(

@@ -30,7 +30,7 @@ def read_back(text: str) -> tuple[object, object]:
     return ours.data["cards"][0]["front"], yaml.safe_load(document)["cards"][0]["front"]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(text=any_text | awkward_text)
 def test_every_text_reads_back_as_the_same_string(text):
     assert read_back(text) == (text, text)

@@ -23,7 +23,7 @@ from studykit.lab.catalog import Catalog
 VALID = scaffold_text("prop")
 SMALL = Limits(max_bytes=64 * 1024, max_depth=50, max_alias_nodes=2_000)
 FAST = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 

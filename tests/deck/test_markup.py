@@ -118,7 +118,7 @@ plain_text = st.text(
 
 
 @given(plain_text)
-@settings(max_examples=300)
+@settings(max_examples=150)
 def test_the_fast_path_builds_what_the_parser_builds(text):
     if has_markup(text):
         return
@@ -126,7 +126,7 @@ def test_the_fast_path_builds_what_the_parser_builds(text):
 
 
 @given(card_text)
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 def test_markdown_export_reads_back_as_the_same_text(text):
     assert parse(to_markdown(text)) == parse(text)
 
@@ -142,7 +142,7 @@ class _Tags(HTMLParser):
 
 
 @given(st.text(max_size=80) | card_text)
-@settings(max_examples=300)
+@settings(max_examples=150)
 def test_html_holds_only_the_subsets_tags(text):
     tags = _Tags()
     tags.feed(to_html(text))
@@ -151,10 +151,12 @@ def test_html_holds_only_the_subsets_tags(text):
 
 @pytest.mark.parametrize(
     "hostile", ["[" * 10_000, "*a" * 5_000, "`" * 10_000, "- " * 5_000, "_" * 10_000,
-                "[a](" * 2_500, "> " * 5_000, "1. " * 3_000, "\\" * 10_000]
+                "[a](" * 2_500, "> " * 5_000, "1. " * 3_000, "\\" * 10_000],
+    ids=lambda text: f"{text[:4]!r}x{len(text)}",  # short ids, not 10,000 characters
 )  # fmt: skip
 def test_a_hostile_text_parses_quickly(hostile):
-    started = time.perf_counter()
+    # CPU time, not wall time: other processes' load must not fail it
+    started = time.process_time()
     for render in (to_html, to_markdown, to_plain):
         render(hostile)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0

@@ -197,7 +197,7 @@ def test_times_read_as_one_unit():
     assert due_in(NOON - timedelta(days=3), NOON) == "overdue 3 d"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text(max_size=80))
 def test_any_typed_search_parses_or_is_one_browse_error(text):
     try:

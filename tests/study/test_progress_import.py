@@ -316,7 +316,7 @@ def seed_export(tmp_path_factory):
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(choice=st.data())
 def test_any_edit_of_an_export_imports_whole_or_is_refused_in_one_line(

@@ -4,10 +4,12 @@ and check what reached the SQLite store.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import fsrs
 
+from studykit.deck.loader import LoadResult
 from studykit.tui.screens.home import HomeScreen
 from studykit.tui.screens.study import StudyScreen
 from studykit.tui.widgets.verdict import RatingBar, VerdictPanel
@@ -23,6 +25,14 @@ async def open_deck(pilot) -> StudyScreen:
     screen = pilot.app.screen
     assert isinstance(screen, StudyScreen)
     return screen
+
+
+def one_kind(load: LoadResult, kind: str) -> LoadResult:
+    """The tiny deck with only its cards of `kind`: a test of one kind starts at that card
+    instead of answering the six before it (each answer re-renders the screen)."""
+    deck = load.decks[0]
+    cards = [card for card in deck.cards if card.kind == kind]
+    return dataclasses.replace(load, decks=[deck.model_copy(update={"cards": cards})])
 
 
 async def answer_until(pilot, screen: StudyScreen, kind: str) -> None:
@@ -77,9 +87,9 @@ async def test_flashcard_flips_with_space_and_rates_with_a_number(make_app, stor
 
 
 async def test_mcq_right_pick_shows_the_why_and_enter_accepts_the_suggestion(
-    make_app, store, timer
+    make_app, tiny_load, store, timer
 ):
-    app = make_app()
+    app = make_app(one_kind(tiny_load, "mcq"))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_deck(pilot)
         await answer_until(pilot, screen, "mcq")
@@ -95,8 +105,8 @@ async def test_mcq_right_pick_shows_the_why_and_enter_accepts_the_suggestion(
     assert (review.card_id, review.rating, review.correct) == ("t-mcq", fsrs.Rating.Good, True)
 
 
-async def test_mcq_wrong_pick_suggests_again_and_can_be_overridden(make_app, store):
-    app = make_app()
+async def test_mcq_wrong_pick_suggests_again_and_can_be_overridden(make_app, tiny_load, store):
+    app = make_app(one_kind(tiny_load, "mcq"))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_deck(pilot)
         await answer_until(pilot, screen, "mcq")
@@ -111,8 +121,8 @@ async def test_mcq_wrong_pick_suggests_again_and_can_be_overridden(make_app, sto
     assert (review.card_id, review.rating, review.correct) == ("t-mcq", fsrs.Rating.Hard, False)
 
 
-async def test_true_false_with_the_f_key(make_app, store):
-    app = make_app()
+async def test_true_false_with_the_f_key(make_app, tiny_load, store):
+    app = make_app(one_kind(tiny_load, "true_false"))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_deck(pilot)
         await answer_until(pilot, screen, "true_false")
@@ -125,8 +135,8 @@ async def test_true_false_with_the_f_key(make_app, store):
     assert (review.card_id, review.correct, review.rating) == ("t-tf", True, fsrs.Rating.Good)
 
 
-async def test_multi_toggles_then_confirms(make_app, store):
-    app = make_app()
+async def test_multi_toggles_then_confirms(make_app, tiny_load, store):
+    app = make_app(one_kind(tiny_load, "multi"))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_deck(pilot)
         await answer_until(pilot, screen, "multi")
@@ -140,8 +150,8 @@ async def test_multi_toggles_then_confirms(make_app, store):
     assert (review.card_id, review.correct, review.score) == ("t-multi", True, 1.0)
 
 
-async def test_matching_is_answered_with_letters_and_arrows(make_app, store):
-    app = make_app()
+async def test_matching_is_answered_with_letters_and_arrows(make_app, tiny_load, store):
+    app = make_app(one_kind(tiny_load, "matching"))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_deck(pilot)
         await answer_until(pilot, screen, "matching")
@@ -161,8 +171,8 @@ async def test_matching_is_answered_with_letters_and_arrows(make_app, store):
     assert (review.card_id, review.correct) == ("t-match", True)
 
 
-async def test_order_is_arranged_by_grabbing_and_moving(make_app, store):
-    app = make_app()
+async def test_order_is_arranged_by_grabbing_and_moving(make_app, tiny_load, store):
+    app = make_app(one_kind(tiny_load, "order"))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_deck(pilot)
         await answer_until(pilot, screen, "order")
@@ -185,8 +195,8 @@ async def test_order_is_arranged_by_grabbing_and_moving(make_app, store):
     assert (review.card_id, review.correct) == ("t-order", True)
 
 
-async def test_short_answer_is_typed(make_app, store):
-    app = make_app()
+async def test_short_answer_is_typed(make_app, tiny_load, store):
+    app = make_app(one_kind(tiny_load, "short"))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_deck(pilot)
         await answer_until(pilot, screen, "short")
@@ -253,8 +263,8 @@ async def test_finishing_a_scope_says_so_and_escape_returns_home(make_app, store
         assert str(app.screen.query_one("#decks").get_row_at(0)[1]) == "3"  # new: 7 - 4
 
 
-async def test_escape_leaves_the_answer_box_and_enter_returns_to_it(make_app, store):
-    app = make_app()
+async def test_escape_leaves_the_answer_box_and_enter_returns_to_it(make_app, tiny_load, store):
+    app = make_app(one_kind(tiny_load, "short"))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_deck(pilot)
         await answer_until(pilot, screen, "short")
