@@ -18,6 +18,11 @@ HOW_TO_ANSWER = [
     ("Select all", "letters or numbers toggle choices; enter confirms"),
     ("Matching", "↑↓ pick a left item, press the letter of its partner; enter confirms"),
     ("Put in order", "↑↓ highlight; space grabs, ↑↓ moves, space drops (or shift+↑↓); enter"),
+    (
+        "Predict, then run",
+        "pick (letter, or ↑↓ enter), order or type your prediction; it locks; type why (optional),"
+        " enter runs the lab; the run grades it: 1-4 or enter rates, esc leaves it unrated",
+    ),
     ("Short answer", "type, then enter; while typing, keys go to the answer: esc stops typing"),
     ("After answering", "enter takes the suggested rating (a line says why), or 1-4 another"),
     ("Nothing due yet", "w waits for the next learning step to fall due · esc ends the session"),

@@ -73,7 +73,7 @@ class PredictRunScreen(LabScreen):
             self._show_status(
                 Content.assemble(
                     ("Stopped before it measured ", "bold $warning"),
-                    (self.card.observe, "bold $warning"),
+                    (self.card.observe.replace("_", " "), "bold $warning"),
                     ": your prediction is not graded and no review was recorded · ",
                     ("r", "bold $accent"),
                     " run again · ",
