@@ -17,6 +17,7 @@ from studykit.lab.results import Observation
 from studykit.study.store import ProgressStore
 from studykit.tui.screens.card_page import CardPageScreen
 from studykit.tui.screens.predict import PredictRunScreen
+from studykit.tui.screens.stats import StatsScreen
 from studykit.tui.screens.study import StudyScreen
 from studykit.tui.widgets.lab_table import LabTable
 from studykit.tui.widgets.predict import PredictionPanel, PredictView
@@ -151,6 +152,11 @@ async def test_the_reason_is_shown_with_the_verdict_and_stored(app_with, store):
         assert "Prefix tuning (every layer)" in row[1]  # predicted
         assert "prefix 92% vs prompt 40%" in row[2]  # measured, with the numbers behind it
         assert row[3] == "right" and row[5] == "more layers"
+        stats = StatsScreen()  # and the stats screen counts it, per lab and per topic
+        await app.push_screen(stats)
+        await pilot.pause()
+        shown = text(stats.query_one("#stats-predictions"))
+        assert "lab   race" in shown and "1/1 right" in shown and "The race" in shown
     [prediction] = store.predictions("p-winner")
     assert prediction.reason == "more layers"
     assert prediction.correct is True

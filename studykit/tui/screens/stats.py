@@ -1,5 +1,6 @@
-"""Statistics: headline figures, the due forecast for the next 30 days, a review heatmap and
-mastery per topic. Every figure comes from `studykit.study.stats`; this screen only draws.
+"""Statistics: headline figures, the due forecast for the next 30 days, a review heatmap,
+mastery per topic and how often predictions (predict cards) were right. Every figure comes
+from `studykit.study.stats`; this screen only draws.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class StatsScreen(Screen[None]):
             yield Static("Reviews per day", classes="section-title")
             yield ReviewHeatmap(id="heatmap")
             yield Static(id="stats-topics")
+            yield Static(id="stats-predictions")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -62,6 +64,9 @@ class StatsScreen(Screen[None]):
         self._draw_forecast(forecast)
         self.query_one(ReviewHeatmap).set_days(history)
         self.query_one("#stats-topics", Static).update(self._topics(stats.topics))
+        predictions = self.query_one("#stats-predictions", Static)
+        predictions.update(self._predictions(stats.predictions))
+        predictions.display = bool(stats.predictions)  # none until a predict card is graded
 
     @staticmethod
     def _summary(stats) -> Content:
@@ -134,6 +139,30 @@ class StatsScreen(Screen[None]):
                 (f", {topic.seen} seen\n", "$text-muted"),
             ]
         return Content.assemble(*parts)
+
+    @staticmethod
+    def _predictions(rates) -> Content:
+        """Predictions right per lab, then per topic, beside the recall rate of the same cards
+        (the rows `studykit stats` prints)."""
+        if not rates:
+            return Content("")
+        width = min(36, max(len(r.title) for r in rates))
+        parts: list[Content | str | tuple[str, str]] = [
+            ("Predictions right", "bold"),
+            (" (recall: ratings of the same cards not Again)\n", "$text-muted"),
+        ]
+        for group in ("lab", "topic"):
+            for rate in (r for r in rates if r.group == group):
+                title = rate.title if len(rate.title) <= width else rate.title[: width - 1] + "…"
+                recall = "—" if rate.recall is None else f"{rate.recall:.0%}"
+                parts += [
+                    (f"{group:<6}", "$text-muted"),
+                    f"{title:<{width}} ",
+                    (bar(rate.rate or 0.0), "$success"),
+                    f" {rate.right}/{rate.predicted} right",
+                    (f", recall {recall}\n", "$text-muted"),
+                ]
+        return Content.assemble(*parts).rstrip("\n")
 
     def action_back(self) -> None:
         self.dismiss()
