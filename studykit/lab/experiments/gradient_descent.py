@@ -97,11 +97,10 @@ def run(lab: LabRun, params: dict[str, Any]) -> None:
     _sgd_vs_adam(lab, runs)
     lab.table(
         "runs",
-        ["run", "loss at start", "loss at end (last 10)", "exact match", "‖θ‖", "status"],
+        ["run", "loss at end", "exact match", "‖θ‖", "status"],
         [
             [
                 r.key,
-                f"{r.start_loss:.3f}",
                 _loss(r.final_loss),
                 f"{lab.em(r.key):.0%}",
                 _norms(r),
@@ -109,7 +108,8 @@ def run(lab: LabRun, params: dict[str, Any]) -> None:
             ]
             for r in runs
         ],
-        note=_runs_note(sweep)
+        note=_runs_note(runs)
+        + _runs_note_seed(sweep)
         + (
             "‖θ‖ is the norm of every number the run trains (for 'every weight': the prompt and "
             f"all the model's weights). Overshot: ‖θ‖ jumped past {OVERSHOOT:g}× its start. "
@@ -167,7 +167,7 @@ class Descent:
         """Mean of the last 10 training losses (single batches are noisy); inf once one was
         not finite (nothing after it means anything)."""
         last = self.losses[-10:]
-        return sum(last) / len(last) if all(math.isfinite(x) for x in last) else math.inf
+        return sum(last) / len(last) if last and not self.non_finite else math.inf
 
     @property
     def after_jump_loss(self) -> float:
@@ -201,7 +201,7 @@ class Descent:
         if self.overshot_at:
             jump = max(self.norms) / self.start_norm
             then = {"falls": "fell", "rises": "rose"}.get(self.outcome_after_jump, "non-finite")
-            return f"overshot at step {self.overshot_at} (‖θ‖ ×{jump:.0f}), then loss {then}"
+            return f"overshot: ‖θ‖ ×{jump:.0f} at step {self.overshot_at}, then loss {then}"
         return "ok"
 
 
@@ -394,14 +394,21 @@ def _huge_step(
     """The largest η on the prompt alone (one overshoot, then LayerNorm's shield) and on every
     weight (divergence): the same η, the same start, the same batches."""
     largest = sweep[-1]
-    jump = max(largest.norms) / largest.start_norm
-    settled = abs(largest.norms[-1] - largest.norms[0]) / largest.norms[0]
-    lab.claim(
-        f"η={largest.lr:g} on the prompt overshot once: ‖θ‖ jumped ×{jump:.0f} at step "
-        f"{largest.overshot_at or '-'}, then changed by {settled:.2%} over the other "
-        f"{len(largest.norms) - 1} steps (< {SETTLED:.0%})",
-        largest.overshot_at == 1 and settled < SETTLED and len(largest.norms) > 1,
-    )
+    if largest.non_finite or len(largest.norms) < 2:
+        lab.claim(
+            f"η={largest.lr:g} on the prompt overshot once and then held ‖θ‖ steady: it did not "
+            f"({largest.status})",
+            False,
+        )
+    else:
+        jump = max(largest.norms) / largest.start_norm
+        settled = abs(largest.norms[-1] - largest.norms[0]) / largest.norms[0]
+        lab.claim(
+            f"η={largest.lr:g} on the prompt overshot once: ‖θ‖ jumped ×{jump:.0f} at step "
+            f"{largest.overshot_at or '-'}, then changed by {settled:.2%} over the other "
+            f"{len(largest.norms) - 1} steps (< {SETTLED:.0%})",
+            largest.overshot_at == 1 and settled < SETTLED,
+        )
     after_jump, end = largest.after_jump_loss, largest.final_loss
     descending = largest.outcome_after_jump == "falls"
     lab.claim(
@@ -489,8 +496,9 @@ def _scale_shield(lab: LabRun, largest: Descent, prompt: SoftPrompt, task: str) 
         ],
         note=(
             "The model normalises what it reads (LayerNorm), so a huge prompt counts by its "
-            "direction only: its gradient shrinks like 1/‖θ‖, and each later step turns it by "
-            f"η/‖θ‖² = {largest.lr / norm_end**2:.1e} of a unit step. The output layer has no "
+            "direction only: its gradient shrinks like 1/‖θ‖, and each later step turns it "
+            f"‖θ‖² = {norm_end**2:.1e} times less than it would turn a prompt of norm 1 (an "
+            f"effective rate η/‖θ‖² = {largest.lr / norm_end**2:.1e}). The output layer has no "
             "such shield, which is why the same η on every weight diverges."
         ),
     )
@@ -586,7 +594,17 @@ def _sgd_vs_adam(lab: LabRun, runs: list[Descent]) -> None:
         )
 
 
-def _runs_note(sweep: list[Descent]) -> str:
+def _runs_note(runs: list[Descent]) -> str:
+    """The shared start, said once (every run begins at the same loss)."""
+    if not runs:
+        return ""
+    return (
+        f"Every run starts at loss {runs[0].start_loss:.3f}; loss at end is the mean of the last "
+        "10 steps. "
+    )
+
+
+def _runs_note_seed(sweep: list[Descent]) -> str:
     """Which of the smallest and largest η ended lower: it changes with the seed (where the one
     overshoot lands decides), so it is said per run, not claimed."""
     if len(sweep) < 2 or sweep[-1].overshot_at is None:
