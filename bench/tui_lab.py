@@ -5,7 +5,8 @@
 
 Each run is a fresh process on a pseudo-terminal of --size (80x24), as a learner would start it,
 so both front ends draw their live display for real:
-- CLI: `studykit lab run NAME` (rich live progress on stderr, then the results);
+- CLI: `studykit lab run NAME --json` (rich live progress on the terminal, the JSON to a file,
+  which gives the run's own wall time);
 - TUI: the studykit app (`StudykitApp` over no decks, a fresh progress store) opening the lab
   screen straight away, and quitting when the run's results are on the screen.
 The time is from starting the process to its exit, so importing, loading the model, training
@@ -30,6 +31,7 @@ import termios
 import time
 from fcntl import ioctl
 from pathlib import Path
+from typing import Any
 
 STUDYKIT = Path(sys.executable).with_name("studykit")
 TARGET = 1.1
@@ -39,15 +41,23 @@ def load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def on_a_terminal(command: list[str], size: tuple[int, int], env: dict[str, str]) -> float:
-    """Run `command` on a new pseudo-terminal of `size` (what it draws is read and dropped);
-    its wall time in seconds. Fails loudly if it exits non-zero."""
+def on_a_terminal(
+    command: list[str], size: tuple[int, int], env: dict[str, str], stdout: Any = None
+) -> float:
+    """Run `command` on a new pseudo-terminal of `size` (what it draws is read and dropped;
+    `stdout`, a file, takes its standard output instead); its wall time in seconds. Fails
+    loudly if it exits non-zero."""
     master, slave = pty.openpty()
     columns, rows = size
     ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        command,
+        stdin=slave,
+        stdout=stdout or slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
     )
     os.close(slave)
     tail = b""
@@ -112,15 +122,19 @@ def main() -> None:
     for lab in args.labs.split(","):
         ratios = []
         for round_ in range(1, args.rounds + 1):
-            cli = on_a_terminal([str(STUDYKIT), "lab", "run", lab], (columns, rows), env)
+            with tempfile.TemporaryFile("w+") as out:
+                command = [str(STUDYKIT), "lab", "run", lab, "--json"]
+                cli = on_a_terminal(command, (columns, rows), env, stdout=out)
+                out.seek(0)
+                cli_inside = json.load(out)["wall_seconds"]
             with tempfile.NamedTemporaryFile(suffix=".json") as out:
                 command = [sys.executable, __file__, "--child-tui", lab, out.name]
                 tui = on_a_terminal(command, (columns, rows), env)
                 inside = json.loads(Path(out.name).read_text() or "{}").get("lab_seconds", 0.0)
             ratios.append(tui / cli)
             print(
-                f"  {lab} round {round_}: CLI {cli:.1f} s, TUI {tui:.1f} s "
-                f"(the run inside: {inside:.1f} s), TUI/CLI {tui / cli:.2f}  [load {load()}]"
+                f"  {lab} round {round_}: CLI {cli:.1f} s (run {cli_inside:.1f} s), "
+                f"TUI {tui:.1f} s (run {inside:.1f} s), TUI/CLI {tui / cli:.2f}  [load {load()}]"
             )
         median = statistics.median(ratios)
         verdict = "ok" if median <= TARGET else f"ABOVE the target {TARGET}"

@@ -132,9 +132,8 @@ class ResultView:
 def result_view(result: LabResult, title: str = "", spec: LabSpec | None = None) -> ResultView:
     """Everything a finished (or stopped) run shows, in reading order. `spec` (the lab's)
     gives the observables' types and help; without it a value is shown as its type reads."""
-    notes = (
-        ("Interrupted: showing what was measured before the stop.",) if result.interrupted else ()
-    )
+    stopped = "Stopped by the learner: showing what was measured before the stop."
+    notes = (stopped,) if result.interrupted else ()
     return ResultView(
         title=title or result.lab,
         facts=header_facts(result),
@@ -417,13 +416,27 @@ def panels(metric: str, lines: Sequence[Line]) -> list[Panel]:
             if len(chunks) > 1:
                 title += f" ({number}/{len(chunks)})"
             series = tuple(
-                Series(key, split_key(key)[1], tuple(steps), tuple(values), MARKERS[i], COLORS[i])
+                Series(key, split_key(key)[1], *thinned(steps, values), MARKERS[i], COLORS[i])
                 for i, (key, steps, values) in enumerate(chunk)
             )
             last = max(max(s.steps) for s in series)
             ylim = (0.0, 1.0) if metric == "exact_match" or metric.endswith("accuracy") else None
             made.append(Panel(title, metric, series, step_ticks(last), ylim))
     return made
+
+
+MAX_POINTS = 120  # a line's points drawn: more than a terminal panel shows, and plotting is slow
+
+
+def thinned(
+    steps: Sequence[float], values: Sequence[float], most: int = MAX_POINTS
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """At most `most` evenly spaced points of a line, its first and last always among them:
+    the time to draw a panel grows with its points, and a panel is under 80 columns wide."""
+    if len(steps) <= most:
+        return tuple(steps), tuple(values)
+    picks = sorted({round(i * (len(steps) - 1) / (most - 1)) for i in range(most)})
+    return tuple(steps[i] for i in picks), tuple(values[i] for i in picks)
 
 
 def step_ticks(last: float, count: int = 5) -> tuple[int, ...]:

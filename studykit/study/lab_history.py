@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from studykit.study.clock import as_clock
+from studykit.study.clock import Clock, as_clock
 from studykit.study.records import LabRun
 from studykit.study.store import ProgressStore
 
@@ -26,7 +26,10 @@ def summarize_lab_result(result_json: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_lab_run(
-    store: ProgressStore, card_id: str, result_json: dict[str, Any], now: datetime | None = None
+    store: ProgressStore,
+    card_id: str,
+    result_json: dict[str, Any],
+    now: datetime | Clock | None = None,
 ) -> None:
     """Store a lab run started from `card_id` (its summary, see `summarize_lab_result`)."""
     store.add_lab_run(

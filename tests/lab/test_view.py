@@ -5,8 +5,19 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studykit.lab.results import LabResult, MethodResult
-from studykit.lab.view import lab_table, percent, result_view, share, to_target
+from studykit.lab.catalog import LabSpec
+from studykit.lab.results import Claim, LabResult, MethodResult, Observation
+from studykit.lab.view import (
+    NOT_MEASURED,
+    highlighted,
+    lab_table,
+    metric_text,
+    observed_value,
+    percent,
+    result_view,
+    share,
+    to_target,
+)
 
 
 def method(steps: int = 0, **fields) -> MethodResult:
@@ -61,7 +72,7 @@ def test_a_run_without_methods_checksums_or_claims_shows_none_of_them():
     view = result_view(LabResult(lab="x", seed=0, model="m", interrupted=True))
     assert view.methods is None and view.tables == () and view.checksum is None
     assert view.claims == () and view.no_claims
-    assert view.notes == ("Interrupted: showing what was measured before the stop.",)
+    assert view.notes == ("Stopped by the learner: showing what was measured before the stop.",)
 
 
 def test_checksums_are_shortened_and_compared():
@@ -125,3 +136,82 @@ def test_any_lab_table_becomes_rectangular_rows_of_text(columns, rows):
     for row in table.rows:
         assert len(row.cells) == len(table.columns)
         assert all(isinstance(cell, str) for cell in row.cells)
+
+
+def test_findings_and_invariants_are_shown_apart_in_their_order():
+    result = LabResult(lab="x", seed=0, model="m")
+    result.claims = [
+        Claim("0 parameters of the base trained", True, "invariant"),
+        Claim("prompt tuning beat prefix tuning", False),
+        Claim("the checksum is unchanged", False, "invariant"),
+        Claim("the loss fell", True),
+    ]
+    view = result_view(result)
+    assert [(c.mark, c.text) for c in view.findings] == [
+        ("✗", "prompt tuning beat prefix tuning"),
+        ("✓", "the loss fell"),
+    ]
+    assert [(c.mark, c.text) for c in view.invariants] == [
+        ("✓", "0 parameters of the base trained"),
+        ("✗", "the checksum is unchanged"),
+    ]
+    assert "a ✗ is a bug" in view.invariants_title
+
+
+SPEC = LabSpec.model_validate(
+    {
+        "name": "x",
+        "title": "X",
+        "summary": "s",
+        "observables": {
+            "winner": {"type": "choice", "values": ["a", "b"], "help": "who wins"},
+            "forgot": {"type": "percent", "help": "exact match lost"},
+            "first": {"type": "order", "values": ["a", "b"], "help": "who gets there first"},
+            "count": {"type": "int", "help": "numbers trained"},
+        },
+    }
+)
+
+
+def test_observables_read_by_their_type_in_the_spec_order_and_unmeasured_ones_say_so():
+    result = LabResult(lab="x", seed=0, model="m")
+    result.observables = {
+        "count": Observation(103488),
+        "first": Observation(["b", "a"], "b at step 40, a never", ("b",)),
+        "forgot": Observation(87.5, "99% -> 11.5%"),
+        "winner": Observation(None),
+    }
+    lines = result_view(result, spec=SPEC).observations
+    assert [(o.label, o.value, o.measured) for o in lines] == [
+        ("winner", NOT_MEASURED, False),
+        ("forgot", "87.5%", True),
+        ("first", "b > a", True),
+        ("count", "103,488", True),
+    ]
+    assert lines[1].detail == "99% -> 11.5%" and lines[0].help == "who wins"
+    # Without the spec, a value reads as its Python type says (no % on a bare float).
+    assert [o.value for o in result_view(result).observations] == [
+        "103,488",
+        "b > a",
+        "87.5",
+        NOT_MEASURED,
+    ]
+    assert observed_value(0.03125, "float") == "0.0312" and observed_value(True) == "yes"
+
+
+def test_rows_are_highlighted_by_method_key_in_the_methods_and_the_lab_tables():
+    result = LabResult(lab="x", seed=0, model="m")
+    result.methods = {"skill/prompt-tuning": method(steps=2), "new/prompt-tuning": method(2)}
+    result.tables = {"t": {"columns": ["method", "loss"], "rows": [["prompt-tuning", 1.0]]}}
+    view = result_view(result)
+    assert view.methods is not None
+    keys = {"skill/prompt-tuning"}
+    assert [highlighted(row, keys) for row in view.methods.rows] == [False, True, False, False]
+    assert [highlighted(row, keys) for row in view.tables[0].rows] == [True]
+    assert not any(highlighted(row, set()) for row in view.methods.rows)
+
+
+def test_live_metrics_read_as_percentages_not_exponents():
+    assert metric_text("exact_match", 1.0) == "exact match 100.0%"
+    assert metric_text("token_accuracy", 0.5) == "token accuracy 50.0%"
+    assert metric_text("eval_loss", 0.01234) == "eval loss 0.0123"

@@ -4,7 +4,7 @@ what the axes say (`studykit.lab.view.panels`, drawn by `LabCharts`)."""
 from __future__ import annotations
 
 from studykit.lab.results import Progress
-from studykit.lab.view import MAX_SERIES, panels, step_ticks
+from studykit.lab.view import MAX_POINTS, MAX_SERIES, panels, step_ticks
 from studykit.tui.widgets.lab_chart import LabCharts
 
 # A phase reported once (backprop's gradient-flow check), then a method trained 10 steps and
@@ -67,3 +67,11 @@ def test_step_ticks_are_whole_round_numbers_up_to_the_last_step():
         ticks = step_ticks(last)
         assert all(isinstance(t, int) for t in ticks) and ticks[-1] <= last
         assert 2 <= len(ticks) <= 6, (last, ticks)
+
+
+def test_a_long_line_is_thinned_to_its_first_last_and_evenly_spaced_points():
+    steps = list(range(1, 1001))
+    [panel] = panels("loss", [("a", steps, [1.0 / s for s in steps])])
+    [line] = panel.series
+    assert len(line.steps) == MAX_POINTS and (line.steps[0], line.steps[-1]) == (1, 1000)
+    assert line.values[-1] == 1.0 / 1000 and list(line.steps) == sorted(set(line.steps))

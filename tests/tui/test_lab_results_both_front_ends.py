@@ -12,7 +12,8 @@ import pytest
 from rich.console import Console
 
 from studykit.lab.render import render
-from studykit.lab.results import Claim, LabResult, MethodResult
+from studykit.lab.catalog import get_lab
+from studykit.lab.results import Claim, LabResult, MethodResult, Observation
 from studykit.lab.view import result_view
 from studykit.tui.screens.lab import LabScreen
 from studykit.tui.widgets.lab_table import LabTable
@@ -56,7 +57,9 @@ def fixture_result() -> LabResult:
     result.claims = [
         Claim("Prompt tuning trains k·d = 4·64 = 256 numbers (0.25% of the model)", True),
         Claim("Prefix tuning reached 95% on the new task", False),
+        Claim("the base model's weights are unchanged", True, "invariant"),
     ]
+    result.observables = {"winner_on_new_task": Observation("prompt-tuning", "97.5% vs 50.0%")}
     result.base_checksum_before = result.base_checksum_after = "468d9ec51e1a7b2c" + "0" * 48
     result.device = "cpu"
     return result
@@ -64,7 +67,7 @@ def fixture_result() -> LabResult:
 
 def cli_text(result: LabResult, title: str) -> str:
     console = Console(width=200, record=True, color_system=None)
-    render(result, console, title)
+    render(result, console, title, get_lab(result.lab))
     return console.export_text()
 
 
@@ -75,7 +78,7 @@ def squeeze(text: str) -> str:
 @pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_cli_and_the_tui_show_the_same_cells_claims_and_checksums(make_app, size):
     result = fixture_result()
-    view = result_view(result, "Prompt tuning vs prefix tuning")
+    view = result_view(result, "Prompt tuning vs prefix tuning", get_lab(result.lab))
     cli = cli_text(result, view.title)
     cli_lines = [squeeze(line) for line in cli.splitlines()]
 
@@ -92,6 +95,7 @@ async def test_the_cli_and_the_tui_show_the_same_cells_claims_and_checksums(make
             grid = table.data_table
             assert grid.virtual_size.width <= grid.size.width, table.view.title
         claims = str(screen.query_one("#lab-claims").content)
+        observed = str(screen.query_one("#lab-observed").content)
         checksum = str(screen.query_one("#lab-checksum").content)
         facts = str(screen.query_one("#lab-facts").content)
 
@@ -124,6 +128,17 @@ async def test_the_cli_and_the_tui_show_the_same_cells_claims_and_checksums(make
         line = f"{claim.mark} {claim.text}"
         assert line in squeeze(cli) and line in squeeze(claims)
     assert "✗ Prefix tuning reached 95% on the new task" in squeeze(claims)
+    # The invariant is listed apart, under its own title, after every finding, in both.
+    for text in (cli, claims):
+        findings, _, invariants = text.partition(view.invariants_title)
+        assert view.findings_title in findings and "Prefix tuning reached" in findings
+        assert "✓ the base model's weights are unchanged" in squeeze(invariants)
+        assert "weights are unchanged" not in findings
+    assert view.observations  # the lab's observables, measured or not
+    for line in view.observations:
+        shown = f"{line.label}: {line.value}"
+        assert shown in squeeze(cli) and shown in squeeze(observed), shown
+    assert "winner on new task: prompt-tuning (97.5% vs 50.0%)" in squeeze(observed)
     shortened = "Base model sha256 before 468d9ec51e1a7b2c… after 468d9ec51e1a7b2c… identical"
     assert shortened in squeeze(cli) and shortened in squeeze(checksum)
     for fact in ("model base_model", "seed 3", "device cpu", "wall time 12.3s"):

@@ -209,3 +209,41 @@ async def test_hooks_for_a_caller_finished_highlight_slot_and_autostart(make_app
         screen.set_highlight({"soft-prompt"})
         await pilot.pause()
         assert [table.highlighted_rows() for table in screen.query(LabTable)] == [[0], [0]]
+
+
+async def test_the_cards_earlier_runs_are_listed_with_date_seed_and_figures(make_app, fake_lab):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_lab(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        history = screen.query_one("#lab-history")
+        assert history.display  # the run just saved is listed at once
+        fake_lab.gate = threading.Event()  # the second run waits before its first step
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("l")  # the same card's lab again: the earlier run is there first
+        await pilot.pause()
+        again = app.screen
+        assert isinstance(again, LabScreen) and again is not screen
+        text = str(again.query_one("#lab-history").content)
+        assert "This card's runs of the lab (1, newest first)" in text
+        assert "2025-01-06 12:00  seed 0  soft-prompt 0% → 100%; 1 of 1 findings held" in text
+        fake_lab.gate.set()
+        await app.workers.wait_for_complete()
+
+
+async def test_while_the_model_loads_the_screen_says_so_and_counts_the_seconds(make_app, fake_lab):
+    fake_lab.gate = threading.Event()  # the run waits before its first step
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lab(pilot)
+        assert fake_lab.started.wait(5)
+        await pilot.pause(0.25)  # a few ticks of the redraw timer
+        status = str(screen.query_one("#lab-status").content)
+        assert status.startswith("Loading") and "s: starting the run" in status
+        assert "esc stops it" in status
+        fake_lab.gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "done" in str(screen.query_one("#lab-status").content)

@@ -5,6 +5,7 @@ report (`snapshot_report.html`).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from tui_paths import DECKS_DIR, LABS_DIR, TINY_DECK
 
 from studykit.deck.loader import load_decks
 from studykit.lab.catalog import Catalog
+from studykit.lab.results import Claim, LabResult, Observation
+from studykit.tui.screens.lab import LabScreen
 from studykit.tui.screens.study import StudyScreen
 
 SIZES = [(80, 24), (120, 40)]
@@ -89,6 +92,57 @@ def test_lab_finished(snap_compare, make_app, fake_lab, size):
         await wait_for_lab(pilot)
 
     assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+
+def many_methods_lab(fake_lab):
+    """The fake lab with two parts and six methods (more than a panel holds), an invariant
+    beside its finding, and observables, one not measured."""
+    methods = ("prompt-tuning", "prefix-tuning", "prefix-mlp", "lora", "full-finetune")
+    fake_lab.steps = 40
+    fake_lab.methods = (*(f"skill/{m}" for m in methods), "new/prompt-tuning")
+
+    def run(*args, **kwargs) -> LabResult:
+        result = fake_lab(*args, **kwargs)
+        invariant = Claim("the base model's 103,488 weights are unchanged", True, "invariant")
+        result.claims.append(invariant)
+        result.observables = {
+            "winner": Observation("prompt-tuning", "100.0% vs 97.5%", ("skill/prompt-tuning",)),
+            "forgetting": Observation(None),
+        }
+        return result
+
+    return run
+
+
+async def open_many_methods_lab(pilot, presses=()) -> None:
+    screen = LabScreen("t-flash", "soft-prompt", {}, highlight={"skill/prompt-tuning"})
+    await pilot.app.push_screen(screen)
+    await wait_for_lab(pilot)
+    for key in presses:
+        await pilot.press(key)
+        await pilot.pause()
+
+
+def test_lab_charts_of_six_methods_at_80x24(snap_compare, make_app, fake_lab):
+    """Legends under the plots, at most four lines a panel (the part of five is split), whole
+    steps on the x axis, exact match from 0 to 1."""
+    app = make_app(lab_runner=many_methods_lab(fake_lab))
+    run_before = partial(open_many_methods_lab, presses=["down"] * 10)
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_lab_charts_of_six_methods_at_100x30(snap_compare, make_app, fake_lab):
+    app = make_app(lab_runner=many_methods_lab(fake_lab))
+    run_before = partial(open_many_methods_lab, presses=["down"] * 8)
+    assert snap_compare(app, run_before=run_before, terminal_size=(100, 30))
+
+
+def test_lab_findings_invariants_and_measured_at_80x24(snap_compare, make_app, fake_lab):
+    """The end of the results: findings, the invariants apart, what was measured; above them
+    the lab's table with the highlighted method's row."""
+    app = make_app(lab_runner=many_methods_lab(fake_lab))
+    run_before = partial(open_many_methods_lab, presses=["end"])
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
 
 
 def test_lab_results_scrolled_into_view(snap_compare, make_app, fake_lab):

@@ -301,7 +301,7 @@ class LabScreen(Screen[None]):
             self.post_message(self.Finished(self, result))
             return
         with self.app.saving("lab run") as saved:
-            record_lab_run(self.app.store, self.card_id, result.to_json())
+            record_lab_run(self.app.store, self.card_id, result.to_json(), now=self.app.now)
         self._show_history()
         if not result.interrupted:
             bar.update(total=1, progress=1)

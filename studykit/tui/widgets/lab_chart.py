@@ -21,7 +21,9 @@ from textual_plotext import PlotextPlot
 from studykit.lab.render import draw_panel
 from studykit.lab.view import Line, Panel, panels
 
-CHART_EVERY = 0.25  # seconds between two redraws of the plots: they cost more than the status
+# Seconds between two redraws of the plots. Drawing a panel takes 10-30 ms of Python, which the
+# training thread waits for (one GIL, two cores): twice a second is live enough.
+CHART_EVERY = 0.5
 
 
 class PanelPlot(PlotextPlot):
@@ -152,7 +154,8 @@ class LabCharts(Vertical):
             self._remount(made)
         else:
             for widget, panel in zip(self.query(ChartPanel), made, strict=False):
-                widget.show(panel)
+                if panel != widget.panel:  # methods train in turn: most panels are done
+                    widget.show(panel)
         self.shown = made
 
     def _remount(self, made: list[Panel]) -> None:
