@@ -11,8 +11,8 @@ import re
 import pytest
 from rich.console import Console
 
-from studykit.lab.render import render
 from studykit.lab.catalog import get_lab
+from studykit.lab.render import render
 from studykit.lab.results import Claim, LabResult, MethodResult, Observation
 from studykit.lab.view import result_view
 from studykit.tui.screens.lab import LabScreen
