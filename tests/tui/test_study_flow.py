@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import fsrs
-from tui_paths import DECKS_DIR, LABS_DIR
+from tui_paths import DECKS_DIR, LABS_DIR, one_kind
 
 from studykit.deck.loader import load_decks
 from studykit.lab.catalog import Catalog
@@ -162,8 +162,10 @@ async def test_the_topic_shows_only_once_the_card_is_answered(make_app):
         assert "Flashcard · Basics" in text_of(meta)
 
 
-async def test_one_typo_is_almost_with_the_slip_marked_and_hard_suggested(make_app, store):
-    app = make_app()
+async def test_one_typo_is_almost_with_the_slip_marked_and_hard_suggested(
+    make_app, tiny_load, store
+):
+    app = make_app(one_kind(tiny_load, "short"))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_deck(pilot)
         while screen.presented.card.kind != "short":
@@ -183,8 +185,10 @@ async def test_one_typo_is_almost_with_the_slip_marked_and_hard_suggested(make_a
     assert (review.card_id, review.rating, review.correct) == ("t-short", fsrs.Rating.Hard, False)
 
 
-async def test_the_matching_verdict_reads_what_you_matched_then_the_right_match(make_app):
-    app = make_app()
+async def test_the_matching_verdict_reads_what_you_matched_then_the_right_match(
+    make_app, tiny_load
+):
+    app = make_app(one_kind(tiny_load, "matching"))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_deck(pilot)
         while screen.presented.card.kind != "matching":

@@ -4,12 +4,11 @@ and check what reached the SQLite store.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 import fsrs
+from tui_paths import one_kind
 
-from studykit.deck.loader import LoadResult
 from studykit.tui.screens.home import HomeScreen
 from studykit.tui.screens.study import StudyScreen
 from studykit.tui.widgets.verdict import RatingBar, VerdictPanel
@@ -25,14 +24,6 @@ async def open_deck(pilot) -> StudyScreen:
     screen = pilot.app.screen
     assert isinstance(screen, StudyScreen)
     return screen
-
-
-def one_kind(load: LoadResult, kind: str) -> LoadResult:
-    """The tiny deck with only its cards of `kind`: a test of one kind starts at that card
-    instead of answering the six before it (each answer re-renders the screen)."""
-    deck = load.decks[0]
-    cards = [card for card in deck.cards if card.kind == kind]
-    return dataclasses.replace(load, decks=[deck.model_copy(update={"cards": cards})])
 
 
 async def answer_until(pilot, screen: StudyScreen, kind: str) -> None:
