@@ -110,15 +110,15 @@ def render(stats: Stats, week: list[int], total_cards: int) -> str:
 
 def prediction_lines(stats: Stats) -> list[str]:
     """Predictions right per lab and per topic, beside the recall rate of the same cards."""
-    lines = ["Predictions right (recall: ratings of the same cards not Again)"]
+    from studykit.study.stats import PREDICTIONS_HEADING, PREDICTIONS_NOTE, prediction_figures
+
+    lines = [f"{PREDICTIONS_HEADING} {PREDICTIONS_NOTE}"]
     width = max(len(p.title) for p in stats.predictions) + 6
     for group in ("lab", "topic"):
         for p in (p for p in stats.predictions if p.group == group):
             label = f"{group} {p.title}"
-            lines.append(
-                f"  {label:<{width}}  {p.right}/{p.predicted}  {_percent(p.rate):>4}"
-                f"   recall {_percent(p.recall)}"
-            )
+            count, rate, recall = prediction_figures(p)
+            lines.append(f"  {label:<{width}}  {count}  {rate:>4}   {recall}")
     return lines
 
 

@@ -89,6 +89,21 @@ def review_counts_note(stats: Stats) -> str:
     return f"({stats.reviews_today} ratings today, cram included; {cram} not counted as reviews)"
 
 
+PREDICTIONS_HEADING = "Predictions right"
+PREDICTIONS_NOTE = "(recall: ratings of the same cards not Again)"
+
+
+def percent(share: float | None) -> str:
+    """A share as `studykit stats` and the TUI's stats screen print it: "50%", "–" for none."""
+    return "–" if share is None else f"{share:.0%}"
+
+
+def prediction_figures(rate: PredictionRate) -> tuple[str, str, str]:
+    """One prediction row's figures, in the words both `studykit stats` and the TUI's stats
+    screen print: ("1/2", "50%", "recall 50%")."""
+    return f"{rate.right}/{rate.predicted}", percent(rate.rate), f"recall {percent(rate.recall)}"
+
+
 def _share_not_again(counts: dict[fsrs.Rating, int]) -> float | None:
     total = sum(counts.values())
     return None if total == 0 else 1 - counts.get(fsrs.Rating.Again, 0) / total

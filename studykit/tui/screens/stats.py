@@ -142,25 +142,27 @@ class StatsScreen(Screen[None]):
 
     @staticmethod
     def _predictions(rates) -> Content:
-        """Predictions right per lab, then per topic, beside the recall rate of the same cards
-        (the rows `studykit stats` prints)."""
+        """Predictions right per lab, then per topic, beside the recall rate of the same cards,
+        in the words and figures `studykit stats` prints (`stats.prediction_figures`)."""
+        from studykit.study.stats import PREDICTIONS_HEADING, PREDICTIONS_NOTE, prediction_figures
+
         if not rates:
             return Content("")
-        width = min(36, max(len(r.title) for r in rates))
+        width = min(30, max(len(r.title) for r in rates))  # the row fits 80 columns
         parts: list[Content | str | tuple[str, str]] = [
-            ("Predictions right", "bold"),
-            (" (recall: ratings of the same cards not Again)\n", "$text-muted"),
+            (PREDICTIONS_HEADING, "bold"),
+            (f" {PREDICTIONS_NOTE}\n", "$text-muted"),
         ]
         for group in ("lab", "topic"):
             for rate in (r for r in rates if r.group == group):
                 title = rate.title if len(rate.title) <= width else rate.title[: width - 1] + "…"
-                recall = "—" if rate.recall is None else f"{rate.recall:.0%}"
+                count, share, recall = prediction_figures(rate)
                 parts += [
                     (f"{group:<6}", "$text-muted"),
                     f"{title:<{width}} ",
                     (bar(rate.rate or 0.0), "$success"),
-                    f" {rate.right}/{rate.predicted} right",
-                    (f", recall {recall}\n", "$text-muted"),
+                    f" {count} {share:>4}",
+                    (f"  {recall}\n", "$text-muted"),
                 ]
         return Content.assemble(*parts).rstrip("\n")
 
