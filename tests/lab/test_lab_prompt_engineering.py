@@ -37,10 +37,15 @@ def small_run(**overrides):
     return run_lab("prompt-engineering", {"steps": 2, **overrides})
 
 
-def test_the_lab_compares_costs_and_computes_its_claims():
+def claim(result, start: str):
+    return next(c for c in result.claims if c.text.startswith(start))
+
+
+def test_the_lab_compares_costs_and_splits_invariants_from_findings():
     result = small_run()
-    assert all(c.holds for c in result.claims), [c.text for c in result.claims if not c.holds]
-    assert len(result.claims) == 6
+    assert len(result.invariants) == 3 and all(c.holds for c in result.invariants)
+    assert "<unk>" in claim(result, "every synonym tried").text
+    assert len(result.findings) == 7
     for part in ("skill", "new", "composed"):
         assert result.methods[f"{part}/best hand-written"].trainable_params == 0
         assert result.methods[f"{part}/best hand-written"].steps == 0
@@ -49,10 +54,27 @@ def test_the_lab_compares_costs_and_computes_its_claims():
     costs = result.tables["what each costs and reaches"]["rows"]
     assert [row[4] for row in costs if row[2].startswith("best")] == [0, 0, 0]
     assert result.base_checksum_before == result.base_checksum_after
+    # the hand-written findings hold whatever the soft prompt did; the tuned ones need training
+    assert claim(result, 'the word "reverse" alone').holds
+    assert claim(result, "each of the other 5 instruction words").holds
+    assert claim(result, "no word and the <unk>").holds
+    assert not claim(result, "a tuned soft prompt").holds  # 2 steps cannot reach 90%
+    assert not claim(result, "on min, which the model has no word for").holds
+    observed = result.observables
+    assert observed["own_word_exact_match"].value == 100.0
+    assert observed["synonym_exact_match"].value < 25
+    assert observed["new_task_winner"].measured
+
+
+def test_the_tuned_findings_hold_once_the_prompt_trains():
+    result = run_lab("prompt-engineering", {"steps": 50, "new_task": "min"})
+    assert claim(result, "a tuned soft prompt").holds
+    assert claim(result, "on min, which the model has no word for").holds
+    assert result.observables["new_task_winner"].value == "tuned soft prompt"
 
 
 def test_the_no_hand_written_claim_flips_when_a_word_does_the_task():
     # reverse then sort is just sort: the hand-written word "sort" does it
     result = small_run(composed_task="reverse+sort", steps=1)
-    claim = next(c for c in result.claims if "does reverse+sort" in c.text)
-    assert not claim.holds and "'sort'" in claim.text
+    found = next(c for c in result.claims if "does reverse+sort" in c.text)
+    assert not found.holds and "'sort'" in found.text
