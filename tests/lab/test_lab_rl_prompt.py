@@ -82,13 +82,22 @@ def test_the_lab_learns_a_readable_prompt_without_touching_the_model():
     assert calls["soft prompt (gradients)"][4] == "3"  # one backward per training step
     rewards = [p["reward"] for p in result.methods["rl-prompt"].curve if "reward" in p]
     assert len(rewards) == 30 and rewards[-1] > rewards[0]
-    assert all(c.holds for c in result.claims if "soft prompt" not in c.text)
+    assert len(result.findings) == 3 and all(c.holds for c in result.findings)
+    assert len(result.invariants) == 5 and all(c.holds for c in result.invariants)
     assert result.base_checksum_before == result.base_checksum_after
+    observed = result.observables
+    assert observed["found_own_word"].value == "yes"
+    assert observed["rl_backward_passes"].value == 0
+    assert observed["fewer_sequences_to_target"].value == "rl-prompt"  # soft: 3 steps, no 95%
+    assert "not reached" in observed["fewer_sequences_to_target"].detail
 
 
 def test_claims_flip_when_their_condition_is_false(monkeypatch):
     short = small_run(steps=1)  # one update: the policy has not found a working prompt yet
     assert not claim(short, "the learned prompt reaches").holds
+    assert not claim(short, "the search rediscovered").holds
+    assert not claim(short, "no prompt scores better").holds
+    assert short.observables["found_own_word"].value == "no"
     # Score prompts with autograd on: the search no longer proves it never differentiates.
     monkeypatch.setattr(lab, "prompt_rewards", lab.prompt_rewards.__wrapped__)
     with_grad = small_run(steps=2)

@@ -14,6 +14,11 @@ In the spirit of RLPrompt (Deng et al. 2022, arXiv 2205.12548), with the parts c
 The learned prompt is real tokens, so it prints as text. A soft prompt trained by gradient
 descent on the same task is the comparison: accuracy, and how many forward and backward passes
 each needed, counted by hooks on the language model.
+
+What the miniature cannot show: with 18 candidate tokens and one prompt position, every prompt
+can be tried, so the search here is a demonstration of the mechanics, not of RLPrompt's point
+that a policy finds good prompts in a space (50,257 tokens per position) too large to try; nor
+can a 100k-parameter model show how prompting methods change with scale.
 """
 
 from __future__ import annotations
@@ -456,27 +461,34 @@ def _ranking_table(lab: LabRun, ranking: Ranking, learned: str) -> None:
 
 def _claims(lab, task, policy, search, soft, ranking, grads, text, best) -> None:
     calls = search.calls
-    lab.claim(
+    lab.invariant(
         f"the search never differentiated the language model: all {calls.forward} of its forward "
         f"calls ran under no_grad, and {calls.backward} backward passes reached it",
         calls.forward > 0 and calls.forward_with_grad == 0 and calls.backward == 0,
     )
-    lab.claim(
+    lab.invariant(
         f"after the search none of the model's {grads.lm_total} parameter tensors has a .grad; "
         "only the policy's logits do",
         grads.lm_with_grad == 0 and grads.policy_has_grad,
     )
-    lab.claim(
+    lab.invariant(
         "the language model's weights are bit-for-bit unchanged (sha256 of the state_dict)",
         lab.base_unchanged(),
     )
     tokenizer = lab.base.tokenizer
     again = tokenizer(text, add_special_tokens=False)["input_ids"]
-    lab.claim(
+    lab.invariant(
         f'the learned prompt is plain text: "{text}" tokenizes back to the same '
         f"{len(best)} token(s)",
         again == best.tolist(),
     )
+    if soft:
+        steps = soft.result.steps
+        lab.invariant(
+            f"the soft prompt needed a backward pass through the model at each of its {steps} "
+            "training steps",
+            soft.calls.backward == steps and steps > 0,
+        )
     word = " ".join(task.words)
     lab.claim(
         f'the search rediscovered the task\'s own instruction word: "{word}" is in "{text}"',
@@ -488,15 +500,42 @@ def _claims(lab, task, policy, search, soft, ranking, grads, text, best) -> None
         rl_em >= TARGET,
     )
     if ranking:
+        rank = ranking.prompts.index(text) + 1
         lab.claim(
             f'no prompt scores better than the learned "{text}" when all '
-            f"{len(ranking.prompts):,} are tried",
-            ranking.rewards[ranking.prompts.index(text)] >= ranking.rewards[0],
+            f"{len(ranking.prompts):,} are tried (it ranks {rank})",
+            ranking.rewards[rank - 1] >= ranking.rewards[0],
         )
-    if soft:
-        steps = soft.result.steps
-        lab.claim(
-            f"the soft prompt needed a backward pass through the model at each of its {steps} "
-            "training steps",
-            soft.calls.backward == steps and steps > 0,
+    _observe(lab, task, search, soft, text)
+
+
+def _observe(lab, task, search: Search, soft: SoftRun | None, text: str) -> None:
+    word = " ".join(task.words)
+    lab.observe(
+        "found_own_word",
+        "yes" if word in text.split() else "no",
+        detail=f'learned prompt "{text}"; the task\'s word is "{word}"',
+        rows=["rl-prompt"],
+    )
+    lab.observe(
+        "rl_backward_passes",
+        search.calls.backward,
+        detail=f"{search.calls.forward} forward calls, {search.calls.sequences:,} sequences, "
+        f"{search.calls.backward} backward passes through the language model",
+        rows=["rl-prompt"],
+    )
+    if soft is not None:
+        rl, grad = search.calls_to_target, soft.calls_to_target
+        if rl and grad:
+            first = "rl-prompt" if rl.sequences < grad.sequences else "soft prompt"
+            first = "tie" if rl.sequences == grad.sequences else first
+        else:
+            first = "rl-prompt" if rl else "soft prompt" if grad else "neither"
+        lab.observe(
+            "fewer_sequences_to_target",
+            first,
+            detail=f"sequences through the model until {TARGET:.0%}: RL search "
+            f"{f'{rl.sequences:,}' if rl else 'not reached'}, soft prompt "
+            f"{f'{grad.sequences:,}' if grad else 'not reached'}",
+            rows=["rl-prompt", "soft prompt"],
         )
