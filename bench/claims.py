@@ -40,6 +40,7 @@ class Quoted:
     seed: int
     text: str
     figure: str  # a Python expression over `result` (a LabResult), formatted to `text`
+    params: tuple[tuple[str, Any], ...] = ()  # the card's command-line options, if any
 
 
 # Cards that quote a lab's figure. Keep a card's number here, or stop quoting it.
@@ -61,6 +62,15 @@ QUOTED += [  # overfitting, defaults, seed 0
            f"f\"{{{_OF_WD}[3]:.2f}} to {{{_OF_WD}[4]:.2f}}\""),
     Quoted("ft-21", "overfitting", 0, "keeps step 50 and would stop at step 100",
            f"f\"keeps step {{{_OF_STOP}[2]}} and would stop at step {{{_OF_STOP}[3]}}\""),
+]  # fmt: skip
+_PE_COST = "result.tables['what each costs and reaches']['rows']"
+QUOTED += [  # prompt-engineering and rl-prompt, seed 0
+    Quoted("pg-03", "prompt-engineering", 0, "68.0%", f"{_PE_COST}[3][6].split()[0]"),
+    Quoted("pg-03", "prompt-engineering", 0, "0.0%", f"{_PE_COST}[5][6].split()[0]"),
+    Quoted("pg-08", "rl-prompt", 0, "\"reverse reverse\", 7%",
+           "f'\"{result.tables[\"The prompt the policy learned\"][\"note\"].split(chr(34))[1]}\", '"
+           "f'{result.methods[\"rl-prompt\"].exact_match_after:.0%}'",
+           params=(("prompt_tokens", 2),)),
 ]  # fmt: skip
 
 _PM_TRAIN = "result.tables['Training: what each method costs']['rows']"
@@ -151,13 +161,13 @@ def check_quoted(quoted: list[Quoted]) -> list[str]:
     from studykit.lab.runner import run_lab
 
     wrong = []
-    runs: dict[tuple[str, int], LabResult] = {}
+    runs: dict[tuple[str, int, tuple[tuple[str, Any], ...]], LabResult] = {}
     if quoted:
         print("\nFigures cards quote:")
     for quote in quoted:
-        key = (quote.lab, quote.seed)
+        key = (quote.lab, quote.seed, quote.params)
         if key not in runs:
-            runs[key] = run_lab(quote.lab, {"seed": quote.seed})
+            runs[key] = run_lab(quote.lab, {"seed": quote.seed, **dict(quote.params)})
         got = str(eval(quote.figure, {}, {"result": runs[key]}))  # noqa: S307 (our own table)
         ok = got == quote.text
         print(f"  {quote.card}: {quote.text!r} — seed {quote.seed} gives {got!r}: "
