@@ -54,9 +54,18 @@ def rich_table(view: TableView, compact: bool = False, highlight: Collection[str
         collapse_padding=True,
         **options,
     )
-    for column in view.columns:
-        # Too narrow a column folds a word or a figure onto the next line, never cuts it ("-0.0…").
-        table.add_column(column.name, justify=column.align, no_wrap=compact, overflow="fold")
+    for index, column in enumerate(view.columns):
+        # A figure column keeps its width (its header may wrap above it); a text column wraps
+        # at spaces, and folds a longer word rather than cut it. `table_renderable` stacks a
+        # table whose figures alone are too wide.
+        figures = column.align == "right"
+        table.add_column(
+            column.name,
+            justify=column.align,
+            no_wrap=compact or figures,
+            overflow="fold",
+            min_width=_figure_width(view, index) if figures else None,
+        )
     for row in view.rows:
         if row.heading:
             table.add_row(*(Text(cell, style="bold") for cell in row.cells))
@@ -66,6 +75,66 @@ def rich_table(view: TableView, compact: bool = False, highlight: Collection[str
     if view.note:  # a sentence on how to read the table
         table.caption, table.caption_justify = view.note, "left"
     return table
+
+
+def _figure_width(view: TableView, index: int) -> int:
+    """The widest figure of a column, or its header's longest word if wider."""
+    words = [len(word) for word in view.columns[index].name.split()] or [0]
+    return max([*words, *(len(row.cells[index]) for row in view.rows)])
+
+
+def narrowest_width(view: TableView, compact: bool = False) -> int:
+    """The least width the table needs with no figure cut: every cell whole on one line in a
+    compact table; elsewhere, text columns wrapped down to their longest word. One blank
+    column between cells."""
+    widths = []
+    for index, column in enumerate(view.columns):
+        cells = [column.name, *(row.cells[index] for row in view.rows)]
+        if compact:
+            widths.append(max(len(cell) for cell in cells))
+        elif column.align == "right":
+            widths.append(_figure_width(view, index))
+        else:
+            widths.append(max((len(word) for cell in cells for word in cell.split()), default=0))
+    return sum(widths) + len(widths) - 1
+
+
+def stacked_text(view: TableView, highlight: Collection[str] = ()) -> Text:
+    """A table too wide for the terminal, one row after another: its first cell, then each
+    other cell after its column's name ("after 97.5%"), wrapped at spaces between them, so no
+    figure is cut or split ("-0.1…", "meth…")."""
+    text = Text(view.title + "\n", style="bold")
+    for row in view.rows:
+        if row.heading:
+            text.append(row.cells[0].strip() + "\n", style="bold")
+            continue
+        style = "reverse bold" if highlighted(row, highlight) else "bold"
+        text.append(row.cells[0].rstrip(), style=style)
+        for column, value in zip(view.columns[1:], row.cells[1:], strict=False):
+            if value.strip():
+                # A no-break space keeps a column's name on the line of its value.
+                name = column.name.replace(" ", "\u00a0") + "\u00a0"
+                name = "" if column.name in ("", "%") else name
+                text.append("  ")
+                text.append(name, style="dim")
+                text.append(value.replace(" ", "\u00a0") if _is_short(value) else value)
+        text.append("\n")
+    if view.note:
+        text.append(view.note + "\n", style="dim italic")
+    return text
+
+
+def _is_short(value: str) -> bool:
+    return len(value) <= 12  # a figure with its unit ("2.0 KB"); longer text may wrap
+
+
+def table_renderable(
+    view: TableView, width: int, compact: bool = False, highlight: Collection[str] = ()
+) -> Table | Text:
+    """The table as a grid when it fits `width` columns, else stacked (`stacked_text`)."""
+    if narrowest_width(view, compact) > width:
+        return stacked_text(view, highlight)
+    return rich_table(view, compact=compact, highlight=highlight)
 
 
 def checksum_text(view: ChecksumView) -> Text:
@@ -186,12 +255,12 @@ def render(
     for note in view.notes:
         console.print(Text(note, style="yellow bold"))
     if view.methods:
-        console.print(rich_table(view.methods, compact=True, highlight=highlight))
+        console.print(table_renderable(view.methods, console.width, True, highlight))
     plot = curves(result, width=min(console.width, 120), color=console.is_terminal)
     if plot is not None:
         console.print(plot)
     for table in view.tables:
-        console.print(rich_table(table, highlight=highlight))
+        console.print(table_renderable(table, console.width, highlight=highlight))
     if view.checksum:
         console.print(checksum_text(view.checksum))
     console.print(claims_text(view))

@@ -143,3 +143,23 @@ async def test_the_cli_and_the_tui_show_the_same_cells_claims_and_checksums(make
     assert shortened in squeeze(cli) and shortened in squeeze(checksum)
     for fact in ("model base_model", "seed 3", "device cpu", "wall time 12.3s"):
         assert fact in squeeze(cli) and fact in squeeze(facts), fact
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_the_cli_never_cuts_a_figure_on_a_narrow_terminal(width):
+    """Too narrow for the methods table as a grid, the CLI lists each method's figures after
+    their column's name; every figure is printed whole, on one line."""
+    result = fixture_result()
+    console = Console(width=width, record=True, color_system=None)
+    render(result, console, "t")
+    text = console.export_text().replace("\u00a0", " ")
+    assert "…" not in text.replace("468d9ec51e1a7b2c…", "")
+    lines = text.splitlines()
+    assert all(len(line.rstrip()) <= width for line in lines)
+    for table in result_view(result).all_tables:
+        for row in table.rows:
+            for cell in row.cells:
+                if cell.strip() and len(cell) <= 12:  # a figure, not a sentence that may wrap
+                    assert any(cell.strip() in line for line in lines), (width, cell)
+    if width < 80:
+        assert "after 97.5%" in text  # stacked: the column's name beside its value
