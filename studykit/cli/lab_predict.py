@@ -110,8 +110,9 @@ def predict_and_run(
         where = ", ".join(map(str, decks)) if decks else "the bundled decks"
         why = f" ({skipped[0]})" if skipped else ""
         _fail(
-            f"no predict card in {where} links to lab {spec.name}{why}; "
-            "write one (docs/deck-format.md)"
+            f"no predict card in {where} links to lab {spec.name}{why}; write one "
+            f"(kind: predict, lab: {spec.name}; docs/deck-format.md) and pass its deck with "
+            "--decks, or run the lab without --predict"
         )
     for note in skipped:
         ui.print(f"[dim]skipped {escape(note)}[/]")

@@ -190,3 +190,23 @@ def test_help_and_list_show_the_observables(lab):
     listed = json.loads(runner.invoke(app, ["lab", "list", "--json"]).stdout)
     (stub,) = listed["labs"]
     assert stub["observables"]["count"] == {"type": "int", "help": "numbers trained"}
+
+
+def test_no_predict_card_on_the_lab_says_what_to_do_in_one_line(lab, tmp_path):
+    deck = tmp_path / "other.yaml"
+    deck.write_text(DECK.replace("stub-lab", "another-lab"))
+    data = tmp_path / "data"
+    argv = ["lab", "stub-lab", "--predict", "--decks", str(deck), "--data-dir", str(data)]
+    out = runner.invoke(app, argv)
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    (line,) = out.stderr.splitlines()
+    assert f"no predict card in {deck} links to lab stub-lab" in line
+    assert "kind: predict, lab: stub-lab" in line and "without --predict" in line
+    assert not data.exists()  # nothing asked, nothing stored
+
+
+def test_predict_on_an_unknown_lab_names_the_lab_near_it(lab, tmp_path):
+    out = runner.invoke(app, ["lab", "stub-lap", "--predict", "--data-dir", str(tmp_path / "d")])
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    assert "stub-lap" in out.output and "stub-lab" in out.output  # did you mean
+    assert not (tmp_path / "d").exists()
