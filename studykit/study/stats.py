@@ -100,8 +100,9 @@ def percent(share: float | None) -> str:
 
 def prediction_figures(rate: PredictionRate) -> tuple[str, str, str]:
     """One prediction row's figures, in the words both `studykit stats` and the TUI's stats
-    screen print: ("1/2", "50%", "recall 50%")."""
-    return f"{rate.right}/{rate.predicted}", percent(rate.rate), f"recall {percent(rate.recall)}"
+    screen print: ("1/2 right", "50%", "recall 50%")."""
+    count = f"{rate.right}/{rate.predicted} right"
+    return count, percent(rate.rate), f"recall {percent(rate.recall)}"
 
 
 def _share_not_again(counts: dict[fsrs.Rating, int]) -> float | None:

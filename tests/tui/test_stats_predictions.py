@@ -60,7 +60,8 @@ async def test_the_stats_screen_shows_predictions_right_as_the_cli_does(make_app
         ("topic", 1, 2),
     ]
     # one Good and one Again on the race's cards: recall 50%, like the predictions
-    assert [prediction_figures(p) for p in stats.predictions] == [("1/2", "50%", "recall 50%")] * 2
+    figures = [prediction_figures(p) for p in stats.predictions]
+    assert figures == [("1/2 right", "50%", "recall 50%")] * 2
 
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_stats(pilot)
