@@ -65,8 +65,8 @@ QUOTED += [  # overfitting, defaults, seed 0
 ]  # fmt: skip
 _PE_COST = "result.tables['what each costs and reaches']['rows']"
 QUOTED += [  # prompt-engineering and rl-prompt, seed 0
-    Quoted("pg-03", "prompt-engineering", 0, "68.0%", f"{_PE_COST}[3][6].split()[0]"),
-    Quoted("pg-03", "prompt-engineering", 0, "0.0%", f"{_PE_COST}[5][6].split()[0]"),
+    Quoted("pg-03", "prompt-engineering", 0, "68.0%", f"{_PE_COST}[3][5].split()[0]"),
+    Quoted("pg-03", "prompt-engineering", 0, "0.0%", f"{_PE_COST}[5][5].split()[0]"),
     Quoted("pg-08", "rl-prompt", 0, "\"reverse reverse\", 7%",
            "f'\"{result.tables[\"The prompt the policy learned\"][\"note\"].split(chr(34))[1]}\", '"
            "f'{result.methods[\"rl-prompt\"].exact_match_after:.0%}'",
