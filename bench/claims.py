@@ -87,6 +87,9 @@ QUOTED += [  # peft-methods and prompt-vs-finetune, defaults, seed 0
     Quoted("ft-33", "peft-methods", 0, "18.2 KB (4)", f"{_PM_SERVE}[2][1]"),
     Quoted("ft-14", "prompt-vs-finetune", 0, "0.0%",
            f"f\"{{{_PF_NEW.format('prompt-tuning')}.exact_match_after:.1%}}\""),
+    Quoted("ft-p26", "peft-methods", 0, "2,601 bytes, prefix tuning (MLP) 5,673 bytes",
+           "result.observables['fewest_bytes_per_task'].detail.split('prompt tuning ')[1]"
+           ".split(', LoRA')[0]"),
     Quoted("ft-14", "prompt-vs-finetune", 0, "step 100",
            f"f\"step {{{_PF_NEW.format('full-finetune')}.steps_to_target}}\""),
 ]  # fmt: skip
