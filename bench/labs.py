@@ -54,6 +54,7 @@ def cold_run(lab: str) -> dict[str, float]:
     process = subprocess.Popen(
         [str(STUDYKIT), "lab", lab, "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
+    assert process.stdout is not None
     stdout = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
@@ -281,11 +282,15 @@ def against(old_rev: str, new_rev: str | None, labs: list[str] | None, rounds: i
         print(f"\nnew ÷ old, median of {rounds} cold runs each (target ≤ {RATIO_TARGET}):")
         print(f"  {'lab':20s} {'wall':>6s} {'CPU':>6s} {'methods':>8s}  verdict")
         for lab, w, c, m, options, note in rows:
-            shared = f"{m:8.3f}" if m is not None else f"{'-':>8s}"
+            methods_cell = f"{m:8.3f}" if m is not None else f"{'-':>8s}"
             verdict_text = note or verdict(w <= RATIO_TARGET)
             passed = f"  (passed {' '.join(options)})" if options else ""
-            print(f"  {lab:20s} {w:6.3f} {c:6.3f} {shared}  {verdict_text}{passed}")
+            print(f"  {lab:20s} {w:6.3f} {c:6.3f} {methods_cell}  {verdict_text}{passed}")
         print("methods: training seconds of the methods both revisions ran, summed, new ÷ old")
+        print(
+            f"load average now {load()} on {os.cpu_count()} cores: above the core count, wall "
+            "ratios measure the scheduler more than the code; read the CPU column then"
+        )
     finally:
         for path in made:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(path)])
