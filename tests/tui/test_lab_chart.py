@@ -3,7 +3,10 @@ what the axes say (`studykit.lab.view.panels`, drawn by `LabCharts`)."""
 
 from __future__ import annotations
 
-from studykit.lab.results import Progress
+from rich.console import Console
+
+from studykit.lab.render import curves, draw_panel, legend_text
+from studykit.lab.results import LabResult, MethodResult, Progress
 from studykit.lab.view import MAX_POINTS, MAX_SERIES, panels, step_ticks
 from studykit.tui.widgets.lab_chart import LabCharts
 
@@ -75,3 +78,50 @@ def test_a_long_line_is_thinned_to_its_first_last_and_evenly_spaced_points():
     [line] = panel.series
     assert len(line.steps) == MAX_POINTS and (line.steps[0], line.steps[-1]) == (1, 1000)
     assert line.values[-1] == 1.0 / 1000 and list(line.steps) == sorted(set(line.steps))
+
+
+class RecordingPlot:
+    """Stands in for plotext: remembers how each line was drawn."""
+
+    def __init__(self) -> None:
+        self.lines: list[dict] = []
+
+    def plot(self, steps, values, **options) -> None:
+        self.lines.append(options)
+
+    def __getattr__(self, name):  # title, xticks, xlabel, ylim: nothing to check here
+        return lambda *args, **kwargs: None
+
+
+def test_without_colour_each_line_has_its_own_marker_and_no_legend_is_drawn_on_the_plot():
+    [panel] = panels("loss", [(f"m{i}", [1, 2], [2.0, 1.0]) for i in range(4)])
+    plain, coloured = RecordingPlot(), RecordingPlot()
+    draw_panel(plain, panel, color=False)
+    draw_panel(coloured, panel, color=True)
+    assert len({line["marker"] for line in plain.lines}) == 4
+    assert all("label" not in line for line in plain.lines + coloured.lines)
+    assert len({line["color"] for line in coloured.lines}) == 4
+    assert legend_text(panel, color=False).plain == "• m0  + m1  x m2  o m3"
+
+
+def test_the_cli_draws_each_legend_under_its_plot_at_80_columns():
+    result = LabResult(lab="x", seed=0, model="m", curve_metrics=["loss"])
+    for name in ("prompt-tuning", "prefix-tuning"):
+        result.methods[f"skill/{name}"] = MethodResult(
+            1,
+            1.0,
+            0.0,
+            1.0,
+            40,
+            1.0,
+            1.0,
+            1.0,
+            curve=[{"step": s, "loss": 2 / s} for s in range(1, 41)],
+        )
+    console = Console(width=80, record=True, color_system=None)
+    console.print(curves(result, width=80, color=False))
+    lines = console.export_text().splitlines()
+    legend = [i for i, line in enumerate(lines) if "prompt tuning" in line]
+    assert len(legend) == 1 and "prefix tuning" in lines[legend[0]]
+    assert all("┤" not in line and "│" not in line for line in lines[legend[0] :])  # below it
+    assert any("┤" in line for line in lines[: legend[0]])
