@@ -78,8 +78,8 @@ def test_the_lab_learns_a_readable_prompt_without_touching_the_model():
     calls = {
         row[0]: row for row in result.tables["What each method asked of the language model"]["rows"]
     }
-    assert calls["RL prompt search"][2] == "0" and calls["RL prompt search"][4] == "0"
-    assert calls["soft prompt (gradients)"][4] == "3"  # one backward per training step
+    assert calls["RL search"][2] == "0" and calls["RL search"][4] == "0"
+    assert calls["soft prompt"][4] == "3"  # one backward per training step
     rewards = [p["reward"] for p in result.methods["rl-prompt"].curve if "reward" in p]
     assert len(rewards) == 30 and rewards[-1] > rewards[0]
     assert len(result.findings) == 3 and all(c.holds for c in result.findings)

@@ -418,28 +418,22 @@ def _calls_table(lab, search: Search, soft: SoftRun | None, ranking: Ranking | N
     def counts(c: Calls) -> list[str]:
         return [f"{c.forward:,}", f"{c.forward_with_grad:,}", f"{c.sequences:,}", f"{c.backward:,}"]
 
-    rows = [["RL prompt search", *counts(search.calls), to_target(search.calls_to_target)]]
+    rows = [["RL search", *counts(search.calls), to_target(search.calls_to_target)]]
     if soft:
-        rows.append(
-            ["soft prompt (gradients)", *counts(soft.calls), to_target(soft.calls_to_target)]
-        )
+        rows.append(["soft prompt", *counts(soft.calls), to_target(soft.calls_to_target)])
     if ranking and ranking.calls:
-        rows.append([f"trying all {len(ranking.prompts):,} prompts", *counts(ranking.calls), "-"])
+        rows.append([f"all {len(ranking.prompts):,} prompts", *counts(ranking.calls), "-"])
     name = "What each method asked of the language model"
     lab.table(
         name,
-        [
-            "method",
-            "forward calls",
-            "with autograd on",
-            "sequences",
-            "backward passes",
-            f"calls / sequences to {TARGET:.0%}",
-        ],
+        ["method", "forward", "with grad", "sequences", "backward", f"to {TARGET:.0%}"],
         rows,
         note=(
             "Counted by hooks on the language model; evaluations on the held-out set included. "
-            "One RL forward call scores every sampled prompt on its examples at once."
+            "forward: forward calls (one RL call scores every sampled prompt on its examples at "
+            "once); with grad: those run with autograd on; sequences: rows sent through the "
+            "model; backward: backward passes through it; soft prompt: trained by gradients; "
+            f"to {TARGET:.0%}: calls / sequences until the held-out exact match first reached it."
         ),
     )
 
