@@ -159,13 +159,16 @@ class LabCharts(Vertical):
         self.shown = made
 
     def _remount(self, made: list[Panel]) -> None:
-        """A grid of panels per metric, so that each metric starts a row of its own."""
+        """A grid of panels per metric, so that each metric starts a row of its own (unless
+        each has a single panel: then they sit side by side)."""
         self.query_one(".lab-chart--waiting").display = not made
         rows = self.query_one(".lab-chart--rows")
         rows.remove_children()
         by_metric: dict[str, list[Panel]] = {}
         for panel in made:
             by_metric.setdefault(panel.metric, []).append(panel)
+        if all(len(group) == 1 for group in by_metric.values()):
+            by_metric = {"": made}  # one panel per metric: the loss beside the metric
         columns = self._columns()
         for panels_of_metric in by_metric.values():
             grid = Grid(*(ChartPanel(panel) for panel in panels_of_metric))
