@@ -236,6 +236,8 @@ class ProgressStore(Database):
                     "cannot be taken back"
                 )
             db.execute("DELETE FROM review WHERE id = ?", (review_id,))
+            # A prediction is graded together with its review: undoing one takes back both.
+            db.execute("DELETE FROM predictions WHERE review_uid = ?", (review.uid,))
             if review.before is None:
                 self.delete_progress(review.card_id)
             else:

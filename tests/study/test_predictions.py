@@ -167,6 +167,16 @@ def test_rating_stores_the_review_and_the_prediction_together(store):
     assert store.progress("p-1") is not None  # fsrs scheduled it
 
 
+def test_undoing_the_rating_takes_back_its_prediction(store):
+    session = StudySession(store, [deck_of(CHOICE)], now=FakeClock(NOON))
+    shown = session.next()
+    graded = grade_prediction(CHOICE, "prefix", Observation("prompt"), seed=3)
+    rate_prediction(session, shown, Rating.Again, 4000, graded)
+    (review,) = store.reviews()
+    assert store.undo_review(review.id)
+    assert store.reviews() == [] and store.predictions() == []
+
+
 def test_not_measured_records_neither_review_nor_prediction(store):
     session = StudySession(store, [deck_of(CHOICE)], now=FakeClock(NOON))
     shown = session.next()
