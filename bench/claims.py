@@ -105,6 +105,9 @@ QUOTED += [  # prompt-vs-prefix, defaults, seed 0
     Quoted("pp-07", "prompt-vs-prefix", 0, "41.0% against 2.0%",
            f"f\"{{{_PP.format('new/prefix-tuning')}:.1%}} against "
            f"{{{_PP.format('new/prompt-tuning')}:.1%}}\""),
+    Quoted("pp-17", "prompt-vs-prefix", 0, "41.0% against 2.0%",
+           f"f\"{{{_PP.format('new/prefix-tuning')}:.1%}} against "
+           f"{{{_PP.format('new/prompt-tuning')}:.1%}}\""),
     Quoted("pp-08", "prompt-vs-prefix", 0, "9.8% against 95.7%",
            f"f\"{{{_PP.format('skill/prefix-tuning')}:.1%}} against "
            f"{{{_PP.format('skill/prompt-tuning')}:.1%}}\""),
