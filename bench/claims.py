@@ -72,6 +72,18 @@ QUOTED += [  # prompt-engineering and rl-prompt, seed 0
            "f'{result.methods[\"rl-prompt\"].exact_match_after:.0%}'",
            params=(("prompt_tokens", 2),)),
 ]  # fmt: skip
+_RL_CALLS = "result.tables['What each method asked of the language model']['rows']"
+_SP_END = "result.methods['{}'].extra['nearest_words'][-1]['cosines']"
+QUOTED += [  # predict cards' explanations, seed 0
+    Quoted("pg-p4", "rl-prompt", 0, "3,328 sequences against 6,016",
+           f"f\"{{{_RL_CALLS}[0][5].split(' / ')[1]}} sequences against "
+           f"{{{_RL_CALLS}[1][5].split(' / ')[1]}}\""),
+    Quoted("pg-p2", "prompt-engineering", 0, "68% on seed 0 against 4%",
+           "f\"{result.methods['new/prompt-tuning'].exact_match_after:.0%} on seed 0 against "
+           "{result.methods['new/best hand-written'].exact_match_after:.0%}\""),
+    Quoted("sp-p1", "soft-prompt", 0, "0.78", f"f\"{{max({_SP_END.format('random-init')}):.2f}}\""),
+    Quoted("sp-p2", "soft-prompt", 0, "0.78", f"f\"{{max({_SP_END.format('vocab-init')}):.2f}}\""),
+]  # fmt: skip
 
 _PM_TRAIN = "result.tables['Training: what each method costs']['rows']"
 _PM_SERVE = "result.tables['Serving: what one more task stores']['rows']"
