@@ -102,8 +102,14 @@ async def test_the_same_prediction_is_right_on_one_run_and_wrong_on_the_next(app
         await pilot.pause()
         assert isinstance(app.screen, StudyScreen)
         assert app.screen.presented.card.id != "p-winner"
-    [review] = store.reviews(card_id="p-winner")
-    assert int(review.rating) == 1 and review.correct is False
+        [review] = store.reviews(card_id="p-winner")
+        assert int(review.rating) == 1 and review.correct is False
+        [prediction] = store.predictions("p-winner")
+        assert prediction.correct is False and prediction.value == "prompt-tuning"
+        await pilot.press("u")  # undo takes back the rating and its prediction together
+        await pilot.pause()
+        assert app.screen.presented.card.id == "p-winner"
+    assert store.reviews(card_id="p-winner") == [] and store.predictions("p-winner") == []
     assert len(runner.inner.calls) == 2
 
 
