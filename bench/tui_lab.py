@@ -88,12 +88,16 @@ def tui_child(lab: str, out: str) -> None:
     from studykit.deck.loader import LoadResult
     from studykit.study.store import ProgressStore
     from studykit.tui.app import StudykitApp
+    from studykit.tui.messages import LabFailed
     from studykit.tui.screens.lab import LabScreen
 
     class Timed(LabScreen):
         def on_lab_screen_finished(self, message: LabScreen.Finished) -> None:
             Path(out).write_text(json.dumps({"lab_seconds": message.result.wall_seconds}))
             self.app.call_after_refresh(self.app.exit)  # once the results are on the screen
+
+        def on_lab_failed(self, message: LabFailed) -> None:
+            self.app.exit(return_code=1, message=f"the lab failed: {message.error}")
 
     class BenchApp(StudykitApp):
         def on_mount(self) -> None:
@@ -130,7 +134,10 @@ def main() -> None:
             with tempfile.NamedTemporaryFile(suffix=".json") as out:
                 command = [sys.executable, __file__, "--child-tui", lab, out.name]
                 tui = on_a_terminal(command, (columns, rows), env)
-                inside = json.loads(Path(out.name).read_text() or "{}").get("lab_seconds", 0.0)
+                recorded = Path(out.name).read_text()
+                if not recorded:  # the app quit without a result: the figure would be wrong
+                    raise SystemExit(f"the TUI run of {lab} ended without a result")
+                inside = json.loads(recorded)["lab_seconds"]
             ratios.append(tui / cli)
             print(
                 f"  {lab} round {round_}: CLI {cli:.1f} s (run {cli_inside:.1f} s), "
