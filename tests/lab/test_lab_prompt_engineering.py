@@ -1,11 +1,13 @@
-"""The prompt-engineering lab: hand-written prompts cost nothing and are brittle; a tuned soft
-prompt is counted beside them; the claims are computed (they flip when their condition is false)."""
+"""The prompt-engineering lab: hand-written prompts cost nothing and only the model's own word
+works (every synonym is <unk>); a tuned soft prompt is counted beside them; findings are computed
+(they flip when their condition is false) and stand apart from invariants."""
 
 from __future__ import annotations
 
-from studykit.lab.engine.harness import LabRun
+import pytest
+
 from studykit.lab.experiments import prompt_engineering as lab
-from studykit.lab.runner import resolve_params, run_lab
+from studykit.lab.runner import run_lab
 from studykit.lab.tasks import get_task
 
 
@@ -22,19 +24,25 @@ def test_wordings_cover_every_kind():
     assert "its own word" not in [kind for _, kind in composed]  # it never had one
 
 
-def test_only_the_right_word_works_and_nothing_trains():
-    run = LabRun("prompt-engineering", resolve_params("prompt-engineering"))
-    tried = {w.text: w for w in lab.try_wordings(run, get_task("reverse"))}
-    assert tried["reverse"].exact_match >= lab.WORKS
-    others = [w for w in tried.values() if w.text != "reverse"]
-    assert max(w.exact_match for w in others) < lab.FAILS
-    assert tried["backwards"].tokens == ["<unk>"]  # a synonym the model never saw
-    assert all(w.trainable == 0 and w.steps == 0 for w in tried.values())
-    assert run.base_unchanged()
+def test_only_the_right_word_works_and_nothing_trains(trained):
+    table = trained.tables["skill: reverse (the digits in reverse order), written by hand"]
+    tried = {row[0]: row for row in table["rows"]}  # prompt, kind, as read, exact match
+    assert tried["reverse"][3] == "100.0%"
+    others = [float(row[3].rstrip("%")) for text, row in tried.items() if text != "reverse"]
+    assert max(others) < 100 * lab.FAILS
+    assert tried["backwards"][2] == "<unk>"  # a synonym the model never saw
+    assert "0 parameters trained" in table["note"]
+    assert trained.base_checksum_before == trained.base_checksum_after
 
 
 def small_run(**overrides):
     return run_lab("prompt-engineering", {"steps": 2, **overrides})
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """One run long enough for the tuned prompts' findings (50 steps a part)."""
+    return run_lab("prompt-engineering", {"steps": 50})
 
 
 def claim(result, start: str):
@@ -66,8 +74,8 @@ def test_the_lab_compares_costs_and_splits_invariants_from_findings():
     assert observed["new_task_winner"].measured
 
 
-def test_the_tuned_findings_hold_once_the_prompt_trains():
-    result = run_lab("prompt-engineering", {"steps": 50, "new_task": "min"})
+def test_the_tuned_findings_hold_once_the_prompt_trains(trained):
+    result = trained
     assert claim(result, "a tuned soft prompt").holds
     assert claim(result, "on min, which the model has no word for").holds
     assert result.observables["new_task_winner"].value == "tuned soft prompt"
