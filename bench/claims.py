@@ -83,6 +83,11 @@ QUOTED += [  # predict cards' explanations, seed 0
            "{result.methods['new/best hand-written'].exact_match_after:.0%}\""),
     Quoted("sp-p1", "soft-prompt", 0, "0.78", f"f\"{{max({_SP_END.format('random-init')}):.2f}}\""),
     Quoted("sp-p2", "soft-prompt", 0, "0.78", f"f\"{{max({_SP_END.format('vocab-init')}):.2f}}\""),
+    Quoted("ft-p3", "overfitting", 0, "84",
+           "f\"{result.observables['train_heldout_gap'].value:.0f}\""),
+    Quoted("pg-p6", "rl-prompt", 0, "1.000 against 0.535",
+           "' against '.join(f'{row[2]:.3f}' for row in result.tables["
+           "'Every possible prompt, scored on the held-out set (top 5 of 18)']['rows'][:2])"),
 ]  # fmt: skip
 
 _PM_TRAIN = "result.tables['Training: what each method costs']['rows']"
