@@ -23,6 +23,8 @@ LABS = {
     "prompt-vs-prefix": {"steps": 1},
     # soft prompt against full fine-tuning, forgetting and mixed-batch serving
     "prompt-vs-finetune": {"steps": 1, "new_steps": 1, "serve_tasks": 2},
+    # prompt, MLP prefix, LoRA (merged too) and full fine-tuning side by side
+    "peft-methods": {"steps": 1},
     # a discrete prompt found by REINFORCE, against a soft prompt
     "rl-prompt": {"steps": 1, "soft_steps": 1, "samples": 4, "examples": 4},
 }
