@@ -19,6 +19,13 @@ def test_the_bundled_specs_load():
     assert "soft-prompt" in all_labs()
 
 
+@pytest.mark.parametrize("name", sorted(all_labs()))
+def test_every_lab_declares_at_least_two_observables_a_learner_can_predict(name):
+    observables = all_labs()[name].observables
+    assert len(observables) >= 2, f"{name} declares {sorted(observables)}"
+    assert all(o.help.strip() for o in observables.values())
+
+
 def test_a_good_spec_loads(tmp_path):
     (tmp_path / "zz.yaml").write_text(GOOD, encoding="utf-8")
     spec = all_labs(tmp_path)["zz"]
