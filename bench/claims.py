@@ -130,6 +130,16 @@ QUOTED += [  # prompt-vs-prefix, defaults, seed 0
            f"{{{_PP.format('skill/prompt-tuning')}:.1%}}\""),
 ]  # fmt: skip
 
+_PF_FORGET = "result.tables[\"Forgetting: the other tasks' exact match\"]['rows'][-1]"
+QUOTED += [  # cards re-measured after the labs' rework, defaults, seed 0
+    Quoted("sp-03", "prompt-vs-finetune", 0, "30",
+           "str(max(result.methods['skill/prompt-tuning'].steps_to_target, "
+           "result.methods['skill/full-finetune'].steps_to_target))"),
+    Quoted("sp-11", "peft-methods", 0, "2.5 KB", f"{_PM_SERVE}[0][1].split(' (')[0]"),
+    Quoted("sp-11", "peft-methods", 0, "414.0 KB", f"{_PM_SERVE}[3][1].split(' (')[0]"),
+    Quoted("pp-16", "prompt-vs-finetune", 0, "9.8%", f"format({_PF_FORGET}[3], '.1%')"),
+]  # fmt: skip
+
 
 def masked(text: str) -> str:
     return re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "#", text)
