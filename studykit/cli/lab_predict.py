@@ -138,8 +138,10 @@ def predict_and_run(
                 render(run.result, out, spec.title, spec)
             for item in run.cards:
                 _grade_and_rate(ui, session, item, run.result)
+            _record_runs(store, run)
             if stopped_code:
                 break  # a stop request ends the whole flow, as it ends one run
+        ui.print(_summary_text(asked, store.path.parent))
     if as_json:
         payload = {
             "lab": spec.name,
@@ -358,6 +360,29 @@ def _grade_and_rate(console: Console, session: Any, item: Asked, result: LabResu
         reason=item.reason,
     )
     item.rating = RATINGS[picked]
+
+
+def _record_runs(store: Any, run: Run) -> None:
+    """Keep the run in each graded card's history, as the TUI's lab screen does, so
+    `studykit browse --card ID` lists it under "Lab runs"."""
+    from studykit.study.lab_history import record_lab_run
+
+    if run.result is None:
+        return
+    result_json = run.result.to_json()
+    for item in run.cards:
+        if item.rating is not None:
+            record_lab_run(store, item.card.id, result_json)
+
+
+def _summary_text(asked: list[Asked], data_dir: Path) -> str:
+    """The session in one line: "2 predictions graded: 1 right; saved to DIR"."""
+    graded = [item for item in asked if item.rating is not None]
+    right = sum(item.grade is not None and item.grade.correct is True for item in graded)
+    if not graded:
+        return "No prediction graded; nothing saved"
+    noun = "prediction" if len(graded) == 1 else "predictions"
+    return f"{len(graded)} {noun} graded: {right} right; saved to {escape(str(data_dir))}"
 
 
 def _verdict_text(item: Asked) -> str:

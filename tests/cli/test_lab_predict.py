@@ -130,6 +130,21 @@ def test_predictions_are_asked_run_graded_rated_and_stored(lab, tmp_path):
     assert kept["pd-2"].correct is False and kept["pd-2"].params == {"steps": 50}
     assert kept["pd-3"].answer == ["b", "a"] and kept["pd-3"].correct
     assert reviews["pd-1"].rating == Rating.Good and reviews["pd-2"].rating == Rating.Hard
+    # each graded card keeps its run in its history, as the TUI's lab screen does
+    with ProgressStore.open(data) as store:
+        seeds = {card: [run.summary["seed"] for run in store.lab_runs(card)] for card in kept}
+    assert seeds == {"pd-1": [1], "pd-2": [2], "pd-3": [1]}
+    assert "3 predictions graded: 2 right; saved to" in out.output
+
+
+def test_a_card_not_graded_keeps_no_lab_run(lab, tmp_path):
+    runs, measured = lab
+    measured += [{"fastest": Observation(["a", "b"])}, {}]  # winner and count never measured
+    out, data = invoke(tmp_path, answers="1\n\n5\n\n1 2\n\n\n")
+    assert out.exit_code == 0, out.output
+    with ProgressStore.open(data) as store:
+        assert [len(store.lab_runs(card)) for card in ("pd-1", "pd-2", "pd-3")] == [0, 0, 1]
+    assert "1 prediction graded: 1 right" in out.output
 
 
 def test_the_grade_follows_the_run(lab, tmp_path):
