@@ -10,9 +10,10 @@ each other away:
 
 Siblings are cards that answer each other. A deck declares them (`siblings: NAME` on each card,
 or several names; or `siblings: topic` on the deck for "cards of one topic"); the deletions of one
-cloze card are siblings by themselves, as in Anki. As with Anki's "bury siblings", a sibling of a
-card seen today waits for another day: new cards by default, reviews too with
-`bury_siblings="all"`.
+cloze card are siblings by themselves, as in Anki; so are the predict cards of one lab (in any
+deck), since one run of the lab measures every observable they ask about. As with Anki's "bury
+siblings", a sibling of a card seen today waits for another day: new cards by default, reviews
+too with `bury_siblings="all"`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from studykit.deck.cloze import ClozeDeletion, StudyCard
-from studykit.deck.model import Deck
+from studykit.deck.model import Deck, Predict
 
 RECENT = 2  # the topics of the last this-many cards shown are kept from coming straight back
 BURY_CHOICES = ("none", "new", "all")  # which siblings of a card seen today wait for tomorrow
@@ -32,6 +33,8 @@ def sibling_groups(deck: Deck, card: StudyCard) -> frozenset[str]:
     groups = {f"{deck.id}/{name}" for name in declared}
     if isinstance(card, ClozeDeletion):
         groups.add(f"{deck.id}/{card.card.id}")  # one cloze card's deletions
+    if isinstance(card, Predict):
+        groups.add(f"lab:{card.lab.name}")  # one run answers every predict card of the lab
     if deck.siblings == "topic":
         groups.add(f"{deck.id}/topic/{card.topic}")
     return frozenset(groups)

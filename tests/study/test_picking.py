@@ -5,6 +5,7 @@ of a card seen today waits for another day, and the suggested rating knows the c
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fsrs import Rating, State
@@ -12,13 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from study_helpers import NOON, FakeClock, flashcards, make_deck
 
+from studykit.deck.loader import load_deck
 from studykit.study.grading import Verdict
-from studykit.study.picking import pick
+from studykit.study.picking import pick, sibling_groups
 from studykit.study.scheduler import SchedulerSettings
 from studykit.study.session import StudySession
 from studykit.study.store import ProgressStore
 
 NO_FUZZ = SchedulerSettings(fuzz=False)
+DECKS = Path(__file__).parents[2] / "decks"
 
 
 def topics_deck(topics: int = 3, per_topic: int = 3, **deck_fields):
@@ -177,6 +180,46 @@ def test_a_deck_may_make_the_cards_of_each_topic_siblings(store):
         session.rate(card, Rating.Easy, 2000)
     assert shown == ["tp0-000", "tp1-000"]  # one card per topic today
     assert session.siblings_waiting() == 2
+
+
+def predict_card(card_id: str, lab: str, observe: str) -> dict:
+    return {
+        "id": card_id,
+        "kind": "predict",
+        "topic": "pr-t",
+        "lab": {"name": lab},
+        "question": f"What will {observe} be?",
+        "observe": observe,
+        "choices": [{"text": "Up", "value": "up"}, {"text": "Down", "value": "down"}],
+    }
+
+
+def test_predict_cards_of_one_lab_are_siblings(store):
+    # The issue: bg-p1, bg-p2 and bg-p3 (all on lab gradient-descent) came back to back, and
+    # one run of the lab answers all three.
+    cards = [
+        predict_card("pr-1", "lab-a", "loss"),
+        predict_card("pr-2", "lab-a", "winner"),
+        predict_card("pr-3", "lab-b", "loss"),
+        *flashcards("pr", "pr-t", 1),
+    ]
+    deck = make_deck("pr", topics=[{"id": "pr-t", "title": "T"}], cards=cards)
+    session = StudySession(store, [deck], now=NOON, settings=NO_FUZZ)
+    seen = []
+    while (card := session.next()) is not None:
+        seen.append(card.card.id)
+        session.rate(card, Rating.Easy, 2000)
+    assert seen == ["pr-1", "pr-3", "pr-000"]  # pr-2 shares pr-1's lab
+    assert session.siblings_waiting() == 1
+
+
+def test_a_card_that_states_a_predict_cards_answer_is_its_sibling():
+    # bg-30's front says a soft prompt at the same η keeps improving: bg-p1's answer.
+    deck = load_deck(DECKS / "backprop-and-gradient-descent.yaml")
+    cards = {card.id: card for card in deck.cards}
+    groups = {card_id: sibling_groups(deck, cards[card_id]) for card_id in ("bg-30", "bg-p1")}
+    assert groups["bg-30"] & groups["bg-p1"]
+    assert sibling_groups(deck, cards["bg-p1"]) & sibling_groups(deck, cards["bg-p2"])
 
 
 # --- the suggested rating knows the card ---
