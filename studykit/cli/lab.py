@@ -110,6 +110,23 @@ class StopOnCtrlC:
         self.requested, self.signum = True, signum
 
 
+class AnnounceOnce:
+    """An `on_progress` that prints `text` at the run's first step, then passes events on.
+    The lab checks its own options (such as gradient-descent's --lrs) before it trains, so
+    a bad one is the only line shown, never after "Running lab ..."."""
+
+    def __init__(self, console: Any, text: str, then: Any = None) -> None:
+        self.console, self.text, self.then = console, text, then
+        self.said = False
+
+    def __call__(self, event: Any) -> None:
+        if not self.said:
+            self.said = True
+            self.console.print(self.text)
+        if self.then is not None:
+            self.then(event)
+
+
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")  # what matplotlib writes without extra packages
 PLOT_HELP = "Also write the curves to this file (.png, .pdf or .svg)."
 
@@ -165,8 +182,10 @@ def run_and_show(
                 with LiveProgress(err, stopped=stop) as live:
                     result = run_lab(name, params, on_progress=live, should_stop=stop)
             else:  # no live display: say once that it runs and how to stop it
-                err.print(f"Running lab {name} (Ctrl-C stops it and shows what was measured)")
-                result = run_lab(name, params, should_stop=stop)
+                said = f"Running lab {name} (Ctrl-C stops it and shows what was measured)"
+                result = run_lab(
+                    name, params, on_progress=AnnounceOnce(err, said), should_stop=stop
+                )
         except LabError as error:
             _fail(str(error))
     if as_json:

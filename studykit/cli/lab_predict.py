@@ -303,22 +303,25 @@ def _how_to_answer(item: Asked) -> str:
 
 def _run(spec: LabSpec, params: dict[str, Any], console: Console) -> tuple[LabResult, int]:
     """Run the lab with `params` (live progress on a terminal); (result, exit code if stopped)."""
-    from studykit.cli.lab import StopOnCtrlC
+    from studykit.cli.lab import AnnounceOnce, StopOnCtrlC
     from studykit.lab import runner
     from studykit.lab.errors import LabError
 
     shown = " ".join(f"{k}={v}" for k, v in params.items())
-    console.print()
-    console.print(f"[bold]Running lab {spec.name}[/] {shown}".rstrip() + " (Ctrl-C stops it)")
+    said = f"\n[bold]Running lab {spec.name}[/] {escape(shown)}".rstrip() + " (Ctrl-C stops it)"
     with StopOnCtrlC() as stop:
         try:
             if console.is_terminal:
                 from studykit.lab.render import LiveProgress
 
                 with LiveProgress(console, stopped=stop) as live:
-                    result = runner.run_lab(spec.name, params, on_progress=live, should_stop=stop)
+                    announce = AnnounceOnce(console, said, then=live)
+                    result = runner.run_lab(
+                        spec.name, params, on_progress=announce, should_stop=stop
+                    )
             else:
-                result = runner.run_lab(spec.name, params, should_stop=stop)
+                announce = AnnounceOnce(console, said)
+                result = runner.run_lab(spec.name, params, on_progress=announce, should_stop=stop)
         except LabError as error:
             _fail(str(error))
     return result, stop.exit_code if result.interrupted else 0
