@@ -32,6 +32,8 @@ from typer.core import TyperGroup
 from studykit.lab.errors import LabError, LabParamError, LabSpecError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from typer import _click as click  # the click that typer bundles and its groups subclass
 
     from studykit.lab.catalog import LabSpec
@@ -245,15 +247,51 @@ def list_command(
         typer.echo(json.dumps({"labs": labs}, indent=2, ensure_ascii=False, allow_nan=False))
         return
     from rich.console import Console
+
+    console = Console(highlight=False)
+    if console.width >= WIDE_LIST:
+        console.print(_labs_table(specs))
+    else:
+        console.print(_labs_listed(specs))
+
+
+WIDE_LIST = 140  # narrower, the table's four columns wrap each cell to a few words a line
+
+
+def _labs_table(specs: Iterable[LabSpec]) -> Any:
+    """The labs as a table, for a wide terminal: names and observables whole, one a line."""
     from rich.table import Table
 
     table = Table(header_style="bold")
-    for column in ("lab", "what it shows", "parameters", "observables"):
-        table.add_column(column)
+    table.add_column("lab", no_wrap=True)  # the name a learner types: never cut
+    table.add_column("what it shows", ratio=3)
+    table.add_column("parameters", ratio=1)
+    table.add_column("observables", no_wrap=True)
     for spec in specs:
-        measured = ", ".join(spec.observables) or "–"
+        measured = "\n".join(spec.observables) or "–"
         table.add_row(spec.name, spec.summary, ", ".join(spec.params), measured)
-    Console().print(table)
+    return table
+
+
+def _labs_listed(specs: Iterable[LabSpec]) -> Any:
+    """The labs one after another, for a terminal of any width: the name on its own line,
+    then what it shows, its parameters and its observables, wrapped between words."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    parts: list[Any] = []
+    for spec in specs:
+        parts.append(Text(spec.name, style="bold"))
+        body = Text(spec.summary + "\n")
+        body.append("parameters: ", style="dim")
+        body.append(", ".join(spec.params) + "\n")
+        body.append("observables: ", style="dim")
+        body.append(", ".join(spec.observables) or "–")
+        parts.append(Padding(body, (0, 0, 1, 2), expand=False))
+    parts.append(Text("studykit lab NAME --help: its options and what each observable means"))
+    from rich.console import Group
+
+    return Group(*parts)
 
 
 def _parse_assignment(spec: LabSpec, text: str) -> tuple[str, Any]:

@@ -45,3 +45,18 @@ def test_a_run_that_starts_says_so_once(stub_run):
     out = runner.invoke(app, ["lab", "gradient-descent", "--steps", "2", "--json"])
     assert out.exit_code == 0, out.output
     assert out.stderr.count("Running lab gradient-descent") == 1
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_lab_list_keeps_every_name_and_observable_whole(columns):
+    from studykit.lab.catalog import all_labs
+
+    out = runner.invoke(app, ["lab", "list"], env={"COLUMNS": str(columns)})
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert "…" not in out.stdout and all(len(line) <= columns for line in lines)
+    words = {word.strip(",│ ") for line in lines for word in line.split()}
+    for spec in all_labs().values():
+        assert spec.name in words  # the name a learner types, on one line
+        assert set(spec.observables) <= words
+    assert len(lines) < 12 * len(all_labs())  # was 156 lines for 9 labs at 80 columns
