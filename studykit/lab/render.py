@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rich import box
 from rich.console import Console, Group
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from studykit.lab.results import LabResult, MethodResult
@@ -268,22 +268,29 @@ def render(
         console.print(observations_text(view))
 
 
+NARROW_PROGRESS = 100  # columns below which the live progress has no bar
+
+
 class LiveProgress:
-    """A rich progress display fed by `Progress` events: one bar per method, with its latest
+    """A rich progress display fed by `Progress` events: one row per method, with its latest
     loss and exact match. Use as a context manager and pass the instance as `on_progress`."""
 
     def __init__(self, console: Console, stopped: Callable[[], bool] | None = None):
         """`stopped` says whether the learner asked the run to stop (Ctrl-C), so that a method
         cut short says why: "stopped by you", "target reached" or "not finite"."""
-        self.progress = Progress(
-            TextColumn("{task.description:<28}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
+        # Every column but the status keeps its width; the status wraps at spaces onto a
+        # second line rather than cut a figure ("stopped early: target rea…"). Below 100
+        # columns the bar is dropped: the steps column says as much.
+        whole = Column(no_wrap=True)
+        columns: list[Any] = [TextColumn("{task.description}", table_column=whole)]
+        if console.width >= NARROW_PROGRESS:
+            columns.append(BarColumn(bar_width=20))
+        columns += [
+            TextColumn("{task.completed}/{task.total}", table_column=Column(no_wrap=True)),
+            TextColumn("{task.fields[status]}", table_column=Column(ratio=1, overflow="fold")),
+            TimeElapsedColumn(table_column=Column(no_wrap=True)),
+        ]
+        self.progress = Progress(*columns, console=console, transient=False, expand=True)
         self.tasks: dict[str, Any] = {}
         self.running: set[str] = set()  # methods whose clock is still counting
         self.latest: dict[str, float] = {}

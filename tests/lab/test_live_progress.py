@@ -43,3 +43,19 @@ def test_a_method_cut_short_says_whether_the_learner_stopped_it_or_its_loss_brok
     statuses = [task.fields["status"] for task in live.progress.tasks]
     assert statuses[0].endswith("stopped early: loss not finite")
     assert statuses[1].endswith("stopped early: stopped by you")
+
+
+def test_rows_fit_80_columns_without_a_figure_cut():
+    console = Console(file=io.StringIO(), width=80, force_terminal=False)
+    with LiveProgress(console) as live:
+        live(Progress("skill/prompt tuning", 60, 100, 0.048, {"exact_match": 0.957}))
+        live(Progress("skill/full fine-tuning", 100, 100, 1234.5678, {"exact_match": 1.0}))
+        live(Progress("sgd η=0.001", 300, 300, 9.012, elapsed=75.0))
+    shown = console.file.getvalue()
+    lines = shown.splitlines()
+    assert lines and all(len(line.rstrip()) <= 80 for line in lines)
+    assert "…" not in shown
+    words = shown.split()
+    for figure in ("0.048", "95.7%", "1234.568", "100.0%", "60/100", "300/300", "9.012"):
+        assert figure in words
+    assert "skill: prompt tuning" in shown and "reached" in words  # the why, wrapped, not cut
