@@ -8,12 +8,14 @@ so the same prediction is right on one run and wrong on the next.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 from predict_helpers import LABS, WINNER_PREFIX, WINNER_PROMPT, MeasuringLab, predict_load
 from textual.widgets import DataTable
 
 from studykit.lab.results import Observation
+from studykit.study.preferences import load_preferences, save_preferences
 from studykit.study.store import ProgressStore
 from studykit.tui.screens.card_page import CardPageScreen
 from studykit.tui.screens.predict import PredictRunScreen
@@ -25,9 +27,11 @@ from studykit.tui.widgets.verdict import RatingBar
 
 
 @pytest.fixture
-def app_with(make_app, fake_lab):
+def app_with(make_app, fake_lab, store):
     """The app over the test deck (or only `cards` of it), with a runner measuring `measures`
-    on its successive runs."""
+    on its successive runs. The deck's cards share one lab, so they are siblings: these tests
+    turn burying off to study them one after the other."""
+    save_preferences(store, replace(load_preferences(store), bury_siblings="none"))
 
     def build(*measures: dict[str, Observation], cards: tuple[str, ...] = ()):
         runner = MeasuringLab(fake_lab, list(measures))
@@ -111,6 +115,19 @@ async def test_the_same_prediction_is_right_on_one_run_and_wrong_on_the_next(app
         assert app.screen.presented.card.id == "p-winner"
     assert store.reviews(card_id="p-winner") == [] and store.predictions("p-winner") == []
     assert len(runner.inner.calls) == 2
+
+
+async def test_the_run_lists_only_this_cards_observable_as_measured(app_with):
+    # The issue: bg-p1's run listed every observable, the answers to bg-p2 and bg-p3.
+    fastest = {"fastest": Observation(["prefix-tuning", "prompt-tuning"], "prefix 12 steps")}
+    app, _ = app_with(WINNER_PREFIX | fastest, cards=("p-winner",))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await study(pilot)
+        await predict_choice(pilot, screen, "prefix-tuning")
+        run = await finish_run(pilot)
+        measured = text(run.query_one("#lab-observed"))
+        assert "winner: " in measured
+        assert "fastest" not in measured and "prefix 12 steps" not in measured
 
 
 async def test_a_run_stopped_before_the_measurement_records_nothing(app_with, store, fake_lab):

@@ -4,7 +4,7 @@ The results are `studykit.lab.view`'s, the same tables, checksums, findings, inv
 measured observables `studykit lab` prints; this screen only draws them (a `LabTable` per table).
 
 The training runs in a thread worker. It only appends each `Progress` event to a list; a timer
-on the UI thread reads what is new four times a second and redraws once, so a fast lab is not
+on the UI thread reads what is new twice a second and redraws once, so a fast lab is not
 slowed by a redraw per step (the UI and the training share the GIL and two cores). Keys keep
 working while it trains. Esc asks the run to stop (`should_stop`), and the run returns what it
 measured so far. The run's summary is stored with the card's history. `studykit.lab.runner` is
@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 
 
 # Seconds between two redraws of the live line and bar. Each redraw is Python the training thread
-# waits for (one GIL): measured on a GIL-bound fake lab, 10 a second cost it 15%, none 2-10%.
-REDRAW_EVERY = 0.25
+# waits for (one GIL): on a GIL-bound fake lab, 10 a second cost it 15%; bench/tui_lab.py puts
+# prompt-vs-prefix's TUI run at 1.16x the CLI's with 4 a second, 0.87x with 2.
+REDRAW_EVERY = 0.5
 
 
 class LabScreen(Screen[None]):
@@ -345,8 +346,12 @@ class LabScreen(Screen[None]):
 
     # -- results -------------------------------------------------------------------------------
 
+    def view_of(self, result: Any) -> ResultView:
+        """What this screen shows of a finished run (a predict card's run shows less)."""
+        return result_view(result, self.spec.title, self.spec)
+
     def _show_results(self, result: Any) -> None:
-        view = result_view(result, self.spec.title, self.spec)
+        view = self.view_of(result)
         self.query_one("#lab-facts", Static).update(self._facts(view))
         self.query_one("#lab-tables").mount_all(
             LabTable(table, width=self._table_width(), highlight=self.highlight)

@@ -6,7 +6,8 @@ with what this run measured, and the screen shows "you predicted X — this run 
 numbers behind Y, the table rows that show it (highlighted) and the card's explanation, with a
 suggested rating (Good if right, Again if wrong). 1-4 or Enter stores the review through the
 session, as every card's rating is stored. A run stopped before the observable was measured
-records nothing and says so; `r` runs it again, Esc goes back to the card.
+records nothing and says so; `r` runs it again, Esc goes back to the card. Under "Measured" the
+screen lists only this card's observable: the others answer other predict cards of the lab.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from studykit.tui.widgets.predict import PredictionPanel
 from studykit.tui.widgets.verdict import RatingBar
 
 if TYPE_CHECKING:
+    from studykit.lab.view import ResultView
     from studykit.tui.widgets.predict import PredictView
 
 
@@ -63,6 +65,11 @@ class PredictRunScreen(LabScreen):
     def on_mount(self) -> None:
         self.mount(RatingBar(id="rating-bar"), before=self.query_one(Footer))
         super().on_mount()
+
+    def view_of(self, result: Any) -> ResultView:
+        from studykit.study.predictions import before_rating
+
+        return before_rating(self.card, super().view_of(result))
 
     def on_lab_screen_finished(self, event: LabScreen.Finished) -> None:
         event.stop()
