@@ -76,10 +76,14 @@ def on_a_terminal(
     code = process.wait()
     wall = time.perf_counter() - start
     os.close(master)
+    global last_output
+    last_output = tail.decode(errors="replace")
     if code != 0:
-        text = tail.decode(errors="replace")
-        raise SystemExit(f"{' '.join(command)} exited {code}; its last output:\n{text}")
+        raise SystemExit(f"{' '.join(command)} exited {code}; its last output:\n{last_output}")
     return wall
+
+
+last_output = ""  # what the last program drew last, to say why a run gave no result
 
 
 def tui_child(lab: str, out: str) -> None:
@@ -136,7 +140,10 @@ def main() -> None:
                 tui = on_a_terminal(command, (columns, rows), env)
                 recorded = Path(out.name).read_text()
                 if not recorded:  # the app quit without a result: the figure would be wrong
-                    raise SystemExit(f"the TUI run of {lab} ended without a result")
+                    raise SystemExit(
+                        f"the TUI run of {lab} ended without a result; its last output:\n"
+                        + last_output
+                    )
                 inside = json.loads(recorded)["lab_seconds"]
             ratios.append(tui / cli)
             print(

@@ -22,8 +22,8 @@ from studykit.lab.render import draw_panel
 from studykit.lab.view import Line, Panel, panels
 
 # Seconds between two redraws of the plots. Drawing a panel takes 10-30 ms of Python, which the
-# training thread waits for (one GIL, two cores): twice a second is live enough.
-CHART_EVERY = 0.5
+# training thread waits for (one GIL, two cores): once a second is live enough.
+CHART_EVERY = 1.0
 
 
 class PanelPlot(PlotextPlot):
