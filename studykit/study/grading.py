@@ -74,10 +74,12 @@ class Verdict:
     summary: str = ""
     # "Almost": a typed answer one typo away from an accepted one (see typed.py); not correct.
     typo: Typo | None = None
+    # Also "almost": a number right but for its decimal comma (`2,4` for 2.4); not correct.
+    decimal_comma: bool = False
 
     @property
     def almost(self) -> bool:
-        return self.typo is not None
+        return self.typo is not None or self.decimal_comma
 
 
 def _shuffled(n: int, rng: random.Random, *, avoid_identity: bool) -> tuple[int, ...]:
@@ -265,6 +267,10 @@ def _grade_typed(
     typed = fold_typed(answer)
     if accepted.accepts(typed):
         return Verdict(True, 1.0, [], expected, card.kind)
+    pointed = accepted.with_decimal_point(typed)
+    if pointed is not None:  # the number was known; only its decimal mark was not ours
+        summary = f"write decimals with a point: {pointed}"
+        return Verdict(False, 1 - 1 / len(typed), [], expected, card.kind, summary, None, True)
     typo = accepted.typo(typed)
     if typo is None:
         return Verdict(False, 0.0, _also_accepted(others), expected, card.kind)
@@ -315,11 +321,14 @@ class Suggestion:
 def suggest(verdict: Verdict, duration_ms: int, history: CardHistory = NEW_CARD) -> Suggestion:
     """The rating to offer for an answer, and why.
 
-    Wrong (or only partly right: the card was not recalled) → Again; one typo → Hard; right but
-    slow → Hard; right → Good. Easy only for a card already known, answered fast, and not
-    forgotten today: Easy on first sight would make fsrs skip the learning steps and schedule
-    the card days away on one lucky answer. The learner can override it before it is stored.
+    Wrong (or only partly right: the card was not recalled) → Again; one typo or a decimal comma
+    (`2,4` for 2.4) → Hard; right but slow → Hard; right → Good. Easy only for a card already
+    known, answered fast, and not forgotten today: Easy on first sight would make fsrs skip the
+    learning steps and schedule the card days away on one lucky answer. The learner can override
+    it before it is stored.
     """
+    if verdict.decimal_comma:
+        return Suggestion(Rating.Hard, "the right number, with a comma for the point")
     if verdict.almost:
         return Suggestion(Rating.Hard, "one typo: almost recalled")
     if not verdict.correct:

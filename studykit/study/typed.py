@@ -7,7 +7,8 @@ straight ones, case, runs of whitespace, and sentence punctuation at either end,
 answer `2.4`, `1e-3` is `0.001`, within the card's `tolerance` when it has one. One typo in a long
 word (an extra, missing, wrong or swapped letter in a word of `TYPO_WORD_LETTERS` letters or more)
 is "almost": the learner knew it, so grading says so and shows where (as Anki's type-in compare
-does) instead of calling it wrong.
+does) instead of calling it wrong. So is a number right but for a decimal comma (`2,4` for
+`2.4`): the point is the only decimal mark, and grading says so.
 
 Every step is linear in the text, and the typed text is cut to `MAX_TYPED` characters before
 anything else (NFKC is quadratic in runs of combining marks), so grading stays in microseconds.
@@ -78,6 +79,15 @@ class AcceptedAnswers:
         return value is not None and any(
             abs(value - number) <= self.tolerance for number in self.numbers
         )
+
+    def with_decimal_point(self, typed: str) -> str | None:
+        """`typed` with its one comma read as a decimal point, when that reading is accepted:
+        `2,4` -> `2.4`. The point is the only decimal mark (`2,400` is two thousand four
+        hundred), so this is a hint, not a right answer."""
+        if typed.count(",") != 1 or "." in typed:
+            return None
+        pointed = typed.replace(",", ".")
+        return pointed if self.numbers and self.accepts(pointed) else None
 
     def typo(self, typed: str) -> Typo | None:
         """The first accepted answer that folded `typed` misses by one typo in a long word."""

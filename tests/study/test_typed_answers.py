@@ -7,11 +7,12 @@ import time
 from decimal import Decimal
 
 import pytest
+from fsrs import Rating
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from studykit.deck.model import MAX_ANSWER, MAX_TYPED, ShortAnswer
-from studykit.study.grading import grade
+from studykit.study.grading import grade, suggest
 from studykit.study.typed import fold
 
 
@@ -40,6 +41,20 @@ def test_a_number_is_its_value_in_any_spelling():
         assert not grade(bg_07, wrong).correct, wrong
     assert grade(short("0.001"), "1e-3").correct
     assert grade(short("8,000"), "8000").correct and grade(short("8000"), "8 000").correct
+
+
+def test_a_decimal_comma_is_almost_and_says_the_point_is_the_decimal_mark():
+    # The issue: "2,4" for 2.4 was "✗ Not quite" with no word on why.
+    verdict = grade(short("2.4"), "2,4")
+    assert not verdict.correct and verdict.almost
+    assert verdict.summary == "write decimals with a point: 2.4"
+    assert suggest(verdict, 2_000).rating == Rating.Hard
+    assert grade(short("1.024"), "1,024").almost  # read as a thousand and twenty-four: a hint
+    assert grade(short("0.5", tolerance=0.1), "0,45").almost
+    assert grade(short("1024"), "1,024").correct  # thousands, as before
+    for wrong in ("2,5", "2,4,0", "2,4.0", "24"):
+        assert not grade(short("2.4"), wrong).almost, wrong
+    assert not grade(short("chain rule"), "chain,rule").almost  # only numbers
 
 
 def test_dashes_minus_signs_and_quotes_are_folded():

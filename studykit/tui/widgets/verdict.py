@@ -65,7 +65,7 @@ class VerdictPanel(Static):
             if verdict.correct:
                 parts.append(("✓ Correct", RIGHT))
             elif verdict.almost:
-                parts.append(("≈ Almost: one typo", ALMOST))
+                parts.append((f"≈ Almost: {verdict.summary}", ALMOST))
             elif verdict.score > 0:
                 counts = f": {verdict.summary}" if verdict.summary else ""
                 parts.append((f"✗ Partly right ({verdict.score:.0%}){counts}", WRONG))
