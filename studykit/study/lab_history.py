@@ -4,6 +4,7 @@ the card's earlier runs as its lab screen lists them (`past_runs`)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 from studykit.study.clock import Clock, as_clock
 from studykit.study.records import LabRun
 from studykit.study.store import ProgressStore
+
+ShowValue = Callable[[str, Any], str]  # (observable name, value) -> "90.2%"
 
 
 def summarize_lab_result(result_json: dict[str, Any]) -> dict[str, Any]:
@@ -56,8 +59,11 @@ class PastRun:
         return self.ran_at.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def past_runs(store: ProgressStore, card_id: str, lab: str | None = None) -> list[PastRun]:
-    """The card's stored lab runs (of `lab` only, when given), newest first."""
+def past_runs(
+    store: ProgressStore, card_id: str, lab: str | None = None, show: ShowValue | None = None
+) -> list[PastRun]:
+    """The card's stored lab runs (of `lab` only, when given), newest first; `show` as for
+    `run_figures`."""
     runs = []
     for run in store.lab_runs(card_id):
         summary = run.summary if isinstance(run.summary, dict) else {}
@@ -70,7 +76,7 @@ def past_runs(store: ProgressStore, card_id: str, lab: str | None = None) -> lis
                 run.ran_at,
                 name if isinstance(name, str) else "?",
                 seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
-                run_figures(summary),
+                run_figures(summary, show),
             )
         )
     return sorted(runs, key=lambda run: run.ran_at, reverse=True)
@@ -79,12 +85,14 @@ def past_runs(store: ProgressStore, card_id: str, lab: str | None = None) -> lis
 MAX_METHODS = 3  # a past run names its first few observables or methods; the JSON has the rest
 
 
-def run_figures(summary: dict[str, Any]) -> str:
+def run_figures(summary: dict[str, Any], show: ShowValue | None = None) -> str:
     """A stored run's key figures on one line: what it measured (its observables) or, for a
     lab that declares none, exact match before → after of its first methods that trained; how
-    many findings held, and whether it was stopped. Stored summaries may come from an import:
-    odd values are skipped."""
-    parts = _observed(summary)
+    many findings held, and whether it was stopped. `show(name, value)` writes a measured value
+    as the lab's output does (the caller passes the lab layer's formatter, typed by the spec;
+    without it, values are shown raw). Stored summaries may come from an import: odd values
+    are skipped."""
+    parts = _observed(summary, show)
     if not parts:
         parts = _exact_matches(summary)
     claims = [c for c in summary.get("claims") or [] if isinstance(c, dict)]
@@ -100,13 +108,17 @@ def run_figures(summary: dict[str, Any]) -> str:
     return "; ".join(parts) or "nothing measured"
 
 
-def _observed(summary: dict[str, Any]) -> list[str]:
+def _observed(summary: dict[str, Any], show: ShowValue | None) -> list[str]:
+    """ "forgetting after finetune: 90.2%": each measured value as `show` writes it."""
     parts = []
     observables = summary.get("observables")
     for name, observed in observables.items() if isinstance(observables, dict) else ():
         value = observed.get("value") if isinstance(observed, dict) else None
         if value is not None:
-            shown = " > ".join(map(str, value)) if isinstance(value, list) else str(value)
+            if show is not None:
+                shown = show(name, value)
+            else:
+                shown = " > ".join(map(str, value)) if isinstance(value, list) else str(value)
             parts.append(f"{name.replace('_', ' ')}: {shown}")
     return parts[:MAX_METHODS]
 

@@ -158,9 +158,16 @@ class LabScreen(Screen[None]):
 
     def _show_history(self) -> None:
         """This card's earlier runs of the lab, newest first: when, seed, key figures."""
+        from studykit.lab.view import observed_value
         from studykit.study.lab_history import past_runs
 
-        runs = past_runs(self.app.store, self.card_id, self.lab_name)
+        kinds = {name: declared.type for name, declared in self.spec.observables.items()}
+        runs = past_runs(
+            self.app.store,
+            self.card_id,
+            self.lab_name,
+            show=lambda name, value: observed_value(value, kinds.get(name)),
+        )
         widget = self.query_one("#lab-history", Static)
         widget.display = bool(runs)
         if not runs:
