@@ -145,3 +145,19 @@ async def test_the_cli_and_the_browse_screen_show_the_same_cells(make_app, store
             if i != due:
                 assert cell in line, (cell, line)
     assert lines[-1] == "7 of 7 cards match."
+
+
+async def test_down_then_enter_after_a_search_opens_the_highlighted_card(make_app):
+    # The issue: after typing a search, Down then Enter did not open the card; a second Enter did.
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_browse(pilot, "is:new")
+        table = screen.query_one("#browse-cards")
+        await pilot.press("down")
+        await pilot.pause()
+        assert table.has_focus and table.cursor_row == 1  # the highlight moved, as it looks
+        expected = screen.highlighted().card_id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CardPageScreen)
+        assert app.screen.card_id == expected == table_cells(table)[table.cursor_row][0]

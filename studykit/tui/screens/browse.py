@@ -2,8 +2,8 @@
 
 The search line takes words and Anki-style filters (`lora kind:mcq is:due`); the matching, the
 states and every cell come from `studykit.study.browse`, the same as `studykit browse` prints.
-Enter opens a card's page (its ratings and lab runs), `e` edits the card in $EDITOR, `u`
-unsuspends it.
+Enter (or up/down) in the search line goes to the cards; there Enter opens a card's page (its
+ratings and lab runs), `e` edits the card in $EDITOR, `u` unsuspends it.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ class BrowseScreen(Screen[None]):
         Binding("slash", "search", "Search", key_display="/", id="search"),
         Binding("e", "edit", "Edit", id="edit"),
         Binding("u", "unsuspend", "Unsuspend", id="unsuspend"),
+        # The search line has no use for up/down; they reach the screen, which moves to the cards.
+        Binding("down", "to_cards('down')", show=False),
+        Binding("up", "to_cards('up')", show=False),
     ]
 
     def __init__(self, query: str = "") -> None:
@@ -125,6 +128,16 @@ class BrowseScreen(Screen[None]):
         from studykit.tui.screens.card_page import CardPageScreen
 
         self.app.push_screen(CardPageScreen(str(event.row_key.value)))
+
+    def action_to_cards(self, direction: str) -> None:
+        """Up or down in the search line: the cards get the focus and the cursor moves, so the
+        next Enter opens the row the learner sees highlighted (it used to take a second one)."""
+        table = self.query_one(CardTable)
+        table.focus()
+        if direction == "down":
+            table.action_cursor_down()
+        else:
+            table.action_cursor_up()
 
     def action_search(self) -> None:
         self.query_one(Input).focus()
