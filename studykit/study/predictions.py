@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +38,6 @@ from studykit.study.records import PredictionRecord
 
 if TYPE_CHECKING:
     from studykit.lab.results import LabResult, Observation
-    from studykit.lab.view import ResultView
     from studykit.study.session import StudySession
     from studykit.study.store import ProgressStore
 
@@ -101,12 +100,11 @@ class PredictionGrade:
         return Verdict(self.correct, float(self.correct), [], self.measured, "predict")
 
 
-def before_rating(card: Predict, view: ResultView) -> ResultView:
-    """A predict card's run as shown before the learner rates it: of the measured observables
-    only the card's own, since the others are the answers other predict cards of the lab ask
-    for (the tables and findings are the lab's lesson and stay)."""
-    own = tuple(line for line in view.observations if line.name == card.observe)
-    return replace(view, observations=own, observations_title="Measured (what this card asks)")
+def shown_before_rating(card: Predict, observables: Sequence[str]) -> list[str]:
+    """Of a run's measured observables, those a predict card's run lists before the learner
+    rates it: only the card's own, since the others answer other predict cards of the lab (the
+    tables and findings are the lab's lesson and stay)."""
+    return [name for name in observables if name == card.observe]
 
 
 def grade_run(card: Predict, answer: Any, result: LabResult) -> PredictionGrade:

@@ -12,6 +12,7 @@ screen lists only this card's observable: the others answer other predict cards 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
@@ -67,9 +68,12 @@ class PredictRunScreen(LabScreen):
         super().on_mount()
 
     def view_of(self, result: Any) -> ResultView:
-        from studykit.study.predictions import before_rating
+        from studykit.study.predictions import shown_before_rating
 
-        return before_rating(self.card, super().view_of(result))
+        view = super().view_of(result)
+        shown = shown_before_rating(self.card, [line.name for line in view.observations])
+        own = tuple(line for line in view.observations if line.name in shown)
+        return replace(view, observations=own, observations_title="Measured (what this card asks)")
 
     def on_lab_screen_finished(self, event: LabScreen.Finished) -> None:
         event.stop()
