@@ -47,7 +47,8 @@ def two_topic_deck() -> Deck:
 
 def predict_all(store, deck, answers: dict[str, tuple[str, str]]):
     """Predict each card: (answer, measured); rate as suggested, the Good/Again it suggests."""
-    session = StudySession(store, [deck], now=FakeClock(NOON))
+    # the cards share one lab, so they are siblings: burying off, to predict them all today
+    session = StudySession(store, [deck], now=FakeClock(NOON), bury_siblings="none")
     for _ in deck.cards:
         shown = session.next()
         assert shown is not None and isinstance(shown.card, Predict)

@@ -32,12 +32,14 @@ HERE = Path(__file__).parent
 
 CHILD = """\
 import sys, time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, sys.argv[1])  # tests/tui: conftest's FakeLab, the predict deck
 from conftest import FROZEN_NOW, FakeLab
 from predict_helpers import LABS, WINNER_PREFIX, MeasuringLab, predict_load
 
+from studykit.study.preferences import load_preferences, save_preferences
 from studykit.study.store import ProgressStore
 from studykit.tui.app import StudykitApp
 
@@ -54,6 +56,8 @@ def runner(name, params, on_progress, should_stop):
     return result
 
 with ProgressStore.open(data) as store:
+    # the deck's cards share one lab (siblings): burying off, so p-fastest comes after p-winner
+    save_preferences(store, replace(load_preferences(store), bury_siblings="none"))
     app = StudykitApp(predict_load(), store, now=FROZEN_NOW, seed=7, lab_runner=runner,
                       labs_dir=LABS)
     app.run()
