@@ -206,7 +206,8 @@ def _cards_for(
                 skipped.append(f"{card.id}: lab {spec.name} does not measure {card.observe}")
                 continue
             params = options | dict(card.lab.params)
-            asked.append(Asked(deck, card, prediction_kind(card), params))
+            kind = prediction_kind(card, declared[card.observe].type)
+            asked.append(Asked(deck, card, kind, params))
     return asked, skipped
 
 

@@ -257,6 +257,16 @@ def check_observation(spec: LabSpec, name: str, value: Any) -> Any:
     raise ValueError(f"lab {spec.name}: observable {name} is a {declared.type}, got {value!r}")
 
 
+def observable_type(lab: str, observe: str, labs_dir: Path | None = None) -> str | None:
+    """The declared type of lab `lab`'s observable `observe`, e.g. "percent" (None if the lab or
+    its spec cannot say: the deck loader has reported that already)."""
+    try:
+        declared = get_lab(lab, labs_dir).observables.get(observe)
+    except (UnknownLab, LabSpecError):
+        return None
+    return declared.type if declared is not None else None
+
+
 @dataclass(frozen=True)
 class Catalog:
     """The lab specs in `labs_dir` (default: the bundled `studykit/lab/experiments/`), read on first

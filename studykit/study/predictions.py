@@ -25,8 +25,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fsrs import Rating
 
@@ -37,31 +36,42 @@ from studykit.study.grading import NotGradable, Presented, Suggestion, Verdict
 from studykit.study.records import PredictionRecord
 
 if TYPE_CHECKING:
-    from studykit.lab.results import LabResult, Observation
     from studykit.study.session import StudySession
     from studykit.study.store import ProgressStore
 
 NUMBER_TYPES = ("int", "float", "percent")
+
+
+# What this module reads of a lab run, by shape: the study layer does not import the lab layer
+# (tests/test_layering.py); studykit.lab.results.Observation and LabResult fit these.
+class Observation(Protocol):
+    @property
+    def value(self) -> Any: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def rows(self) -> Sequence[str]: ...
+
+
+class LabResult(Protocol):
+    @property
+    def seed(self) -> int: ...
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+    @property
+    def observables(self) -> Mapping[str, Observation]: ...
+
+
 MAX_REASON = 200  # one line of why
 
 
-def prediction_kind(card: Predict, labs_dir: Path | None = None) -> str:
+def prediction_kind(card: Predict, observable_type: str | None) -> str:
     """What the learner gives for `card`: "choice" (pick one), "order" (order the choices, best
-    first) or "number" (type one). The card's shape and its lab's declared observable decide."""
+    first) or "number" (type one). The card's shape and the declared type of its observable
+    (`studykit.lab.catalog.observable_type`, passed in by the front end) decide."""
     if card.typed:
         return "number"
-    return "order" if observable_type(card, labs_dir) == "order" else "choice"
-
-
-def observable_type(card: Predict, labs_dir: Path | None = None) -> str | None:
-    """The declared type of the card's observable (None if its lab or spec cannot say)."""
-    from studykit.lab.catalog import Catalog  # no torch: the specs only
-
-    try:
-        declared = Catalog(labs_dir).observables(card.lab.name).get(card.observe)
-    except Exception:  # an unknown lab or a broken spec: the loader has said so
-        return None
-    return declared.type if declared is not None else None
+    return "order" if observable_type == "order" else "choice"
 
 
 @dataclass(frozen=True)

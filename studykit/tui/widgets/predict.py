@@ -22,7 +22,8 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from studykit.deck.numbers import parse_number
-from studykit.study.predictions import MAX_REASON, observable_type, prediction_kind, value_text
+from studykit.lab.catalog import observable_type
+from studykit.study.predictions import MAX_REASON, prediction_kind, value_text
 from studykit.tui.display import RATING_NAMES
 from studykit.tui.widgets.card_text import card_text
 from studykit.tui.widgets.card_view import DIM, KEY, RIGHT, WRONG, key_label, prompt
@@ -65,8 +66,9 @@ class PredictView(OrderView):
 
     def compose(self) -> ComposeResult:
         labs_dir = getattr(self.app, "labs_dir", None)
-        self.mode = prediction_kind(self.card, labs_dir)
-        self.observable_type = observable_type(self.card, labs_dir)  # "percent" shows a %
+        # "percent" shows a %; "order" asks for an ordering
+        self.observable_type = observable_type(self.card.lab.name, self.card.observe, labs_dir)
+        self.mode = prediction_kind(self.card, self.observable_type)
         yield Static(classes="card-body")
         yield Input(
             placeholder="Your prediction (a number), then Enter",
