@@ -143,7 +143,8 @@ def test_bundled_decks_export_to_anki_one_note_per_card(tmp_path):
     from studykit.lab.catalog import Catalog
 
     loaded = load_decks([BUNDLED_DECKS], lab_catalog=Catalog())
-    cards = sum(len(deck.cards) for deck in loaded.decks)
+    # predict cards need a lab run: left out without --run-labs (test_predict_export.py)
+    cards = sum(card.kind != "predict" for deck in loaded.decks for card in deck.cards)
     out = tmp_path / "studykit.apkg"
     result = runner.invoke(app, ["deck", "export", str(BUNDLED_DECKS), "-o", str(out)])
     assert result.exit_code == 0, result.output

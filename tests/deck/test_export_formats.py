@@ -23,6 +23,7 @@ from studykit.deck.export.gift import escape, to_gift, weight
 from studykit.deck.export.markdown import escape_line, to_markdown
 from studykit.deck.importers import Parsed, build_deck
 from studykit.deck.importers.gift import parse_gift
+from studykit.deck.export.predict import resolve_predictions
 from studykit.deck.loader import load_decks
 from studykit.deck.model import LETTERS, Deck
 from studykit.files import NotARegularFile
@@ -233,7 +234,7 @@ def test_gift_skips_a_card_it_cannot_express_and_names_it():
 def test_bundled_decks_round_trip_through_gift():
     loaded = load_decks([BUNDLED_DECKS], lab_catalog=Catalog())
     assert [str(p) for p in loaded.problems if p.severity == "error"] == []
-    decks = loaded.decks
+    decks, _ = resolve_predictions(loaded.decks)  # predict cards need a lab run: left out
     back, skipped = gift_round_trip(decks)
     assert skipped == []
     originals = {card.id: card for deck in decks for card in deck.cards if card.kind != "cloze"}

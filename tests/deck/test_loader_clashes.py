@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studykit.deck.loader import LoadResult, load_decks
-from studykit.paths import bundled_decks_dir
+from studykit.paths import bundled_decks_dir, bundled_labs_dir
 
 
 def deck(deck_id: str, topics: list[str], cards: list[str], learn_before: str = "") -> str:
@@ -115,8 +115,10 @@ def test_learn_before_may_name_a_topic_the_caller_knows_of(tmp_path, labs_dir):
     assert result.problems == [] and loaded(result) == {"b": ["b-1"]}
 
 
-def test_the_issue_folder_loads_every_deck_but_the_clashing_card(tmp_path, labs_dir):
-    # the bundled decks copied into a folder, plus a deck reusing bg-01, named to sort first
+def test_the_issue_folder_loads_every_deck_but_the_clashing_card(tmp_path):
+    # the bundled decks copied into a folder, plus a deck reusing bg-01, named to sort first;
+    # checked against the bundled labs, whose observables their predict cards ask about
+    labs_dir = bundled_labs_dir()
     folder = tmp_path / "decks"
     shutil.copytree(bundled_decks_dir(), folder)
     expected = load(folder, labs_dir)
