@@ -21,9 +21,9 @@ from studykit.deck.export import FORMATS, UnknownFormat, export_decks, gift, ren
 from studykit.deck.export.csv import COLUMNS, to_csv
 from studykit.deck.export.gift import escape, to_gift, weight
 from studykit.deck.export.markdown import escape_line, to_markdown
+from studykit.deck.export.predict import resolve_predictions
 from studykit.deck.importers import Parsed, build_deck
 from studykit.deck.importers.gift import parse_gift
-from studykit.deck.export.predict import resolve_predictions
 from studykit.deck.loader import load_decks
 from studykit.deck.model import LETTERS, Deck
 from studykit.files import NotARegularFile
