@@ -165,9 +165,7 @@ def across_seeds(lab: str, seeds: int) -> list[str]:
                 held[key].append(seed)
         for name, observation in result.observables.items():
             value = observation.value
-            observed.setdefault(name, []).append(
-                "not measured" if value is None else _short(value)
-            )
+            observed.setdefault(name, []).append("not measured" if value is None else _short(value))
     seconds = (time.perf_counter() - started) / max(seeds, 1)
     print(f"\n{lab}: {seeds} seeds, {seconds:.1f} s a run (load {load()})")
     missed = []

@@ -173,10 +173,13 @@ def test_a_short_lab_runs_on_each_family_and_states_its_formula(family, folders)
     prefix = f"k·2·L·H_kv·d_head = 4·2·2·{heads}·16" if heads else "k·2·L·d = 4·2·2·64"
     total = 4 * 2 * 2 * (heads * 16 if heads else 64)
     assert all(claims.values()), claims  # every count, the MLP prefix's included, holds
-    assert claims.items() >= {
-        "Prompt tuning trains k·d = 4·64 = 256": True,
-        f"Prefix tuning trains {prefix} = {total:,}": True,
-    }.items()
+    assert (
+        claims.items()
+        >= {
+            "Prompt tuning trains k·d = 4·64 = 256": True,
+            f"Prefix tuning trains {prefix} = {total:,}": True,
+        }.items()
+    )
 
 
 def _tiny_mamba() -> torch.nn.Module:
