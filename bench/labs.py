@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from studykit.lab.catalog import lab_names
 
@@ -48,25 +49,25 @@ def load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def cold_run(lab: str) -> dict[str, float]:
-    """Run `studykit lab LAB --json` in a new process; wall time, CPU time and peak RSS."""
+def timed_lab(argv: list[str], failed: str, **popen: Any) -> tuple[dict[str, float], dict]:
+    """Run a `studykit lab NAME --json` command line in a fresh process: its wall time, CPU time
+    and peak RSS, and the JSON result it printed. `failed` names the run if it exits non-zero."""
     start = time.perf_counter()
-    process = subprocess.Popen(
-        [str(STUDYKIT), "lab", lab, "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, **popen)
     assert process.stdout is not None
     stdout = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"studykit lab {lab} failed with status {status}")
-    result = json.loads(stdout)
-    return {
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mb": usage.ru_maxrss / 1e3,
-        "lab_wall": result["wall_seconds"],
-    }
+        raise SystemExit(f"{failed} failed with status {status}")
+    cost = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1e3}
+    return cost, json.loads(stdout)
+
+
+def cold_run(lab: str) -> dict[str, float]:
+    """Run `studykit lab LAB --json` in a new process; wall time, CPU time and peak RSS."""
+    cost, result = timed_lab([str(STUDYKIT), "lab", lab, "--json"], f"studykit lab {lab}")
+    return cost | {"lab_wall": result["wall_seconds"]}
 
 
 def verdict(ok: bool) -> str:
@@ -170,23 +171,16 @@ def tree_env(tree: Path, data_dir: str) -> dict[str, str]:
 def tree_run(tree: Path, lab: str, options: list[str], data_dir: str) -> dict:
     """`python -m studykit lab LAB --json` from `tree` in a fresh process: wall and CPU seconds,
     the parameters it ran with, and each method's training seconds."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
+    cost, result = timed_lab(
         [sys.executable, "-m", "studykit", "lab", lab, "--json", *options],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=tree,
+        f"{tree}: studykit lab {lab} {' '.join(options)}",
+        cwd=tree,
         env=tree_env(tree, data_dir),
-    )  # fmt: skip
-    assert process.stdout is not None
-    stdout = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{tree}: studykit lab {lab} {' '.join(options)} failed ({status})")
-    result = json.loads(stdout)
+    )
     methods = result["methods"]
     return {
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
+        "wall": cost["wall"],
+        "cpu": cost["cpu"],
         "params": result["params"],
         "method_seconds": {key: m["seconds"] for key, m in methods.items() if "seconds" in m},
     }
