@@ -397,6 +397,8 @@ card_text = st.text(
 
 # A lone list marker is Markdown (an empty list item), in every text a [markdown] card writes;
 # hypothesis found "*" as a flashcard's explanation, read back as the text "*".
+# Hypothesis also found a private-use character (an icon font's glyph) read back as "~".
+@example(question="q", right="r", wrong="\ue000", why="w", left="l")
 @example(question="q", right="r", wrong="w", why="*", left="l")
 @example(question="q", right="r", wrong="w", why="-", left="l")
 @example(question="q", right="r", wrong="w", why="+", left="l")

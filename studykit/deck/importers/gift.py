@@ -49,9 +49,11 @@ from studykit.deck.importers.moodle_text import (
 from studykit.deck.model import LETTERS
 
 _SPECIALS = "~=#{}:"
-# Escaped specials become private-use characters while the structure is parsed, as Moodle's
-# importer uses placeholders, and turn back into the literal characters in the final text.
-_HIDE = {c: chr(0xE000 + i) for i, c in enumerate(_SPECIALS)}
+# Escaped specials become placeholders while the structure is parsed, as Moodle's importer
+# does, and turn back into the literal characters in the final text. The placeholders are lone
+# surrogates: text read from a UTF-8 file (or a deck's YAML) can never hold one, whereas a
+# private-use character (an icon font's glyph) can, and would come back as "~".
+_HIDE = {c: chr(0xD800 + i) for i, c in enumerate(_SPECIALS)}
 _SHOW = str.maketrans({v: k for k, v in _HIDE.items()})
 
 _FORMAT_MARKER = re.compile(r"^\[(html|moodle|plain|markdown)\]")
