@@ -17,6 +17,15 @@ import pytest
 os.environ["TZ"] = "UTC"
 time.tzset()
 
+import textual._wait  # noqa: E402
+
+# Textual's pilot decides the app is idle by sleeping in 20 ms slices until one passes with
+# almost no CPU used; each key press waits three times, so half of a pilot test's time was
+# sleep. Slices of 4 ms (the same 1:10 idle ratio) finish the same waits five times sooner.
+# A test that needs layout settled waits for it (`settled` below), never for time.
+textual._wait.SLEEP_GRANULARITY = 0.004
+textual._wait.SLEEP_IDLE = 0.0004
+
 from tui_paths import LABS_DIR, TINY_DECK  # noqa: E402
 
 from studykit.deck.loader import load_decks  # noqa: E402

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import fsrs
+from settle import settled
 from tui_paths import DECKS_DIR, LABS_DIR, one_kind
 
 from studykit.deck.loader import load_decks
@@ -71,12 +72,11 @@ async def test_after_answering_a_long_card_the_explanation_is_on_screen_at_80x24
         screen = await open_deck(pilot)
         wrong = screen.presented.position_of(0)  # the finite-differences choice
         await pilot.press("abcd"[wrong])
-        await pilot.pause()
-        await pilot.pause()
         panel = screen.query_one(VerdictPanel)
+        area = screen.query_one("#card-area")
+        assert await settled(pilot, lambda: fully_visible(panel, area))
         assert "Backpropagation reuses each layer's upstream gradient" in text_of(panel)
         assert "Rumelhart, Hinton & Williams 1986" in text_of(panel)
-        assert fully_visible(panel, screen.query_one("#card-area"))
         # The choices neither picked nor right shrink to a line each (ending in …).
         body = text_of(screen.view.query_one(".card-body"))
         assert body.count("…") == 2
