@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -20,9 +21,13 @@ def invoke(*args: str):
     return runner.invoke(app, list(args))
 
 
+# The runs below are real, with the fewest steps that show what is asserted: part two's
+# --new-steps (default 50, four methods) would be most of their time, and nothing here is about it.
 @pytest.fixture(scope="module")
 def json_run():
-    out = invoke("lab", "prompt-vs-prefix", "--steps", "2", "--seed", "1", "--json")
+    out = invoke(
+        "lab", "prompt-vs-prefix", "--steps", "2", "--new-steps", "1", "--seed", "1", "--json"
+    )
     assert out.exit_code == 0, out.output
     return json.loads(out.stdout)
 
@@ -134,7 +139,7 @@ def test_a_broken_lab_spec_is_one_line_naming_its_file_and_line(monkeypatch, tmp
 
 def test_json_output(json_run):
     assert json_run["lab"] == "prompt-vs-prefix" and json_run["seed"] == 1
-    assert json_run["params"]["steps"] == 2
+    assert json_run["params"]["steps"] == 2 and json_run["params"]["new_steps"] == 1
     prompt = json_run["methods"]["skill/prompt-tuning"]
     assert prompt["trainable_params"] == 256 and prompt["steps"] == 2
     assert json_run["base_checksum_before"] == json_run["base_checksum_after"]
@@ -143,9 +148,8 @@ def test_json_output(json_run):
 
 def test_table_output_plot_and_generic_run(tmp_path):
     png = tmp_path / "curves.png"
-    out = invoke(
-        "lab", "run", "prompt-vs-prefix", "steps=2", "-p", "new_task=swap", "--plot", str(png)
-    )  # positional KEY=VALUE and -p mix
+    params = ["steps=2", "new_steps=1", "-p", "new_task=swap"]  # positional KEY=VALUE and -p mix
+    out = invoke("lab", "run", "prompt-vs-prefix", *params, "--plot", str(png))
     assert out.exit_code == 0, out.output
     for text in (
         "Methods",
@@ -210,7 +214,9 @@ def test_a_plot_that_cannot_be_saved_after_the_run_is_one_line(tmp_path, monkeyp
 
     monkeypatch.setattr(studykit.lab.render, "save_plot", disk_full)
     png = tmp_path / "curves.png"
-    out = invoke("lab", "prompt-vs-prefix", "--steps", "1", "--json", "--plot", str(png))
+    out = invoke(
+        "lab", "prompt-vs-prefix", "--steps", "1", "--new-steps", "1", "--json", "--plot", str(png)
+    )
     assert out.exit_code == 1
     assert json.loads(out.stdout)["lab"] == "prompt-vs-prefix"  # the results still print
     assert out.stderr.splitlines()[-1] == (
@@ -246,12 +252,15 @@ def test_model_info_on_the_bundled_model():
         assert task in out.stdout
 
 
-@pytest.mark.slow  # a subprocess or a training run of several seconds
+STUB_LAB = Path(__file__).with_name("stub_lab.py")  # the real CLI, a lab that trains nothing
+
+
+@pytest.mark.slow  # a subprocess
 def test_ctrl_c_stops_cleanly_and_prints_what_was_measured():
     import signal
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "studykit", "lab", "prompt-vs-prefix", "--steps", "5000", "--json"],
+        [sys.executable, str(STUB_LAB), "lab", "prompt-vs-prefix", "--steps", "5000", "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
