@@ -1,7 +1,9 @@
 """`kill` and a closed terminal end `studykit study` and a CLI lab like a quit: the terminal is
 restored (main screen, mouse reporting off, cursor shown), every committed rating is kept, and
 the exit status is non-zero (128 + the signal). Each test runs the real command in a
-pseudo-terminal, so they take a few seconds.
+pseudo-terminal and acts as soon as the screen shows the state it needs (never after a fixed
+wait); the CLI lab's run is a stub that trains nothing (tests/cli/stub_lab.py), so it starts
+without torch.
 """
 
 from __future__ import annotations
@@ -26,21 +28,23 @@ from tui_paths import TINY_DECK
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).parents[2]
+STUB_LAB = ROOT / "tests" / "cli" / "stub_lab.py"  # the real CLI over a lab that trains nothing
 LEAVE_ALTERNATE_SCREEN = b"\x1b[?1049l"
 SHOW_CURSOR = b"\x1b[?25h"
 MOUSE_OFF = (b"\x1b[?1000l", b"\x1b[?1003l", b"\x1b[?1006l")
 
 
 class Terminal:
-    """A command running in an 80x24 pseudo-terminal; `output` is every byte it wrote."""
+    """A command running in an 80x24 pseudo-terminal; `output` is every byte it wrote.
+    `program`: the script to run instead of `python -m studykit`."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, program: Path | None = None) -> None:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         env = dict(os.environ, TERM="xterm-256color", HF_HUB_OFFLINE="1")
         env.pop("NO_COLOR", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "studykit", *args],
+            [sys.executable, *(["-m", "studykit"] if program is None else [str(program)]), *args],
             stdin=slave,
             stdout=slave,
             stderr=slave,
@@ -72,9 +76,14 @@ class Terminal:
             elif quiet is not None and time.monotonic() - last >= quiet:
                 return
 
-    def press(self, keys: bytes) -> None:
+    def press(self, keys: bytes, until: bytes) -> None:
+        """Send `keys`, then read until the app has drawn `until`."""
+        start = len(self.output)
         os.write(self.master, keys)
-        self.read(3, quiet=0.4)
+        deadline = time.monotonic() + 10
+        while until not in self.output[start:] and time.monotonic() < deadline:
+            self.read(0.05, until=until)
+        assert until in self.output[start:], (until, self.output[-500:])
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -88,8 +97,8 @@ class Terminal:
 def terminal():
     opened: list[Terminal] = []
 
-    def start(*args: str) -> Terminal:
-        opened.append(Terminal(*args))
+    def start(*args: str, program: Path | None = None) -> Terminal:
+        opened.append(Terminal(*args, program=program))
         return opened[-1]
 
     yield start
@@ -106,12 +115,12 @@ def reviews_in(data_dir: Path) -> int:
 def rate_the_first_card(term: Terminal, data_dir: Path) -> None:
     term.read(30, until=b"Tiny test deck")
     assert b"Tiny test deck" in term.output, term.output[-500:]
-    term.press(b"\r")  # open the deck: its flashcard comes first
-    term.press(b" ")  # flip it
-    term.press(b"3")  # Good
+    term.press(b"\r", until=b"soft prompt train")  # open the deck: its flashcard comes first
+    term.press(b" ", until=b"embedding vectors")  # flip it: its back is shown
+    os.write(term.master, b"3")  # Good
     deadline = time.monotonic() + 10
     while reviews_in(data_dir) < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
+        term.read(0.05)  # keep reading, so the app never waits to write
     assert reviews_in(data_dir) == 1
 
 
@@ -142,10 +151,9 @@ def test_a_closed_terminal_ends_the_tui_and_keeps_the_rating(terminal, tmp_path)
 
 
 def test_sigterm_stops_a_cli_lab_and_shows_the_cursor_again(terminal):
-    term = terminal("lab", "prompt-vs-prefix", "--steps", "5000")
-    term.read(120, until=b"prompt tuning")  # the live progress display is up
+    term = terminal("lab", "prompt-vs-prefix", "--steps", "5000", program=STUB_LAB)
+    term.read(30, until=b"prompt tuning")  # the live progress display is up: it is training
     assert b"prompt tuning" in term.output, term.output[-500:]
-    term.read(0.3)  # a few steps into training (each second here is a second of the lab's CPU)
     before = len(term.output)
     term.process.send_signal(signal.SIGTERM)
     term.read(60)
