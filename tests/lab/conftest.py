@@ -1,15 +1,26 @@
-"""Shared fixtures for the engine tests: the bundled base model, loaded once per test process."""
+"""Shared fixtures for the engine tests: one torch thread, and the bundled base model, loaded
+once per test process."""
 
 from __future__ import annotations
 
 import pytest
 
 
-@pytest.fixture(scope="session")
-def base():
-    from studykit.lab.engine.base import load_base, use_one_thread
+@pytest.fixture(scope="session", autouse=True)
+def one_thread():
+    """Torch on one thread for every lab test, as run_lab runs it (base.use_one_thread): on a
+    busy 2-core machine a second spin-waiting thread made a tiny model's forward pass ~100x
+    slower (a test that builds its own model, without `base`, took ~1 s instead of ~0.01 s).
+    Set here and not at import, so collecting the suite does not import torch."""
+    from studykit.lab.engine.base import use_one_thread
 
     use_one_thread()
+
+
+@pytest.fixture(scope="session")
+def base():
+    from studykit.lab.engine.base import load_base
+
     return load_base()
 
 
@@ -19,3 +30,10 @@ def fresh_base():
     from studykit.lab.engine.base import load_base
 
     return load_base()
+
+
+@pytest.fixture(scope="session")
+def peft():
+    """peft, a test-only dependency, imported by the first test that compares with it: at
+    module level it cost every test process ~1.6 s at collection, whatever tests it then ran."""
+    return pytest.importorskip("peft")

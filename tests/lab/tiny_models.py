@@ -12,6 +12,7 @@ k·2·L·H_kv·d_head numbers there and k·2·L·d on the others.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import torch
@@ -36,6 +37,7 @@ FAMILIES: dict[str, dict] = {
 KV_HEADS = {"llama": 2, "qwen2": 2, "qwen3": 2, "mistral": 2, "phi3": 2, "gemma": 1, "falcon": 1}
 
 
+@cache  # read once per test process: the models only read its size and ids, saving it copies it
 def bundled_tokenizer():
     from studykit.lab.engine.base import default_model_dir, import_transformers
 
