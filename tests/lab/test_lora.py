@@ -18,14 +18,13 @@ from studykit.lab.engine.methods import REGISTRY, MethodError, build
 from studykit.lab.engine.methods.lora import LoRA, LoraConfig
 from studykit.lab.tasks import get_task
 
-peft = pytest.importorskip("peft")
 # peft 0.21 calls a transformers method that transformers 5.23 marks as deprecated
 pytestmark = pytest.mark.filterwarnings("ignore:`is_gradient_checkpointing`:FutureWarning")
 
 STEPS, TOLERANCE, LR = 5, 1e-5, 1e-2
 
 
-def _peft_lora(model: torch.nn.Module):
+def _peft_lora(peft, model: torch.nn.Module):
     """peft's LoraConfig with its defaults (r = α = 8, no dropout, its default targets).
     fan_in_fan_out=True is what peft switches on by itself for GPT-2's Conv1D, with a warning."""
     fan_in_fan_out = model.config.model_type == "gpt2"
@@ -66,9 +65,9 @@ def _task_batches(base, n):
     return [(b.input_ids, b.labels) for b in (data.next_batch() for _ in range(n))]
 
 
-def test_lora_matches_peft_on_the_bundled_gpt2(base, fresh_base):
+def test_lora_matches_peft_on_the_bundled_gpt2(base, fresh_base, peft):
     ours = build("lora", base)
-    theirs = _peft_lora(fresh_base.model)
+    theirs = _peft_lora(peft, fresh_base.model)
     _same_start(ours, theirs)
     # c_attn is d → 3d in each of the L layers: r·(d + 3d) numbers per layer
     L, d, r = base.config.num_hidden_layers, base.config.hidden_size, 8
@@ -98,9 +97,9 @@ def test_lora_starts_at_the_base_model_and_leaves_it_unchanged(base):
     assert checksum(base.model) == before
 
 
-def test_merging_gives_a_plain_model_with_the_same_logits(base, fresh_base):
+def test_merging_gives_a_plain_model_with_the_same_logits(base, fresh_base, peft):
     lora = build("lora", base)
-    theirs = _peft_lora(fresh_base.model)
+    theirs = _peft_lora(peft, fresh_base.model)
     _same_start(lora, theirs)
     batches = _task_batches(base, STEPS)
     _worst_loss_gap(lora, theirs, batches)  # train both, so that B·A is not zero
@@ -138,10 +137,10 @@ def _tiny_llama() -> torch.nn.Module:
     return transformers.LlamaForCausalLM(config).eval().requires_grad_(False)
 
 
-def test_lora_matches_peft_on_a_tiny_llama():
+def test_lora_matches_peft_on_a_tiny_llama(peft):
     model = _tiny_llama()
     ours = LoRA(model, LoraConfig(), torch.Generator().manual_seed(0))
-    theirs = _peft_lora(copy.deepcopy(model))
+    theirs = _peft_lora(peft, copy.deepcopy(model))
     _same_start(ours, theirs)
     assert [a.target.rsplit(".", 1)[-1] for a in ours.low_ranks()] == ["q_proj", "v_proj"] * 2
     # q_proj: 64 → 4·16 = 64; v_proj: 64 → 2·16 = 32 (grouped-query attention)

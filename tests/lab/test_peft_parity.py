@@ -14,7 +14,6 @@ from studykit.lab.engine.prefix import Prefix
 from studykit.lab.engine.soft_prompt import SoftPrompt
 from studykit.lab.tasks import get_task
 
-peft = pytest.importorskip("peft")
 # peft 0.21 calls a transformers method that transformers 5.23 marks as deprecated
 pytestmark = pytest.mark.filterwarnings("ignore:`is_gradient_checkpointing`:FutureWarning")
 
@@ -49,7 +48,7 @@ def _compare(ours, theirs, batches, lr):
     return worst
 
 
-def test_soft_prompt_matches_peft_prompt_tuning(base, fresh_base):
+def test_soft_prompt_matches_peft_prompt_tuning(base, fresh_base, peft):
     ours = SoftPrompt(base.model, K, generator=torch.Generator().manual_seed(0))
     config = peft.PromptTuningConfig(task_type=peft.TaskType.CAUSAL_LM, num_virtual_tokens=K)
     theirs = peft.get_peft_model(fresh_base.model, config)
@@ -58,7 +57,7 @@ def test_soft_prompt_matches_peft_prompt_tuning(base, fresh_base):
     assert _compare(ours, theirs, _batches(base, STEPS), lr=0.1) < TOLERANCE
 
 
-def test_prefix_matches_peft_prefix_tuning(base, fresh_base):
+def test_prefix_matches_peft_prefix_tuning(base, fresh_base, peft):
     ours = Prefix(base.model, K, generator=torch.Generator().manual_seed(0))
     config = peft.PrefixTuningConfig(task_type=peft.TaskType.CAUSAL_LM, num_virtual_tokens=K)
     theirs = peft.get_peft_model(fresh_base.model, config)
@@ -67,7 +66,7 @@ def test_prefix_matches_peft_prefix_tuning(base, fresh_base):
     assert _compare(ours, theirs, _batches(base, STEPS), lr=0.1) < TOLERANCE
 
 
-def test_prefix_mlp_matches_peft_prefix_projection(base, fresh_base):
+def test_prefix_mlp_matches_peft_prefix_projection(base, fresh_base, peft):
     hidden = 32
     ours = Prefix(base.model, K, mlp_hidden=hidden, generator=torch.Generator().manual_seed(0))
     config = peft.PrefixTuningConfig(
