@@ -20,12 +20,14 @@ from rich.text import Text
 from studykit.lab.results import LabResult, MethodResult
 from studykit.lab.results import Progress as ProgressEvent
 from studykit.lab.view import (
+    LEGEND_GAP,
     ChecksumView,
     Panel,
     ResultView,
     TableView,
     curve_panels,
     highlighted,
+    legend_rows,
     percent,
     result_view,
     split_key,
@@ -184,13 +186,15 @@ def header_text(view: ResultView) -> Text:
 
 def draw_panel(plt: Any, panel: Panel, color: bool = True) -> None:
     """Draw `panel` on a plotext figure `plt` (the CLI's plotext, or a TUI widget's): its
-    lines without plotext's legend, which covers the data; the caller draws `legend_text`
-    under it. With colour, fine braille lines in the legend's colours; without, a distinct
-    marker per line."""
+    lines without plotext's legend, which covers the data; the caller draws the legend
+    (`legend_text`) under it. With colour, fine braille lines in the legend's colours; without,
+    a distinct marker per line."""
     plt.title(panel.title)
     for series in panel.series:
         options = (
-            {"marker": "braille", "color": series.color} if color else {"marker": series.marker}
+            {"marker": "braille", "color": rgb(series.color)}
+            if color
+            else {"marker": series.marker}
         )
         plt.plot(list(series.steps), list(series.values), **options)
     if panel.ylim:
@@ -199,17 +203,31 @@ def draw_panel(plt: Any, panel: Panel, color: bool = True) -> None:
     plt.xlabel("step")
 
 
-def legend_text(panel: Panel, color: bool = True) -> Text:
-    """The panel's legend, one entry per line drawn: "━ prompt tuning  ━ prefix tuning"."""
-    text = Text()
-    for index, series in enumerate(panel.series):
-        if index:
-            text.append("  ")
-        if color:
-            text.append("━━ ", style=series.color)
-        else:
-            text.append(f"{series.marker} ")
-        text.append(series.label)
+def rgb(color: str) -> tuple[int, int, int]:
+    """ "#4477AA" -> (68, 119, 170), as plotext takes a colour that is not one of its names."""
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+SWATCH = "━━ "  # a legend entry's key with colour; without, the line's marker and a space
+
+
+def legend_text(panel: Panel, color: bool = True, width: int = 80) -> Text:
+    """The panel's legend in columns that fit `width`, one entry per line drawn, each entry
+    whole on one line: "━━ prompt tuning  ━━ prefix tuning"."""
+    text = Text(no_wrap=True)
+    key = len(SWATCH) if color else 2
+    for number, row in enumerate(legend_rows([s.label for s in panel.series], width, key)):
+        if number:
+            text.append("\n")
+        for column, (index, label) in enumerate(row):
+            series = panel.series[index]
+            if column:
+                text.append(" " * LEGEND_GAP)
+            if color:
+                text.append(SWATCH, style=series.color)
+            else:
+                text.append(f"{series.marker} ")
+            text.append(label)
     return text
 
 
@@ -231,10 +249,11 @@ def curves(result: LabResult, width: int = 100, height: int = 12, color: bool = 
         plt.clear_figure()
         plt.plot_size(width // across - 1, height)
         draw_panel(plt, panel, color)
-        if not color:
-            plt.theme("clear")
+        # On the terminal's own background, like the legend under it (plotext's default is a
+        # white box, on which the lines' colours read otherwise than the legend's swatches).
+        plt.theme("clear")
         plot = Text.from_ansi(plt.build().rstrip())  # without the blank line plotext ends with
-        cells.append(Group(plot, legend_text(panel, color)))
+        cells.append(Group(plot, legend_text(panel, color, width // across - 1)))
     for i in range(0, len(cells), across):
         row = cells[i : i + across]
         grid.add_row(*row, *([""] * (across - len(row))))
@@ -256,7 +275,9 @@ def render(
         console.print(Text(note, style="yellow bold"))
     if view.methods:
         console.print(table_renderable(view.methods, console.width, True, highlight))
-    plot = curves(result, width=min(console.width, 120), color=console.is_terminal)
+    # Colour only on a terminal that shows it (NO_COLOR too): else each line's own marker.
+    color = console.is_terminal and not console.no_color
+    plot = curves(result, width=min(console.width, 120), color=color)
     if plot is not None:
         console.print(plot)
     for table in view.tables:

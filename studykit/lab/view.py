@@ -365,8 +365,12 @@ def metric_text(metric: str, value: float) -> str:
 
 
 MAX_SERIES = 4  # lines in one panel; a part with more is split over several panels
-MARKERS = ("•", "+", "x", "o")  # one per line of a panel, so it reads without colour
-COLORS = ("blue", "red", "green", "magenta")  # plain ANSI names: plotext, rich, Textual alike
+# A style per method of the run, the same in every panel it is drawn in: a colour and, for a
+# terminal without colour, a marker. Colours are written out (Paul Tol's "bright" scheme, told
+# apart with colour blindness, on dark and light backgrounds) because ANSI names are remapped
+# by each library's theme: Textual drew "blue" lines purple under a pure-blue legend swatch.
+COLORS = ("#4477AA", "#EE6677", "#228833", "#AA3377", "#66CCEE", "#CCBB44")
+MARKERS = ("•", "+", "x", "o", "*", "#")  # one per colour
 
 
 @dataclass(frozen=True)
@@ -399,9 +403,22 @@ class Panel:
 Line = tuple[str, Sequence[float], Sequence[float]]  # method key, steps, values
 
 
-def panels(metric: str, lines: Sequence[Line]) -> list[Panel]:
+def styles(keys: Sequence[str]) -> dict[str, int]:
+    """Each method's style (an index into COLORS and MARKERS), by its name without the part:
+    "skill/prompt-tuning" and "new/prompt-tuning" are one method, drawn alike. `keys` are the
+    run's plotted methods in the order they trained, so a style never changes as lines come."""
+    slots: dict[str, int] = {}
+    for key in keys:
+        slots.setdefault(split_key(key)[1], len(slots) % len(COLORS))
+    return slots
+
+
+def panels(metric: str, lines: Sequence[Line], order: Sequence[str] = ()) -> list[Panel]:
     """`lines` of one metric as panels: one per part ("skill", "new"), at most MAX_SERIES
-    lines each (a part with more gets a second panel, "skill (2/2)"). No panel without data."""
+    lines each (a part with more gets a second panel, "skill (2/2)"). No panel without data.
+    `order` lists every plotted method key of the run (all metrics), so that a method has the
+    same colour in each panel; without it, the order of `lines`."""
+    slots = styles([*order, *(line[0] for line in lines)])
     groups: dict[str, list[Line]] = {}
     for line in lines:
         if line[1]:
@@ -415,14 +432,53 @@ def panels(metric: str, lines: Sequence[Line]) -> list[Panel]:
             title = f"{part}: {metric_title(metric)}" if part else metric_title(metric)
             if len(chunks) > 1:
                 title += f" ({number}/{len(chunks)})"
+            styled = _distinct([slots[split_key(key)[1]] for key, _, _ in chunk])
             series = tuple(
                 Series(key, split_key(key)[1], *thinned(steps, values), MARKERS[i], COLORS[i])
-                for i, (key, steps, values) in enumerate(chunk)
+                for i, (key, steps, values) in zip(styled, chunk, strict=True)
             )
             last = max(max(s.steps) for s in series)
             ylim = (0.0, 1.0) if metric == "exact_match" or metric.endswith("accuracy") else None
             made.append(Panel(title, metric, series, step_ticks(last), ylim))
     return made
+
+
+def _distinct(slots: list[int]) -> list[int]:
+    """A panel's styles made distinct: a run with more methods than colours reuses them, so
+    two lines of one panel could share one; the later line then takes a style still free."""
+    taken: list[int] = []
+    for slot in slots:
+        if slot in taken:
+            slot = next(free for free in range(len(COLORS)) if free not in taken)
+        taken.append(slot)
+    return taken
+
+
+LEGEND_GAP = 2  # spaces between two legend entries on one line
+
+
+def legend_rows(labels: Sequence[str], width: int, key: int) -> list[list[tuple[int, str]]]:
+    """A legend laid out in columns to fit `width`: each entry is a key (`key` columns wide:
+    a colour swatch or a marker, and a space) and its label, and never breaks between lines.
+    The most columns that fit, filled row by row; a label is padded to its column's width,
+    or cut with "…" if even alone it does not fit. Rows of (series index, label as shown)."""
+    if not labels:
+        return []
+    room = max(2, width - key)
+    shown = [label if len(label) <= room else label[: room - 1] + "…" for label in labels]
+    for across in range(len(shown), 0, -1):
+        columns = [shown[start::across] for start in range(across)]
+        widths = [key + max(len(label) for label in column) for column in columns]
+        if across == 1 or sum(widths) + LEGEND_GAP * (across - 1) <= width:
+            break
+    rows = []
+    for start in range(0, len(shown), across):
+        row = []
+        for column, index in enumerate(range(start, min(start + across, len(shown)))):
+            last = column == across - 1 or index == len(shown) - 1
+            row.append((index, shown[index] if last else shown[index].ljust(widths[column] - key)))
+        rows.append(row)
+    return rows
 
 
 MAX_POINTS = 120  # a line's points drawn: more than a terminal panel shows, and plotting is slow
@@ -453,15 +509,16 @@ def step_ticks(last: float, count: int = 5) -> tuple[int, ...]:
 
 def curve_panels(result: LabResult) -> list[Panel]:
     """The finished run's curves: a row of panels per metric in `result.curve_metrics`, a line
-    per trained method with at least two points."""
-    made = []
+    per trained method with at least two points; a method's colour is the same in each."""
+    by_metric: dict[str, list[Line]] = {}
     for metric in result.curve_metrics or ["exact_match"]:
-        lines: list[Line] = []
+        lines = by_metric.setdefault(metric, [])
         for key, m in result.methods.items():
             points = [p for p in m.curve if p.get(metric) is not None]
             if m.steps and len(points) > 1:
                 lines.append(
                     (key, [p["step"] or 0 for p in points], [p[metric] or 0 for p in points])
                 )
-        made += panels(metric, lines)
-    return made
+    plotted = {line[0] for lines in by_metric.values() for line in lines}
+    order = [key for key in result.methods if key in plotted]
+    return [panel for metric, lines in by_metric.items() for panel in panels(metric, lines, order)]

@@ -3,12 +3,17 @@ what the axes say (`studykit.lab.view.panels`, drawn by `LabCharts`)."""
 
 from __future__ import annotations
 
-from rich.console import Console
+import re
 
-from studykit.lab.render import curves, draw_panel, legend_text
+import pytest
+from rich.console import Console
+from settle import settled
+from textual.app import App, ComposeResult
+
+from studykit.lab.render import SWATCH, curves, draw_panel, legend_text
 from studykit.lab.results import LabResult, MethodResult, Progress
-from studykit.lab.view import MAX_POINTS, MAX_SERIES, panels, step_ticks
-from studykit.tui.widgets.lab_chart import LabCharts
+from studykit.lab.view import COLORS, MAX_POINTS, MAX_SERIES, Panel, panels, step_ticks
+from studykit.tui.widgets.lab_chart import LabCharts, Legend
 
 # A phase reported once (backprop's gradient-flow check), then a method trained 10 steps and
 # evaluated once at its last step (eval_every 10), then one evaluated twice.
@@ -125,3 +130,109 @@ def test_the_cli_draws_each_legend_under_its_plot_at_80_columns():
     assert len(legend) == 1 and "prefix tuning" in lines[legend[0]]
     assert all("┤" not in line and "│" not in line for line in lines[legend[0] :])  # below it
     assert any("┤" in line for line in lines[: legend[0]])
+
+
+# gradient-descent's five runs, the first three and the last in one part and again in another:
+# the loss of five is split over two panels, whose lines used to share colours (the first line
+# of each panel blue, the second red).
+RUNS = ["sgd-eta=0.001", "sgd-eta=0.02", "sgd-eta=100", "sgd-eta=100-every-weight", "adam-eta=0.01"]
+
+
+def two_points(keys: list[str]) -> list[tuple[str, list[int], list[float]]]:
+    return [(key, [1, 2], [2.0, 1.0]) for key in keys]
+
+
+def assert_distinct_in_each_panel_and_stable(made: list[Panel]) -> None:
+    style_of: dict[str, tuple[str, str]] = {}
+    for panel in made:
+        colours = [s.color for s in panel.series]
+        markers = [s.marker for s in panel.series]
+        assert len(set(colours)) == len(colours), (panel.title, colours)
+        assert len(set(markers)) == len(markers), (panel.title, markers)
+        for series in panel.series:  # the same method, whatever its part, drawn alike
+            assert style_of.setdefault(series.label, (series.color, series.marker)) == (
+                series.color,
+                series.marker,
+            ), (panel.title, series.label)
+
+
+def test_no_two_lines_of_a_panel_share_a_colour_and_a_method_keeps_its_own_everywhere():
+    order = [f"skill/{run}" for run in RUNS] + [f"new/{RUNS[4]}", f"new/{RUNS[0]}"]
+    made = panels("loss", two_points(order), order)
+    made += panels("exact_match", two_points([key for key in order if "every" not in key]), order)
+    assert [len(p.series) for p in made] == [3, 2, 2, 4, 2]
+    assert_distinct_in_each_panel_and_stable(made)
+    # Five methods, five colours: none is reused even across panels.
+    assert len({s.color for p in made for s in p.series}) == 5
+
+
+def test_a_run_with_more_methods_than_colours_still_has_distinct_colours_in_each_panel():
+    order = [f"a/m{i}" for i in range(len(COLORS) + 1)]  # m0 and the last share a colour
+    made = panels("loss", two_points(["b/m0", f"b/m{len(COLORS)}", "b/m1"]), order)
+    assert [s.label for s in made[0].series] == ["m0", f"m{len(COLORS)}", "m1"]
+    colours = [s.color for s in made[0].series]
+    assert len(set(colours)) == 3 and colours[0] == COLORS[0]
+
+
+LABELS = ["sgd η=0.001", "sgd η=100 every weight", "prefix tuning mlp", "adam η=0.01"]
+
+
+def legend_entries(lines: list[str], keys: list[str]) -> list[tuple[str, str]]:
+    """Each legend line's entries as (key, label): entries are two or more spaces apart."""
+    entries = []
+    for line in lines:
+        for entry in re.split(r" {2,}", line.strip()):
+            key = next((k for k in keys if entry.startswith(k)), "")
+            entries.append((key, entry[len(key) :]))
+    return entries
+
+
+@pytest.mark.parametrize("width", [14, 20, 27, 34, 38, 41, 49, 60, 80])
+@pytest.mark.parametrize("color", [True, False], ids=["colour", "no-colour"])
+def test_each_legend_entry_stays_whole_on_one_line_at_any_width(width, color):
+    [panel] = panels("loss", two_points([label.replace(" ", "-") for label in LABELS]))
+    keys = [SWATCH if color else f"{s.marker} " for s in panel.series]
+    lines = legend_text(panel, color, width).plain.split("\n")
+    assert all(len(line) <= width for line in lines), lines
+    entries = legend_entries(lines, keys)
+    assert [key for key, _ in entries] == keys, lines  # every entry starts with its own key
+    for (_, shown), label in zip(entries, LABELS, strict=True):
+        # The whole label, or its start cut with "…" when even alone it does not fit.
+        assert shown == label or (shown.endswith("…") and label.startswith(shown[:-1])), lines
+    if width >= 80:
+        assert len(lines) == 1
+
+
+class ChartsApp(App):
+    def compose(self) -> ComposeResult:
+        yield LabCharts()
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "NO_COLOR"])
+async def test_the_tui_legends_keep_each_entry_on_one_line_at_80_columns(no_color, monkeypatch):
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    app = ChartsApp()
+    events = [
+        Progress(run, step, 20, 1.0 / step, {"exact_match": step / 20})
+        for run in RUNS
+        for step in range(1, 21)
+    ]
+    async with app.run_test(size=(80, 24)) as pilot:
+        charts = app.query_one(LabCharts)
+        charts.add(events)
+        charts.flush()
+        assert await settled(pilot, lambda: len(app.query(Legend)) == 4)
+        assert_distinct_in_each_panel_and_stable(charts.shown)
+        assert await settled(pilot, lambda: all(w.content_size.width for w in app.query(Legend)))
+        for legend in app.query(Legend):
+            width = legend.content_size.width
+            assert 30 <= width < 40  # two panels side by side
+            lines = legend.render().plain.split("\n")
+            assert legend.size.height == len(lines)
+            assert all(len(line) <= width for line in lines), lines
+            keys = [f"{s.marker} " if no_color else SWATCH for s in legend.panel.series]
+            labels = [s.label for s in legend.panel.series]
+            assert legend_entries(lines, keys) == list(zip(keys, labels, strict=True)), lines

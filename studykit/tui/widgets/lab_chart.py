@@ -1,13 +1,15 @@
-"""Live training curves: the loss of each method, and the first metric the run reports.
+"""Live training curves: the loss of each method, and its exact match (else the first metric).
 
 Which panels there are, which lines each has (at most four), their markers, colours and step
 ticks come from `studykit.lab.view.panels`, as `studykit lab` plots them; `draw_panel` is the
-CLI's own drawing. A panel's legend is a line of text under its plot, never over the data, and
-nothing is plotted before the first point (no empty axis from -1 to 1).
+CLI's own drawing. A method keeps its colour in every panel, and no two lines of a panel share
+one. A panel's legend is under its plot, never over the data, in columns for its width, with
+each entry whole on one line; nothing is plotted before the first point (no axis from -1 to 1).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -15,11 +17,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.content import Content
+from textual.geometry import Size
+from textual.widget import Widget
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from studykit.lab.render import draw_panel
-from studykit.lab.view import Line, Panel, panels
+from studykit.lab.render import SWATCH, draw_panel
+from studykit.lab.view import LEGEND_GAP, Line, Panel, legend_rows, panels
 
 # Seconds between two redraws of the plots. Drawing a panel takes 10-30 ms of Python, which the
 # training thread waits for (one GIL, two cores): once a second is live enough.
@@ -46,13 +50,44 @@ class PanelPlot(PlotextPlot):
         self.refresh()
 
 
+class Legend(Widget):
+    """A panel's legend, laid out in columns for the width it gets (`legend_rows`): each entry,
+    swatch or marker and label, on one line, even when the legend takes two."""
+
+    DEFAULT_CSS = "Legend { height: auto; color: $text-muted; }"
+
+    def __init__(self, panel: Panel, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.panel = panel
+
+    def rows(self, width: int) -> list[list[tuple[int, str]]]:
+        key = 2 if self.app.no_color else len(SWATCH)
+        return legend_rows([s.label for s in self.panel.series], width, key)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return max(1, len(self.rows(width)))
+
+    def render(self) -> Content:
+        parts: list[Content | str | tuple[str, str]] = []
+        for number, row in enumerate(self.rows(self.content_size.width or 80)):
+            if number:
+                parts.append("\n")
+            for column, (index, label) in enumerate(row):
+                series = self.panel.series[index]
+                if column:
+                    parts.append(" " * LEGEND_GAP)
+                if self.app.no_color:
+                    parts.append(f"{series.marker} ")
+                else:
+                    parts.append((SWATCH, series.color))
+                parts.append(label)
+        return Content.assemble(*parts)
+
+
 class ChartPanel(Vertical):
     """A plot with its legend underneath."""
 
-    DEFAULT_CSS = """
-    ChartPanel { height: auto; }
-    ChartPanel > .lab-chart--legend { color: $text-muted; height: auto; }
-    """
+    DEFAULT_CSS = "ChartPanel { height: auto; }"
 
     def __init__(self, panel: Panel, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -60,19 +95,7 @@ class ChartPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield PanelPlot(self.panel)
-        yield Static(self.legend(self.panel), classes="lab-chart--legend")
-
-    def legend(self, panel: Panel) -> Content:
-        parts: list[Content | str | tuple[str, str]] = []
-        for index, series in enumerate(panel.series):
-            if index:
-                parts.append("  ")
-            if self.app.no_color:
-                parts.append(f"{series.marker} ")
-            else:
-                parts.append(("━━ ", series.color))
-            parts.append(series.label)
-        return Content.assemble(*parts)
+        yield Legend(self.panel, classes="lab-chart--legend")
 
     def show(self, panel: Panel) -> None:
         self.panel = panel
@@ -97,8 +120,8 @@ class LabCharts(Vertical):
     def reset(self) -> None:
         """Forget the last run's lines (a rerun starts empty)."""
         self.loss: dict[str, tuple[list[float], list[float]]] = {}
-        self.metric_lines: dict[str, tuple[list[float], list[float]]] = {}
-        self.metric: str | None = None  # the first metric the run reports; exact match first
+        # Every metric the run reports, then each method's line of it.
+        self.metrics: dict[str, dict[str, tuple[list[float], list[float]]]] = {}
         self.shown: list[Panel] = []
         self.drawn_at = 0.0
         self.pending = False
@@ -109,6 +132,19 @@ class LabCharts(Vertical):
     def methods(self) -> set[str]:
         return set(self.loss)
 
+    @property
+    def metric(self) -> str | None:
+        """The metric drawn: exact match whenever the run reports it (at its evaluations, which
+        may come after a metric logged at every step, like gradient-descent's prompt norm, as
+        `studykit lab` draws it), else the first one reported."""
+        if "exact_match" in self.metrics:
+            return "exact_match"
+        return next(iter(self.metrics), None)
+
+    @property
+    def metric_lines(self) -> dict[str, tuple[list[float], list[float]]]:
+        return self.metrics.get(self.metric or "", {})
+
     def compose(self) -> ComposeResult:
         yield Static("Curves appear with the first step.", classes="lab-chart--waiting")
         yield Vertical(classes="lab-chart--rows")
@@ -118,15 +154,12 @@ class LabCharts(Vertical):
             steps, values = self.loss.setdefault(event.method, ([], []))
             steps.append(event.step)
             values.append(event.loss)
-            if self.metric is None and event.metrics:
-                self.metric = (
-                    "exact_match" if "exact_match" in event.metrics else next(iter(event.metrics))
-                )
-            value = event.metrics.get(self.metric) if self.metric else None
-            if value is not None:
-                steps, values = self.metric_lines.setdefault(event.method, ([], []))
-                steps.append(event.step)
-                values.append(value)
+            for name, value in event.metrics.items():
+                if value is not None:
+                    lines = self.metrics.setdefault(name, {})
+                    steps, values = lines.setdefault(event.method, ([], []))
+                    steps.append(event.step)
+                    values.append(value)
         self.pending = True
 
     def tick(self) -> None:
@@ -138,10 +171,21 @@ class LabCharts(Vertical):
         # A single loss point is a phase of the lab (one measurement), not a curve: leave it to
         # the results table. Not so for a metric: a method evaluated once (it met its target at
         # the first evaluation) still has a point worth showing.
-        loss: list[Line] = [(m, s, v) for m, (s, v) in self.loss.items() if len(s) > 1]
-        made = panels("loss", loss)
+        # A loss that became non-finite diverged on the way, through values (1e8 and more)
+        # that would flatten every other line: its figures are in the lab's table, as in the
+        # CLI's chart.
+        loss: list[Line] = [
+            (m, s, v)
+            for m, (s, v) in self.loss.items()
+            if len(s) > 1 and all(math.isfinite(x) for x in v)
+        ]
+        metric: list[Line] = [(m, s, v) for m, (s, v) in self.metric_lines.items()]
+        # Every plotted method in the order it trained: its colour is the same in each panel.
+        plotted = {line[0] for line in loss + metric}
+        order = [m for m in self.loss if m in plotted]
+        made = panels("loss", loss, order)
         if self.metric:
-            made += panels(self.metric, [(m, s, v) for m, (s, v) in self.metric_lines.items()])
+            made += panels(self.metric, metric, order)
         return made
 
     def flush(self) -> None:
