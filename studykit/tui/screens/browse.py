@@ -17,7 +17,9 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
+
+from studykit.tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from textual import getters

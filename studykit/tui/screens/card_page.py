@@ -15,8 +15,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
+from studykit.tui.widgets.footer import Footer
 from studykit.tui.widgets.lab_table import wrapped
 
 # Columns of the predictions table that are not wrapped (when, right/wrong, seed), their

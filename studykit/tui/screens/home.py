@@ -13,9 +13,10 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from studykit.tui.display import bar
+from studykit.tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from textual import getters

@@ -26,11 +26,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Header, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from studykit.lab.view import ResultView, metric_text, result_view
 from studykit.tui.messages import LabFailed, LabFinished
+from studykit.tui.widgets.footer import Footer
 from studykit.tui.widgets.lab_chart import LabCharts
 from studykit.tui.widgets.lab_table import LabTable
 

@@ -12,7 +12,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
+
+from studykit.tui.widgets.footer import Footer
 
 
 class ProblemsScreen(Screen[None]):

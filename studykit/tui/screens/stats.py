@@ -12,10 +12,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual_plotext import PlotextPlot
 
 from studykit.tui.display import bar
+from studykit.tui.widgets.footer import Footer
 from studykit.tui.widgets.heatmap import ReviewHeatmap
 
 if TYPE_CHECKING:

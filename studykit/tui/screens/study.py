@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from studykit.tui.display import GOOD, RATING_NAMES, due_in
 from studykit.tui.widgets.card_meta import CardMeta
@@ -27,6 +27,7 @@ from studykit.tui.widgets.card_view import CardView
 from studykit.tui.widgets.choices import MultipleChoiceView, MultipleSelectView, TrueFalseView
 from studykit.tui.widgets.cloze import ClozeView
 from studykit.tui.widgets.flashcard import FlashcardView
+from studykit.tui.widgets.footer import Footer
 from studykit.tui.widgets.matching import MatchingView
 from studykit.tui.widgets.order import OrderView
 from studykit.tui.widgets.predict import PredictView
