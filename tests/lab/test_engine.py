@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from studykit.lab.engine.data import Encoder, TaskData
-from studykit.lab.engine.evaluate import answer_loss, evaluate
+from studykit.lab.engine.evaluate import answer_loss, evaluate, scores
 from studykit.lab.engine.finetune import FullFineTune
 from studykit.lab.engine.measure import checksum
 from studykit.lab.engine.methods import build
@@ -196,3 +196,33 @@ def test_every_method_trained_on_the_same_data_sees_the_same_batches(base, data)
     assert runs[0] == runs[1]
     first, again = data.batches(), data.batches()
     assert all(torch.equal(next(first).input_ids, next(again).input_ids) for _ in range(3))
+
+
+def test_a_large_held_out_set_is_scored_in_chunks_with_the_same_scores(base):
+    data = TaskData(get_task("reverse"), Encoder(base.tokenizer), eval_size=300)
+    model = build("prefix-tuning", base, virtual_tokens=K, seed=0)
+    rows = []
+
+    def forward(input_ids):
+        rows.append(len(input_ids))
+        return model(input_ids)
+
+    chunked = evaluate(forward, data.eval_batch)
+    with torch.no_grad():
+        whole = model(data.eval_batch.input_ids)
+    assert rows == [128, 128, 44]  # never more than EVAL_CHUNK rows at once
+    assert chunked == scores(whole, data.eval_batch.labels)  # bit for bit
+
+
+def test_encoding_pads_answers_and_prompts_on_the_right(base):
+    data = TaskData(get_task("count"), Encoder(base.tokenizer), eval_size=64)
+    batch, encoder = data.eval_batch, data.encoder
+    widths = set()
+    for n, example in enumerate(data.eval_examples):
+        prompt = encoder.words(example.prompt)
+        answer = [i for w in example.answer for i in encoder.word(w)]
+        width, used = batch.input_ids.shape[1], len(prompt) + len(answer)
+        assert batch.input_ids[n].tolist() == prompt + answer + [encoder.pad_id] * (width - used)
+        assert batch.labels[n].tolist() == [-100] * len(prompt) + answer + [-100] * (width - used)
+        widths.add(used)
+    assert len(widths) > 1  # some rows were padded

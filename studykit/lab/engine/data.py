@@ -97,12 +97,10 @@ def encode(examples: list[Example], encoder: Encoder) -> Batch:
         rows.append(prompt + answer)
         labels.append([IGNORE] * len(prompt) + answer)
     width = max(map(len, rows))
-    input_ids = torch.full((len(rows), width), encoder.pad_id, dtype=torch.long)
-    label_ids = torch.full((len(rows), width), IGNORE, dtype=torch.long)
-    for n, (row, label) in enumerate(zip(rows, labels, strict=True)):
-        input_ids[n, : len(row)] = torch.tensor(row)
-        label_ids[n, : len(label)] = torch.tensor(label)
-    # Filled on the CPU, moved once (a no-op on the CPU): row by row to a GPU would be B copies.
+    # Padded as lists, one tensor each (a tensor per row cost half of a batch's encoding);
+    # made on the CPU, moved once (a no-op on the CPU): row by row to a GPU would be B copies.
+    input_ids = torch.tensor([row + [encoder.pad_id] * (width - len(row)) for row in rows])
+    label_ids = torch.tensor([label + [IGNORE] * (width - len(label)) for label in labels])
     return Batch(input_ids.to(encoder.device), label_ids.to(encoder.device))
 
 
