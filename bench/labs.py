@@ -18,9 +18,13 @@ With --against OLD_REV, instead: each lab both revisions have runs cold, `python
 NAME --json` in a fresh process with PYTHONPATH at a `git worktree` of that revision (same venv),
 old and new alternated --rounds times (3); the per-lab figure is the median of the rounds' wall
 ratios new/old (target ≤ 1.05), with the CPU ratio beside it. Both get the old revision's
-defaults: a parameter whose default changed is passed explicitly; a lab whose new revision has
-parameters the old lacks (it does more) is reported as not comparable, with the ratio of the
-methods both ran. --new-rev defaults to this checkout. The worktrees are removed at the end.
+defaults: a parameter whose default changed is passed explicitly. Two more columns compare the
+methods both revisions ran (same method key): "methods", their training seconds summed, and
+"step", their time per optimizer step (forward, backward, update), mixed by the old run's step
+counts. A lab that does different work in the new revision (parameters the old lacks, other
+parameters, or a shared method that took another number of steps, say because it now stops at
+its target) is not comparable by wall time: its verdict is on the "step" column, and says so.
+--new-rev defaults to this checkout. The worktrees are removed at the end.
 """
 
 from __future__ import annotations
@@ -170,7 +174,7 @@ def tree_env(tree: Path, data_dir: str) -> dict[str, str]:
 
 def tree_run(tree: Path, lab: str, options: list[str], data_dir: str) -> dict:
     """`python -m studykit lab LAB --json` from `tree` in a fresh process: wall and CPU seconds,
-    the parameters it ran with, and each method's training seconds."""
+    the parameters it ran with, and each trained method's seconds, steps and ms per step."""
     cost, result = timed_lab(
         [sys.executable, "-m", "studykit", "lab", lab, "--json", *options],
         f"{tree}: studykit lab {lab} {' '.join(options)}",
@@ -182,8 +186,50 @@ def tree_run(tree: Path, lab: str, options: list[str], data_dir: str) -> dict:
         "wall": cost["wall"],
         "cpu": cost["cpu"],
         "params": result["params"],
-        "method_seconds": {key: m["seconds"] for key, m in methods.items() if "seconds" in m},
+        "methods": {
+            key: (m["seconds"], m["steps"], m["ms_per_step"])
+            for key, m in methods.items()
+            if m.get("steps")  # a method that does not train (one evaluation) has no step
+        },
     }
+
+
+def shared_methods(old: dict, new: dict) -> tuple[float | None, float | None, dict[str, tuple]]:
+    """For the methods both runs trained: new ÷ old training seconds (summed), new ÷ old time
+    per step (each method's ms/step weighted by the old run's steps, so both sides have the same
+    mix of methods), and the methods whose step counts differ {key: (old steps, new steps)}."""
+    keys = sorted(set(old["methods"]) & set(new["methods"]))
+    if not keys:
+        return None, None, {}
+    was, now = old["methods"], new["methods"]
+    old_seconds = sum(was[k][0] for k in keys)
+    old_step = sum(was[k][1] * was[k][2] for k in keys)  # 0 if no method timed its steps
+    seconds = sum(now[k][0] for k in keys) / old_seconds if old_seconds else None
+    step = sum(was[k][1] * now[k][2] for k in keys) / old_step if old_step else None
+    steps_differ = {k: (was[k][1], now[k][1]) for k in keys if was[k][1] != now[k][1]}
+    return seconds, step, steps_differ
+
+
+def different_work(
+    extra: list[str],
+    differ: dict[str, tuple],
+    methods_old: set[str],
+    methods_new: set[str],
+    steps_differ: dict[str, tuple],
+) -> list[str]:
+    """What the new revision's run of a lab does that the old one's did not (empty if the same:
+    the same parameters, the same methods trained, each for the same number of steps)."""
+    notes = [f"new parameters {', '.join(extra)}"] if extra else []
+    if differ:
+        notes.append(f"parameters differ {differ}")
+    if methods_old - methods_new:
+        notes.append(f"only old trains {', '.join(sorted(methods_old - methods_new))}")
+    if methods_new - methods_old:
+        notes.append(f"only new trains {', '.join(sorted(methods_new - methods_old))}")
+    if steps_differ:
+        moved = ", ".join(f"{key} {a}→{b}" for key, (a, b) in steps_differ.items())
+        notes.append(f"steps old→new {moved}")
+    return notes
 
 
 def worktree(rev: str, made: list[Path]) -> Path:
@@ -242,7 +288,10 @@ def against(old_rev: str, new_rev: str | None, labs: list[str] | None, rounds: i
                 arg for p, v in was.items() if p in now and now[p] != v for arg in option(p, v)
             ]
             extra = sorted(set(now) - set(was) - {"device", "dtype"})
-            wall, cpu, common = [], [], []
+            wall, cpu, common, per_step = [], [], [], []
+            steps_differ: dict[str, tuple] = {}
+            methods_old: set[str] = set()
+            methods_new: set[str] = set()
             for n in range(rounds):
                 # alternate which goes first, so a load that builds up or fades hits both alike
                 order = [("old", old, []), ("new", new, options)]
@@ -251,12 +300,14 @@ def against(old_rev: str, new_rev: str | None, labs: list[str] | None, rounds: i
                 runs = {side: tree_run(tree, lab, opts, data_dir) for side, tree, opts in order}
                 wall.append(runs["new"]["wall"] / runs["old"]["wall"])
                 cpu.append(runs["new"]["cpu"] / runs["old"]["cpu"])
-                shared = set(runs["old"]["method_seconds"]) & set(runs["new"]["method_seconds"])
-                if shared:
-                    common.append(
-                        sum(runs["new"]["method_seconds"][k] for k in shared)
-                        / sum(runs["old"]["method_seconds"][k] for k in shared)
-                    )
+                seconds, step, differ_now = shared_methods(runs["old"], runs["new"])
+                if seconds is not None:
+                    common.append(seconds)
+                if step is not None:
+                    per_step.append(step)
+                steps_differ |= differ_now
+                methods_old |= set(runs["old"]["methods"])
+                methods_new |= set(runs["new"]["methods"])
                 print(f"  {lab} round {n + 1}: old {runs['old']['wall']:.1f} s "
                       f"({runs['old']['cpu']:.1f} s CPU), new {runs['new']['wall']:.1f} s "
                       f"({runs['new']['cpu']:.1f} s CPU); load {load()}", flush=True)  # fmt: skip
@@ -265,22 +316,36 @@ def against(old_rev: str, new_rev: str | None, labs: list[str] | None, rounds: i
                 for p, v in runs["old"]["params"].items()
                 if runs["new"]["params"].get(p) != v
             }
-            note = ""
-            if extra or differ:
-                note = "not comparable: " + "; ".join(
-                    ([f"new parameters {', '.join(extra)} (it runs more)"] if extra else [])
-                    + ([f"parameters differ {differ}"] if differ else [])
+            other_work = different_work(extra, differ, methods_old, methods_new, steps_differ)
+            med_step = statistics.median(per_step) if per_step else None
+            if not other_work:
+                verdict_text = verdict(statistics.median(wall) <= RATIO_TARGET)
+            elif med_step is not None:
+                verdict_text = (
+                    f"step {verdict(med_step <= RATIO_TARGET)}; wall and methods not "
+                    f"comparable, different work: {'; '.join(other_work)}"
                 )
-            rows.append((lab, statistics.median(wall), statistics.median(cpu),
-                         statistics.median(common) if common else None, options, note))  # fmt: skip
+            else:
+                verdict_text = f"not comparable, different work: {'; '.join(other_work)}"
+            # summed training seconds compare only when the shared methods took the same steps
+            methods_ratio = statistics.median(common) if common and not steps_differ else None
+            rows.append((lab, statistics.median(wall), statistics.median(cpu), methods_ratio,
+                         med_step, options, verdict_text))  # fmt: skip
         print(f"\nnew ÷ old, median of {rounds} cold runs each (target ≤ {RATIO_TARGET}):")
-        print(f"  {'lab':20s} {'wall':>6s} {'CPU':>6s} {'methods':>8s}  verdict")
-        for lab, w, c, m, options, note in rows:
+        print(f"  {'lab':20s} {'wall':>6s} {'CPU':>6s} {'methods':>8s} {'step':>6s}  verdict")
+        for lab, w, c, m, st, options, verdict_text in rows:
             methods_cell = f"{m:8.3f}" if m is not None else f"{'-':>8s}"
-            verdict_text = note or verdict(w <= RATIO_TARGET)
+            step_cell = f"{st:6.3f}" if st is not None else f"{'-':>6s}"
             passed = f"  (passed {' '.join(options)})" if options else ""
-            print(f"  {lab:20s} {w:6.3f} {c:6.3f} {methods_cell}  {verdict_text}{passed}")
-        print("methods: training seconds of the methods both revisions ran, summed, new ÷ old")
+            print(
+                f"  {lab:20s} {w:6.3f} {c:6.3f} {methods_cell} {step_cell}  {verdict_text}{passed}"
+            )
+        print(
+            "methods: training seconds of the methods both revisions trained, summed, new ÷ old "
+            "('-' when their step counts differ)\n"
+            "step: time per optimizer step of those methods (forward, backward, update), "
+            "weighted by the old run's steps, new ÷ old"
+        )
         print(
             f"load average now {load()} on {os.cpu_count()} cores: above the core count, wall "
             "ratios measure the scheduler more than the code; read the CPU column then"
