@@ -208,14 +208,16 @@ def rgb(color: str) -> tuple[int, int, int]:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
-SWATCH = "━━ "  # a legend entry's key with colour; without, the line's marker and a space
+# A legend entry's key: with colour a bar of the line's colour, without it the line's marker;
+# both as wide, so the legend is laid out alike (two entries of 17 letters fit 37 columns).
+SWATCH = "━ "
 
 
 def legend_text(panel: Panel, color: bool = True, width: int = 80) -> Text:
     """The panel's legend in columns that fit `width`, one entry per line drawn, each entry
-    whole on one line: "━━ prompt tuning  ━━ prefix tuning"."""
+    whole on one line: "━ prompt tuning  ━ prefix tuning"."""
     text = Text(no_wrap=True)
-    key = len(SWATCH) if color else 2
+    key = len(SWATCH)
     for number, row in enumerate(legend_rows([s.label for s in panel.series], width, key)):
         if number:
             text.append("\n")

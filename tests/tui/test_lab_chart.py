@@ -236,3 +236,10 @@ async def test_the_tui_legends_keep_each_entry_on_one_line_at_80_columns(no_colo
             keys = [f"{s.marker} " if no_color else SWATCH for s in legend.panel.series]
             labels = [s.label for s in legend.panel.series]
             assert legend_entries(lines, keys) == list(zip(keys, labels, strict=True)), lines
+
+
+def test_peft_methods_four_lines_take_two_legend_lines_in_a_panel_at_80_columns():
+    keys = ["prompt-tuning", "prefix-tuning-mlp", "lora", "full-finetune"]
+    [panel] = panels("loss", two_points(keys))
+    for color in (True, False):  # the same layout with and without colour
+        assert len(legend_text(panel, color, width=37).plain.split("\n")) == 2

@@ -60,9 +60,15 @@ class Legend(Widget):
         super().__init__(**kwargs)
         self.panel = panel
 
+    def show(self, panel: Panel) -> None:
+        entries = [(s.label, s.marker, s.color) for s in panel.series]
+        before = [(s.label, s.marker, s.color) for s in self.panel.series]
+        self.panel = panel
+        if entries != before:  # a new line may take the legend onto another row
+            self.refresh(layout=True)
+
     def rows(self, width: int) -> list[list[tuple[int, str]]]:
-        key = 2 if self.app.no_color else len(SWATCH)
-        return legend_rows([s.label for s in self.panel.series], width, key)
+        return legend_rows([s.label for s in self.panel.series], width, len(SWATCH))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return max(1, len(self.rows(width)))
@@ -100,6 +106,7 @@ class ChartPanel(Vertical):
     def show(self, panel: Panel) -> None:
         self.panel = panel
         self.query_one(PanelPlot).show(panel)
+        self.query_one(Legend).show(panel)
 
 
 class LabCharts(Vertical):
@@ -194,7 +201,9 @@ class LabCharts(Vertical):
             return
         self.pending, self.drawn_at = False, time.monotonic()
         made = self.panels()
-        if [p.shape for p in made] != [p.shape for p in self.shown]:
+        # A new method adds a line to panels already drawn: redraw those in place. Mounting
+        # new widgets (a layout and styles pass) is for a change in which panels there are.
+        if [p.metric for p in made] != [p.metric for p in self.shown]:
             self._remount(made)
         else:
             for widget, panel in zip(self.query(ChartPanel), made, strict=False):
