@@ -113,19 +113,19 @@ QUOTED += [  # peft-methods and prompt-vs-finetune, defaults, seed 0
 
 _PP = "result.methods['{}'].exact_match_after"
 QUOTED += [  # prompt-vs-prefix, defaults, seed 0
-    Quoted("pp-05", "prompt-vs-prefix", 0, "9.8%",
+    Quoted("pp-05", "prompt-vs-prefix", 0, "6.6%",
            f"f\"{{{_PP.format('skill/prefix-tuning')}:.1%}}\""),
     Quoted("pp-05", "prompt-vs-prefix", 0, "30",
            "str(result.methods['skill/prefix-tuning-mlp'].steps_to_target)"),
     Quoted("pp-06", "prompt-vs-prefix", 0, "21,056",
            "f\"{result.methods['skill/prefix-tuning-mlp'].trainable_params:,}\""),
-    Quoted("pp-07", "prompt-vs-prefix", 0, "41.0% against 2.0%",
+    Quoted("pp-07", "prompt-vs-prefix", 0, "29.7% against 1.6%",
            f"f\"{{{_PP.format('new/prefix-tuning')}:.1%}} against "
            f"{{{_PP.format('new/prompt-tuning')}:.1%}}\""),
-    Quoted("pp-17", "prompt-vs-prefix", 0, "41.0% against 2.0%",
+    Quoted("pp-17", "prompt-vs-prefix", 0, "29.7% against 1.6%",
            f"f\"{{{_PP.format('new/prefix-tuning')}:.1%}} against "
            f"{{{_PP.format('new/prompt-tuning')}:.1%}}\""),
-    Quoted("pp-08", "prompt-vs-prefix", 0, "9.8% against 95.7%",
+    Quoted("pp-08", "prompt-vs-prefix", 0, "6.6% against 95.7%",
            f"f\"{{{_PP.format('skill/prefix-tuning')}:.1%}} against "
            f"{{{_PP.format('skill/prompt-tuning')}:.1%}}\""),
 ]  # fmt: skip
