@@ -35,22 +35,26 @@ def test_only_the_right_word_works_and_nothing_trains(trained):
     assert trained.base_checksum_before == trained.base_checksum_after
 
 
-def small_run(**overrides):
-    return run_lab("prompt-engineering", {"steps": 2, **overrides})
+@pytest.fixture(scope="module")
+def trained():
+    """One run long enough for the tuned prompts' findings: 40 steps a part (on seed 0 the skill
+    reaches 90% at step 40, and min 50% against the 29% its finding needs)."""
+    return run_lab("prompt-engineering", {"steps": 40})
 
 
 @pytest.fixture(scope="module")
-def trained():
-    """One run long enough for the tuned prompts' findings (50 steps a part)."""
-    return run_lab("prompt-engineering", {"steps": 50})
+def short():
+    """One step a part, too few for a tuned prompt's findings, and a composed task that a word
+    the model knows does (reverse then sort is just sort): the tests of one short run share it."""
+    return run_lab("prompt-engineering", {"steps": 1, "composed_task": "reverse+sort"})
 
 
 def claim(result, start: str):
     return next(c for c in result.claims if c.text.startswith(start))
 
 
-def test_the_lab_compares_costs_and_splits_invariants_from_findings():
-    result = small_run()
+def test_the_lab_compares_costs_and_splits_invariants_from_findings(short):
+    result = short
     assert len(result.invariants) == 3 and all(c.holds for c in result.invariants)
     assert "<unk>" in claim(result, "every synonym tried").text
     assert len(result.findings) == 7
@@ -58,7 +62,7 @@ def test_the_lab_compares_costs_and_splits_invariants_from_findings():
         assert result.methods[f"{part}/best hand-written"].trainable_params == 0
         assert result.methods[f"{part}/best hand-written"].steps == 0
         tuned = result.methods[f"{part}/prompt-tuning"]
-        assert tuned.trainable_params == 4 * 64 and 1 <= tuned.steps <= 2
+        assert tuned.trainable_params == 4 * 64 and tuned.steps == 1
     costs = result.tables["what each costs and reaches"]["rows"]
     assert [row[3] for row in costs if row[1].startswith("hand-written")] == [0, 0, 0]
     assert result.base_checksum_before == result.base_checksum_after
@@ -66,7 +70,7 @@ def test_the_lab_compares_costs_and_splits_invariants_from_findings():
     assert claim(result, 'the word "reverse" alone').holds
     assert claim(result, "each of the other 5 instruction words").holds
     assert claim(result, "no word and the <unk>").holds
-    assert not claim(result, "a tuned soft prompt").holds  # 2 steps cannot reach 90%
+    assert not claim(result, "a tuned soft prompt").holds  # 1 step cannot reach 90%
     assert not claim(result, "on min, which the model has no word for").holds
     observed = result.observables
     assert observed["own_word_exact_match"].value == 100.0
@@ -81,8 +85,7 @@ def test_the_tuned_findings_hold_once_the_prompt_trains(trained):
     assert result.observables["new_task_winner"].value == "tuned soft prompt"
 
 
-def test_the_no_hand_written_claim_flips_when_a_word_does_the_task():
+def test_the_no_hand_written_claim_flips_when_a_word_does_the_task(short):
     # reverse then sort is just sort: the hand-written word "sort" does it
-    result = small_run(composed_task="reverse+sort", steps=1)
-    found = next(c for c in result.claims if "does reverse+sort" in c.text)
+    found = next(c for c in short.claims if "does reverse+sort" in c.text)
     assert not found.holds and "'sort'" in found.text
