@@ -20,7 +20,7 @@ from studykit.lab.tasks import get_task
 # Each lab with the fewest steps that still runs every phase of it.
 LABS = {
     # frozen (no prompt), hand-written prompt, soft prompt and prefix
-    "prompt-vs-prefix": {"steps": 1},
+    "prompt-vs-prefix": {"steps": 1, "new_steps": 1},
     # soft prompt against full fine-tuning, forgetting and mixed-batch serving
     "prompt-vs-finetune": {"steps": 1, "new_steps": 1, "serve_tasks": 2},
     # prompt, MLP prefix, LoRA (merged too) and full fine-tuning side by side
