@@ -207,16 +207,20 @@ def test_unwritable_plot_or_model_folder_fails_before_any_training(tmp_path):
 
 
 def test_a_plot_that_cannot_be_saved_after_the_run_is_one_line(tmp_path, monkeypatch):
+    from stub_lab import run_lab
+
     import studykit.lab.render
+    import studykit.lab.runner
 
     def disk_full(result, path):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(studykit.lab.render, "save_plot", disk_full)
+    # What the run measured does not matter here, only that it is printed before the figure
+    # fails: the stub lab (a real run's JSON is test_json_output's).
+    monkeypatch.setattr(studykit.lab.runner, "run_lab", run_lab)
     png = tmp_path / "curves.png"
-    out = invoke(
-        "lab", "prompt-vs-prefix", "--steps", "1", "--new-steps", "1", "--json", "--plot", str(png)
-    )
+    out = invoke("lab", "prompt-vs-prefix", "--steps", "1", "--json", "--plot", str(png))
     assert out.exit_code == 1
     assert json.loads(out.stdout)["lab"] == "prompt-vs-prefix"  # the results still print
     assert out.stderr.splitlines()[-1] == (
