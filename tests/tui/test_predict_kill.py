@@ -26,7 +26,7 @@ import pytest
 
 from studykit.study.store import ProgressStore
 
-pytestmark = pytest.mark.slow  # a subprocess (about 2 s on a quiet machine)
+pytestmark = pytest.mark.slow  # a subprocess (about 1.5 s of CPU)
 
 HERE = Path(__file__).parent
 
