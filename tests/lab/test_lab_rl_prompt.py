@@ -3,6 +3,7 @@ by hooks on the model, and claims that are computed (they flip when their condit
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from studykit.lab.engine.data import Encoder, TaskData
@@ -15,8 +16,15 @@ from studykit.lab.tasks import get_task
 
 
 def small_run(**overrides):
-    params = {"steps": 4, "soft_steps": 3, **overrides}
+    params = {"steps": 2, "soft_steps": 3, **overrides}
     return run_lab("rl-prompt", params)
+
+
+@pytest.fixture(scope="module")
+def short():
+    """Two updates: the policy has not found a working prompt yet (on seed 0 its greedy prompt
+    is "9"). The claims test and the repeat test both read this one run."""
+    return small_run()
 
 
 def claim(result, start: str):
@@ -70,7 +78,8 @@ def test_trying_every_prompt_ranks_the_instruction_word_first(base):
 
 
 def test_the_lab_learns_a_readable_prompt_without_touching_the_model():
-    result = small_run(steps=30)
+    # 20 updates: on seed 0 the greedy prompt reaches 95% near step 10, mean reward 0.29 -> 0.85
+    result = small_run(steps=20)
     assert list(result.methods) == ["no-prompt", "hand-written", "rl-prompt", "soft prompt"]
     assert result.methods["rl-prompt"].trainable_params == 18  # 1 position × 18 candidates
     learned = result.tables["The prompt the policy learned"]["rows"]
@@ -81,7 +90,7 @@ def test_the_lab_learns_a_readable_prompt_without_touching_the_model():
     assert calls["RL search"][2] == "0" and calls["RL search"][4] == "0"
     assert calls["soft prompt"][4] == "3"  # one backward per training step
     rewards = [p["reward"] for p in result.methods["rl-prompt"].curve if "reward" in p]
-    assert len(rewards) == 30 and rewards[-1] > rewards[0]
+    assert len(rewards) == 20 and rewards[-1] > rewards[0]
     assert len(result.findings) == 3 and all(c.holds for c in result.findings)
     assert len(result.invariants) == 5 and all(c.holds for c in result.invariants)
     assert result.base_checksum_before == result.base_checksum_after
@@ -92,21 +101,20 @@ def test_the_lab_learns_a_readable_prompt_without_touching_the_model():
     assert "not reached" in observed["fewer_sequences_to_target"].detail
 
 
-def test_claims_flip_when_their_condition_is_false(monkeypatch):
-    short = small_run(steps=1)  # one update: the policy has not found a working prompt yet
+def test_claims_flip_when_their_condition_is_false(short, monkeypatch):
     assert not claim(short, "the learned prompt reaches").holds
     assert not claim(short, "the search rediscovered").holds
     assert not claim(short, "no prompt scores better").holds
     assert short.observables["found_own_word"].value == "no"
     # Score prompts with autograd on: the search no longer proves it never differentiates.
     monkeypatch.setattr(lab, "prompt_rewards", lab.prompt_rewards.__wrapped__)
-    with_grad = small_run(steps=2)
+    with_grad = small_run(steps=1)
     assert not claim(with_grad, "the search never differentiated").holds
     assert claim(short, "the search never differentiated").holds
 
 
-def test_runs_repeat_bit_for_bit_per_seed():
-    first, second = small_run(), small_run()
+def test_runs_repeat_bit_for_bit_per_seed(short):
+    first, second = short, small_run()
     assert first.methods["rl-prompt"].curve == second.methods["rl-prompt"].curve
     assert (
         first.tables["Reward per step (16 sampled prompts)"]
