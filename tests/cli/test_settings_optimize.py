@@ -31,7 +31,8 @@ def generate_history(data_dir, cards: int, reviews: int, seed: int = 0) -> int:
     fit must leave out); returns how many ratings the optimizer counts."""
     rng = random.Random(seed)
     counted = 0
-    with ProgressStore.open(data_dir) as store:
+    # One transaction: the same rows, committed (and synced to disk) once, not once a rating.
+    with ProgressStore.open(data_dir) as store, store.transaction():
         for card in range(cards):
             at = START + timedelta(hours=rng.random() * 24)
             for i in range(reviews):
