@@ -12,7 +12,9 @@ so both front ends draw their live display for real:
 The time is from starting the process to its exit, so importing, loading the model, training
 and drawing all count. CLI and TUI alternate, --rounds times, so load from other processes hits
 both alike; the figure is the median of the rounds' ratios, printed with the load average. The
-lab's own wall time (inside the run) is printed beside, to tell a slower run from slower drawing.
+lab's own wall time (inside the run) is printed beside, to tell a slower run from slower drawing,
+and each process's CPU time (user + system), which load from other processes inflates far less
+than wall time: above two busy cores, read the CPU ratio beside the wall one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import json
 import os
 import pty
+import resource
 import select
 import statistics
 import struct
@@ -43,13 +46,14 @@ def load() -> str:
 
 def on_a_terminal(
     command: list[str], size: tuple[int, int], env: dict[str, str], stdout: Any = None
-) -> float:
+) -> tuple[float, float]:
     """Run `command` on a new pseudo-terminal of `size` (what it draws is read and dropped;
-    `stdout`, a file, takes its standard output instead); its wall time in seconds. Fails
-    loudly if it exits non-zero."""
+    `stdout`, a file, takes its standard output instead); its wall and CPU time in seconds.
+    Fails loudly if it exits non-zero."""
     master, slave = pty.openpty()
     columns, rows = size
     ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -75,12 +79,14 @@ def on_a_terminal(
             break
     code = process.wait()
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child's, once it was waited for
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     os.close(master)
     global last_output
     last_output = tail.decode(errors="replace")
     if code != 0:
         raise SystemExit(f"{' '.join(command)} exited {code}; its last output:\n{last_output}")
-    return wall
+    return wall, cpu
 
 
 last_output = ""  # what the last program drew last, to say why a run gave no result
@@ -128,16 +134,16 @@ def main() -> None:
     print(f"TUI ÷ CLI wall time, same lab, fresh processes on a {args.size} pseudo-terminal")
     print(f"load before: {load()}")
     for lab in args.labs.split(","):
-        ratios = []
+        ratios, cpu_ratios = [], []
         for round_ in range(1, args.rounds + 1):
             with tempfile.TemporaryFile("w+") as out:
                 command = [str(STUDYKIT), "lab", "run", lab, "--json"]
-                cli = on_a_terminal(command, (columns, rows), env, stdout=out)
+                cli, cli_cpu = on_a_terminal(command, (columns, rows), env, stdout=out)
                 out.seek(0)
                 cli_inside = json.load(out)["wall_seconds"]
             with tempfile.NamedTemporaryFile(suffix=".json") as out:
                 command = [sys.executable, __file__, "--child-tui", lab, out.name]
-                tui = on_a_terminal(command, (columns, rows), env)
+                tui, tui_cpu = on_a_terminal(command, (columns, rows), env)
                 recorded = Path(out.name).read_text()
                 if not recorded:  # the app quit without a result: the figure would be wrong
                     raise SystemExit(
@@ -146,13 +152,18 @@ def main() -> None:
                     )
                 inside = json.loads(recorded)["lab_seconds"]
             ratios.append(tui / cli)
+            cpu_ratios.append(tui_cpu / cli_cpu)
             print(
-                f"  {lab} round {round_}: CLI {cli:.1f} s (run {cli_inside:.1f} s), "
-                f"TUI {tui:.1f} s (run {inside:.1f} s), TUI/CLI {tui / cli:.2f}  [load {load()}]"
+                f"  {lab} round {round_}: CLI {cli:.1f} s (run {cli_inside:.1f} s, "
+                f"CPU {cli_cpu:.1f} s), TUI {tui:.1f} s (run {inside:.1f} s, CPU {tui_cpu:.1f} s), "
+                f"TUI/CLI {tui / cli:.2f} (CPU {tui_cpu / cli_cpu:.2f})  [load {load()}]"
             )
         median = statistics.median(ratios)
         verdict = "ok" if median <= TARGET else f"ABOVE the target {TARGET}"
-        print(f"{lab}: TUI ÷ CLI median {median:.2f} over {len(ratios)} rounds ({verdict})")
+        print(
+            f"{lab}: TUI ÷ CLI median {median:.2f} over {len(ratios)} rounds ({verdict}); "
+            f"CPU time ÷ {statistics.median(cpu_ratios):.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 
+from settle import settled
+
 from studykit.tui.screens.help import HelpScreen
 from studykit.tui.screens.lab import LabScreen
 from studykit.tui.screens.study import StudyScreen
@@ -139,8 +141,9 @@ async def test_the_real_lab_starts_in_a_thread_and_esc_stops_it(make_app, store)
         assert screen.running, str(screen.query_one("#lab-status").content)
         await pilot.press("escape")
         await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert screen.result is not None and screen.result.interrupted
+        # The worker posts LabFinished as it ends: wait for the screen to have handled it.
+        assert await settled(pilot, lambda: screen.result is not None)
+        assert screen.result.interrupted
     [run] = store.lab_runs("t-flash")
     assert run.summary["lab"] == "prompt-vs-prefix" and run.summary["interrupted"] is True
 
