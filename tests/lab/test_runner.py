@@ -156,3 +156,29 @@ def test_bad_names_and_values_fail_before_training():
         run_lab(LAB, {"task": "juggle"})
     with pytest.raises(ModelDirError, match="does not exist"):
         run_lab(LAB, {"model": "/nonexistent/model"})
+
+
+def test_the_collector_is_paused_only_while_the_lab_loads(monkeypatch):
+    """run_lab pauses the garbage collector for the imports and the model load (see
+    runner._loading): it must be running again for the lab's own code, and after a failed load."""
+    import gc
+
+    seen = []
+    real = run_lab.__globals__["importlib"].import_module
+
+    def spy(name):
+        seen.append(("importing", gc.isenabled()))
+        return real(name)
+
+    monkeypatch.setattr(run_lab.__globals__["importlib"], "import_module", spy)
+    with pytest.raises(ModelDirError):
+        run_lab(LAB, {"model": "/nonexistent/model"})
+    assert gc.isenabled()
+    run_lab(
+        LAB,
+        {"steps": 1, "new_steps": 1},
+        on_progress=lambda _: seen.append(("training", gc.isenabled())),
+    )
+    assert seen[0] == ("importing", False)
+    assert ("training", True) in seen and ("training", False) not in seen
+    assert gc.isenabled()
