@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fsrs import Rating
+from textual import events
+from textual.widgets import Input
 from tui_paths import TINY_DECK
 from typer.testing import CliRunner
 
@@ -33,9 +35,17 @@ async def open_browse(pilot, query: str = ""):
     screen = pilot.app.screen
     assert isinstance(screen, BrowseScreen)
     if query:
-        await pilot.press(*query)
-        await pilot.pause()
+        await paste(pilot, query)
     return screen
+
+
+async def paste(pilot, text: str) -> None:
+    """Put `text` in the search line in one go, as a paste: typed, the table is filtered again
+    after every key (typing is what test_b_lists_every_card_and_a_search_narrows_it drives)."""
+    box = pilot.app.focused
+    assert isinstance(box, Input) and box.id == "browse-search"
+    box.post_message(events.Paste(text))
+    await pilot.pause()
 
 
 async def test_b_lists_every_card_and_a_search_narrows_it(make_app):
@@ -71,8 +81,8 @@ async def test_states_follow_the_schedule(make_app, store, tiny_load):
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await open_browse(pilot, "is:learning")
         assert [r[0] for r in table_cells(screen.query_one("#browse-cards"))] == ["t-flash"]
-        await pilot.press("ctrl+u", *"is:suspended")
-        await pilot.pause()
+        await pilot.press("ctrl+u")
+        await paste(pilot, "is:suspended")
         rows = table_cells(screen.query_one("#browse-cards"))
         assert [(r[0], r[2]) for r in rows] == [(shown.card.id, "suspended")]
 
