@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import pytest
+from textual import events
 from tui_paths import LABS_DIR, TINY_DECK
 
 from studykit.deck.loader import load_decks
@@ -68,7 +69,10 @@ def line_of(path, text: str) -> int:
 async def highlight(pilot, card_id: str) -> BrowseScreen:
     await pilot.press("b")
     await pilot.pause()
-    await pilot.press(*card_id, "enter")  # search it, then go to the listing
+    # Search it (pasted: typed, the listing is filtered after every key), then go to it.
+    pilot.app.focused.post_message(events.Paste(card_id))
+    await pilot.pause()
+    await pilot.press("enter")
     await pilot.pause()
     assert isinstance(pilot.app.screen, BrowseScreen)
     return pilot.app.screen
