@@ -57,6 +57,7 @@ async def dont_know_and_rate(pilot, screen: StudyScreen, key: str) -> None:
     screen.view.focus()  # out of a short card's answer box, where keys would be text
     await pilot.pause()
     await pilot.press(key)
+    await pilot.pause()
 
 
 def fully_visible(widget, area) -> bool:
