@@ -9,13 +9,10 @@ slowed by a redraw per step (the UI and the training share the GIL and two cores
 working while it trains. Esc asks the run to stop (`should_stop`), and the run returns what it
 measured so far. The run's summary is stored with the card's history. `studykit.lab.runner` is
 imported inside the worker: torch loads when a lab starts, not before.
-Before the first real run, the objects the app holds are frozen out of the garbage collector,
-which the imports and the model load make run full passes (`keep_the_app_out_of_collections`).
 """
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
@@ -48,24 +45,6 @@ if TYPE_CHECKING:
 # waits for (one GIL): on a GIL-bound fake lab, 10 a second cost it 15%; bench/tui_lab.py puts
 # prompt-vs-prefix's TUI run at 1.16x the CLI's with 4 a second, 0.87x with 2.
 REDRAW_EVERY = 0.5
-
-
-def keep_the_app_out_of_collections() -> None:
-    """Move every object alive now (the app, its screens and decks, the modules imported so far)
-    out of the garbage collector's reach, once per process, before a lab's first run.
-
-    Importing torch and building the model make the collector run full passes over every
-    object (seven in prompt-vs-prefix); each pass also rescanned the app's own objects, which
-    live as long as the app anyway. Frozen, prompt-vs-prefix from the TUI took 1.3 s less CPU
-    (12.4 and 11.3 s against 13.8 and 12.6, two pairs at load 7). What the lab creates
-    afterwards is collected as before; garbage alive at this moment is kept (once: small)."""
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.freeze()
-
-
-_frozen = False
 
 
 class LabScreen(Screen[None]):
@@ -231,8 +210,6 @@ class LabScreen(Screen[None]):
             self.ticker = self.set_interval(REDRAW_EVERY, self._tick)
         else:
             self.ticker.resume()
-        if self.app.lab_runner is None:  # the real lab: torch is about to load
-            keep_the_app_out_of_collections()
         self.worker = self.run_lab(self.events)
         self.refresh_bindings()
 
