@@ -82,7 +82,11 @@ async def test_after_answering_a_long_card_the_explanation_is_on_screen_at_80x24
         assert body.count("…") == 2
 
 
-async def test_again_waits_its_learning_step_and_w_waits_for_it(make_app, tiny_load, store, timer):
+async def test_again_waits_its_learning_step_and_w_waits_for_it(
+    make_app, tiny_load, store, timer, monkeypatch
+):
+    # The screen looks for a due card once a second; a tenth lets the test wait less.
+    monkeypatch.setattr(StudyScreen, "WAIT_POLL_SECONDS", 0.1)
     clock = Clock()
     app = StudykitApp(tiny_load, store, now=clock, seed=SEED, timer=timer, labs_dir=LABS_DIR)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -99,11 +103,11 @@ async def test_again_waits_its_learning_step_and_w_waits_for_it(make_app, tiny_l
         assert "The next card is due in 1 min (12:01)." in note
         assert "w waits for it, or esc ends the session." in note
         await pilot.press("w")
-        await pilot.pause()
+        await pilot.pause(0.25)  # a few looks while nothing is due yet
+        assert screen.presented is None
         assert "Waiting: it shows by itself when due." in text_of(screen.query_one("#card-slot"))
         clock.advance(minutes=1)
-        await pilot.pause(screen.WAIT_POLL_SECONDS + 0.3)
-        assert screen.presented is not None
+        assert await settled(pilot, lambda: screen.presented is not None, timeout=3)
         assert screen.presented.card.id == rated[0]  # the first one due
 
 
