@@ -53,8 +53,12 @@ async def open_deck(pilot) -> StudyScreen:
 
 
 async def dont_know_and_rate(pilot, screen: StudyScreen, key: str) -> None:
-    screen.view.commit(None)
-    screen.view.focus()  # out of a short card's answer box, where keys would be text
+    view = screen.view
+    # A card takes the focus once it is drawn (a short card's answer box): wait for that, or it
+    # can take the focus back from the view after the line below and `key` becomes text.
+    assert await settled(pilot, lambda: view.has_focus_within)
+    view.commit(None)
+    view.focus()  # out of a short card's answer box, where keys would be text
     await pilot.pause()
     await pilot.press(key)
     await pilot.pause()
