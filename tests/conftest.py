@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 
 import pytest
 from hypothesis import settings
@@ -19,6 +20,26 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def _temp_files_in_memory() -> None:
+    """Put the tests' temporary files on tmpfs (/dev/shm) where the machine has one.
+
+    The progress store is SQLite with synchronous=FULL, and the tests open about a thousand
+    stores: on this machine's disk each fsync costs tens of milliseconds, a fifth of the suite's
+    wall time (114 s against 94 s with -n 2). The crash tests kill processes, which tmpfs
+    survives as a disk does; none of them is about power loss. A TMPDIR the user set wins.
+    Here, at import, so that xdist's controller and workers all take it: the controller hands
+    each worker a base temp directory under its own.
+    """
+    shm = "/dev/shm"
+    if "TMPDIR" in os.environ or not (os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK)):
+        return
+    os.environ["TMPDIR"] = shm
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+
+
+_temp_files_in_memory()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
