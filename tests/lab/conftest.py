@@ -37,3 +37,19 @@ def peft():
     """peft, a test-only dependency, imported by the first test that compares with it: at
     module level it cost every test process ~1.6 s at collection, whatever tests it then ran."""
     return pytest.importorskip("peft")
+
+
+@pytest.fixture
+def small_held_out(monkeypatch):
+    """Every held-out set a lab asks for capped at 16 examples, for tests that assert what is
+    counted (parameters, checksums, devices), never what is scored: a short lab spends most of
+    its time evaluating 256 examples before and after each method (~0.8 of 1.1 s on a tiny
+    model). A test that checks a finding or a score must not use this."""
+    from studykit.lab.engine.harness import LabRun
+
+    real = LabRun.data
+
+    def data(self, task, words=(), batch_size=64, eval_size=256):
+        return real(self, task, words, batch_size, min(eval_size, 16))
+
+    monkeypatch.setattr(LabRun, "data", data)
