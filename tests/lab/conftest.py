@@ -40,16 +40,9 @@ def peft():
 
 
 @pytest.fixture
-def small_held_out(monkeypatch):
-    """Every held-out set a lab asks for capped at 16 examples, for tests that assert what is
-    counted (parameters, checksums, devices), never what is scored: a short lab spends most of
-    its time evaluating 256 examples before and after each method (~0.8 of 1.1 s on a tiny
-    model). A test that checks a finding or a score must not use this."""
-    from studykit.lab.engine.harness import LabRun
+def small_held_out():
+    """Held-out sets capped at 16 examples for the test (see held_out.py: counts, not scores)."""
+    from held_out import few_held_out
 
-    real = LabRun.data
-
-    def data(self, task, words=(), batch_size=64, eval_size=256):
-        return real(self, task, words, batch_size, min(eval_size, 16))
-
-    monkeypatch.setattr(LabRun, "data", data)
+    with few_held_out():
+        yield

@@ -8,6 +8,7 @@ import json
 
 import pytest
 import torch
+from held_out import few_held_out
 from typer.testing import CliRunner
 
 from studykit.cli import app
@@ -55,13 +56,15 @@ def test_an_unknown_device_from_the_cli_is_one_line():
 
 @pytest.fixture(scope="module")
 def bfloat16_run():
-    # part two trains 1 step (its default 50 x 4 methods were 95% of the run): the test checks
-    # part one's counts and steps and the checksum, none of which depends on it
+    # part two trains 1 step (its default 50 x 4 methods were 95% of the run), every method is
+    # scored on 16 held-out examples: the test checks part one's counts and steps and the
+    # checksum, none of which depends on either
     params = {"steps": 2, "new_steps": 1, "device": "cpu", "dtype": "bfloat16"}
-    return run_lab("prompt-vs-prefix", params)
+    with few_held_out():
+        return run_lab("prompt-vs-prefix", params)
 
 
-def test_the_result_states_where_it_ran():
+def test_the_result_states_where_it_ran(small_held_out):  # it reads labels, not scores
     out = CliRunner().invoke(app, ["lab", "soft-prompt", "--steps", "1", "--seeds", "1", "--json"])
     assert out.exit_code == 0, out.output
     result = json.loads(out.stdout)

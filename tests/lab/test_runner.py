@@ -104,7 +104,7 @@ def test_json_has_the_documented_keys(short_run):
     assert all(c["kind"] in ("finding", "invariant") for c in data["claims"])
 
 
-def test_a_changed_base_shows_as_a_failed_claim(monkeypatch):
+def test_a_changed_base_shows_as_a_failed_claim(monkeypatch, small_held_out):  # no score read
     import torch
 
     import studykit.lab.engine.harness as harness
@@ -160,7 +160,7 @@ def test_bad_names_and_values_fail_before_training():
         run_lab(LAB, {"model": "/nonexistent/model"})
 
 
-def test_the_collector_is_paused_only_while_the_lab_loads(monkeypatch):
+def test_the_collector_is_paused_only_while_the_lab_loads(monkeypatch, small_held_out):
     """run_lab pauses the garbage collector for the imports and the model load (see
     runner._loading): it must be running again for the lab's own code, and after a failed load."""
     import gc
