@@ -46,3 +46,14 @@ def small_held_out():
 
     with few_held_out():
         yield
+
+
+@pytest.fixture(scope="session")
+def prompt_vs_prefix_short():
+    """prompt-vs-prefix with 3 steps a part, and the progress events it sent: run once for the
+    files that read it (test_runner, test_lab_prompt_vs_prefix), which must not change it."""
+    from studykit.lab.runner import run_lab
+
+    events: list = []
+    result = run_lab("prompt-vs-prefix", {"steps": 3, "new_steps": 3}, on_progress=events.append)
+    return result, events

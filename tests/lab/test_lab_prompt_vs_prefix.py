@@ -4,6 +4,7 @@ findings that say what they check (and fail on a run that did not show it), obse
 from __future__ import annotations
 
 import pytest
+from held_out import few_held_out
 
 from studykit.lab.catalog import get_lab
 from studykit.lab.experiments import prompt_vs_prefix as lab
@@ -27,9 +28,9 @@ def result(em: float, steps_to_target: int | None = None, params: int = 256, pct
     )
 
 
-@pytest.fixture(scope="module")
-def short_run():
-    return run_lab(LAB, {"steps": 3, "new_steps": 3})
+@pytest.fixture
+def short_run(prompt_vs_prefix_short):
+    return prompt_vs_prefix_short[0]  # 3 steps a part, shared with test_runner (conftest)
 
 
 def finding(run, start: str):
@@ -110,6 +111,7 @@ def test_each_method_trains_at_its_own_learning_rate(monkeypatch):
         return real_train(self, key, data, config, method, **options)
 
     monkeypatch.setattr(lab.LabRun, "train", spy)
-    run_lab(LAB, {"steps": 1, "new_steps": 1, "lr": 0.2, "mlp_lr": 0.003})
+    with few_held_out():  # it reads learning rates, not scores
+        run_lab(LAB, {"steps": 1, "new_steps": 1, "lr": 0.2, "mlp_lr": 0.003})
     assert seen["skill/prefix-tuning-mlp"] == 0.003
     assert {seen[key] for key in seen if not key.endswith("-mlp")} == {0.2}

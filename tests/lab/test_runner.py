@@ -29,11 +29,9 @@ JSON_METHOD_KEYS = {
 }
 
 
-@pytest.fixture(scope="module")
-def short_run():
-    events = []
-    result = run_lab(LAB, {"steps": 3, "new_steps": 3}, on_progress=events.append)
-    return result, events
+@pytest.fixture
+def short_run(prompt_vs_prefix_short):
+    return prompt_vs_prefix_short  # (result, events) of 3 steps a part, shared (conftest)
 
 
 def test_spec_declares_the_flags_a_learner_varies():
@@ -138,7 +136,7 @@ def test_should_stop_returns_what_was_measured():
 
 
 def test_a_seed_repeats_the_lab(short_run):
-    first, _ = short_run  # the module's run, repeated here with the same parameters
+    first, _ = short_run  # the shared run, repeated here with the same parameters
     second = run_lab(LAB, {"steps": 3, "new_steps": 3})
     assert list(first.methods) == list(second.methods)
     for key in first.methods:
