@@ -133,26 +133,30 @@ def many_methods_lab(fake_lab):
     return run
 
 
-async def open_many_methods_lab(pilot, presses=()) -> None:
+async def open_many_methods_lab(pilot, presses=(), lines_down=0) -> None:
     screen = LabScreen("t-flash", "soft-prompt", {}, highlight={"skill/prompt-tuning"})
     await pilot.app.push_screen(screen)
     await wait_for_lab(pilot)
     for key in presses:
         await pilot.press(key)
         await pilot.pause()
+    if lines_down:  # where `lines_down` presses of "down" land, drawn once instead of each time
+        area = screen.query_one("#lab-area")
+        area.scroll_to(y=lines_down, animate=False)
+        assert await settled(pilot, lambda: area.scroll_y == lines_down)
 
 
 def test_lab_charts_of_six_methods_at_80x24(snap_compare, make_app, fake_lab):
     """Legends under the plots, at most four lines a panel (the part of five is split), whole
     steps on the x axis, exact match from 0 to 1."""
     app = make_app(lab_runner=many_methods_lab(fake_lab))
-    run_before = partial(open_many_methods_lab, presses=["down"] * 10)
+    run_before = partial(open_many_methods_lab, lines_down=10)
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
 
 
 def test_lab_charts_of_six_methods_at_100x30(snap_compare, make_app, fake_lab):
     app = make_app(lab_runner=many_methods_lab(fake_lab))
-    run_before = partial(open_many_methods_lab, presses=["down"] * 8)
+    run_before = partial(open_many_methods_lab, lines_down=8)
     assert snap_compare(app, run_before=run_before, terminal_size=(100, 30))
 
 
