@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
 
 
 class Footer(TextualFooter):
@@ -37,6 +39,15 @@ class Footer(TextualFooter):
         if shown != self._shown:
             self._shown = shown
             await self.recompose()
+
+    def compose(self) -> ComposeResult:
+        # Each key binds to the footer's `compact`, and the binding's first call adds the
+        # "-compact" class on mount, which restyles that key at once: about a third of a
+        # rebuild. A key that has the class already is styled once, with it.
+        for widget in super().compose():
+            if self.compact and isinstance(widget, FooterKey):
+                widget.add_class("-compact", update=False)
+            yield widget
 
     def _keys_to_show(self) -> Hashable:
         """Everything `Footer.compose` draws from: each active binding (a frozen dataclass,
