@@ -36,6 +36,7 @@ class VerdictPanel(Static):
     VerdictPanel { height: auto; padding: 0 1; margin-top: 1; border-top: solid $primary 40%; }
     VerdictPanel.-empty { display: none; }
     """
+    DEFAULT_CLASSES = "-empty"  # hidden from the start: adding it on mount restyled it again
 
     def on_mount(self) -> None:
         self.clear()
@@ -99,6 +100,7 @@ class RatingBar(Static):
     RatingBar { height: 1; padding: 0 1; background: $boost; }
     RatingBar.-empty { display: none; }
     """
+    DEFAULT_CLASSES = "-empty"  # hidden from the start: adding it on mount restyled it again
 
     def on_mount(self) -> None:
         self.clear()
