@@ -311,6 +311,15 @@ class _Question:
             end = text.find("::", start + 2)
             if end < 0:
                 raise self.error(start, "the title opened with '::' is never closed; add '::'")
+            # A '{' in the title ran the block on past a blank line: the '::' found there is
+            # the next question's, and must not swallow it.
+            blank = self.block.blank_inside_answers
+            if blank is not None and start < blank[0] - self.block.skip <= end:
+                raise self.error(
+                    start,
+                    f"the title opened with '::' is never closed before the blank line at "
+                    f"line {blank[1]}; add '::'",
+                )
             title = _restore(text[start + 2 : end]) or None
             start = end + 2
         if title:
