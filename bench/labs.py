@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,9 @@ def step_times(steps: int) -> None:
     from studykit.lab.tasks import get_task
 
     use_one_thread()
+    # peft's own calls into transformers use names transformers deprecates (past_key_values,
+    # is_gradient_checkpointing): theirs, not ours, and not what this comparison is about.
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\.")
     base = load_base()
     data = TaskData(get_task("rotate"), Encoder(base.tokenizer), seed=0, batch_size=64)
     batches = [data.next_batch() for _ in range(steps)]
