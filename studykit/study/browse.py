@@ -32,6 +32,7 @@ from studykit.deck.errors import one_line
 from studykit.deck.markup import to_plain
 from studykit.deck.model import CARD_KINDS, Deck
 from studykit.study.clock import Clock, as_clock, format_ts, next_day_start
+from studykit.study.lab_history import run_figures
 from studykit.study.records import CardProgress, LabRun, PredictionRecord, Review
 from studykit.study.store import ProgressStore
 
@@ -56,7 +57,7 @@ PREFIXES = {
 }
 COLUMNS = ("card", "kind", "state", "due", "reviews", "lapses", "topic", "text")
 REVIEW_COLUMNS = ("when", "as", "rating", "answer", "time", "next due")
-LAB_COLUMNS = ("when", "lab", "result")
+LAB_COLUMNS = ("when", "lab", "seed", "result")
 TEXT_WIDTH = 60  # the text column's width in a listing; the card page shows it whole
 LEARNING_STATES = (fsrs.State.Learning, fsrs.State.Relearning)
 
@@ -424,32 +425,16 @@ def _review_cells(review: Review) -> tuple[str, ...]:
 
 
 def _lab_cells(run: LabRun) -> tuple[str, ...]:
-    """What a run measured, from its stored summary (an import may have let in odd values)."""
+    """What a run measured, from its stored summary, in the words and figures the card's lab
+    screen lists it with (`lab_history.run_figures`; an import may have let in odd values)."""
     summary = run.summary if isinstance(run.summary, dict) else {}
-    parts = []
-    methods = summary.get("methods")
-    for name, method in (methods if isinstance(methods, dict) else {}).items():
-        if not isinstance(method, dict):
-            continue
-        before, after = method.get("exact_match_before"), method.get("exact_match_after")
-        if _is_number(before) and _is_number(after):
-            parts.append(f"{name} {before:.0%} → {after:.0%}")
-    claims = summary.get("claims")
-    if isinstance(claims, list) and claims:
-        held = sum(isinstance(c, dict) and c.get("holds") is True for c in claims)
-        parts.append(f"{held} of {len(claims)} claims held")
-    if summary.get("interrupted") is True:
-        parts.append("stopped early")
-    lab = summary.get("lab")
+    lab, seed = summary.get("lab"), summary.get("seed")
     return (
         local_time(run.ran_at),
         one_line(lab, 40) if isinstance(lab, str) else "?",
-        "; ".join(parts) or "nothing measured",
+        str(seed) if isinstance(seed, int) and not isinstance(seed, bool) else "?",
+        run_figures(summary),
     )
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def find_card(decks: Sequence[Deck], card_id: str) -> tuple[Deck, StudyCard]:

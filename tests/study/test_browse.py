@@ -147,7 +147,7 @@ def test_card_page_lists_every_rating_with_what_it_scheduled_and_lab_runs(store,
     rows = page.review_rows()
     assert [r[1:3] for r in rows] == [("new", "Again"), ("learning", "Good")]
     assert rows[0][4] == "1.5 s" and rows[0][5] == "+1 min"
-    assert page.lab_rows()[0][1:] == ("soft-prompt", "stopped early")
+    assert page.lab_rows()[0][1:] == ("soft-prompt", "?", "stopped by the learner")
     facts = dict(page.facts())
     assert facts["reviews"] == "2" and facts["state"] == "learning"
     data = page.to_json()
@@ -166,7 +166,7 @@ def test_a_lab_summary_of_odd_types_still_makes_a_row(store, deck):
     store.add_lab_run(LabRun("u1", "basics-fc", NOON, odd))
     store.add_lab_run(LabRun("u2", "basics-fc", NOON, {"methods": [1], "claims": "yes"}))
     rows = card_page(store, [deck], "basics-fc", now=NOON).lab_rows()
-    assert [r[1:] for r in rows] == [("?", "nothing measured"), ("?", "nothing measured")]
+    assert [r[1:] for r in rows] == [("?", "?", "nothing measured")] * 2
 
 
 def test_unsuspend_lets_a_card_be_studied_again_and_a_leech_stays_one(store, deck):

@@ -98,7 +98,10 @@ async def test_the_card_page_shows_ratings_and_lab_runs_and_unsuspends(make_app,
         "t-flash",
         {
             "lab": "soft-prompt",
-            "methods": {"soft-prompt": {"exact_match_before": 0.0, "exact_match_after": 0.75}},
+            "seed": 3,
+            "methods": {
+                "soft-prompt": {"exact_match_before": 0.0, "exact_match_after": 0.75, "steps": 5}
+            },
             "claims": [{"text": "the loss went down", "holds": True}],
         },
         now=NOW,
@@ -120,7 +123,7 @@ async def test_the_card_page_shows_ratings_and_lab_runs_and_unsuspends(make_app,
         assert ratings == [["2025-01-06 12:00", "new", "Good", "self-rated", "2.5 s", "+10 min"]]
         runs = table_cells(page.query_one("#card-lab-runs"))
         assert runs == [
-            ["2025-01-06 12:00", "soft-prompt", "soft-prompt 0% → 75%; 1 of 1 claims held"]
+            ["2025-01-06 12:00", "soft-prompt", "3", "soft-prompt 0% → 75%; 1 of 1 findings held"]
         ]
         assert "Unsuspend" in {b.binding.description for b in page.active_bindings.values()}
         await pilot.press("u")
