@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from settle import settled
+from settle import dont_know_and_rate, settled
 from tui_paths import DECKS_DIR, LABS_DIR, TINY_DECK
 
 from studykit.deck.loader import load_decks
@@ -47,19 +47,6 @@ async def open_deck(pilot) -> StudyScreen:
     await pilot.press("enter")
     await pilot.pause()
     return pilot.app.screen
-
-
-async def dont_know_and_rate(pilot, screen: StudyScreen, key: str) -> None:
-    """Answer the shown card "don't know" and rate it with `key` (as test_study_flow does)."""
-    view = screen.view
-    # A card takes the focus once it is drawn (a short card's answer box): wait for that, or it
-    # can take the focus back from the view after the line below and `key` becomes text.
-    assert await settled(pilot, lambda: view.has_focus_within)
-    view.commit(None)
-    view.focus()  # out of a short card's answer box, where keys would be text
-    await pilot.pause()
-    await pilot.press(key)
-    await pilot.pause()
 
 
 async def mcq_answered_wrong(pilot) -> None:

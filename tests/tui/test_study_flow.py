@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import fsrs
-from settle import settled
+from settle import dont_know_and_rate, settled
 from tui_paths import DECKS_DIR, LABS_DIR, one_kind
 
 from studykit.deck.loader import load_decks
@@ -52,18 +52,6 @@ async def open_deck(pilot) -> StudyScreen:
     screen = pilot.app.screen
     assert isinstance(screen, StudyScreen)
     return screen
-
-
-async def dont_know_and_rate(pilot, screen: StudyScreen, key: str) -> None:
-    view = screen.view
-    # A card takes the focus once it is drawn (a short card's answer box): wait for that, or it
-    # can take the focus back from the view after the line below and `key` becomes text.
-    assert await settled(pilot, lambda: view.has_focus_within)
-    view.commit(None)
-    view.focus()  # out of a short card's answer box, where keys would be text
-    await pilot.pause()
-    await pilot.press(key)
-    await pilot.pause()
 
 
 def fully_visible(widget, area) -> bool:
