@@ -65,7 +65,9 @@ def _loading() -> Iterator[None]:
     process; the collector rescanned them in full collections during the imports and again
     during training: about 0.7 s CPU of a cold prompt-vs-prefix run (in one process, load 6:
     8.7-9.1 s against 9.5-9.7 s). Garbage left by an earlier run in this process is collected
-    first, so that it is not frozen with them."""
+    first, so that it is not frozen with them; what an earlier run froze stays frozen, and is
+    freed by reference counting when its last reference goes (three backprop runs in one
+    process: peak RSS 405, 410, 412 MB, no earlier model left alive)."""
     enabled = gc.isenabled()
     gc.collect()
     gc.disable()

@@ -20,7 +20,7 @@ time.tzset()
 import textual._wait  # noqa: E402
 
 # Textual's pilot decides the app is idle by sleeping in 20 ms slices until one passes with
-# almost no CPU used; each key press waits three times, so half of a pilot test's time was
+# almost no CPU used; each key press waits three times, so nearly half of a pilot test's time was
 # sleep. Slices of 4 ms (the same 1:10 idle ratio) finish the same waits five times sooner.
 # A test that needs layout settled waits for it (`settled` below), never for time.
 textual._wait.SLEEP_GRANULARITY = 0.004
